@@ -1,0 +1,103 @@
+use serde::{Deserialize, Serialize};
+
+/// What a request may do. Every page and API handler asks for one of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    PeopleRead,
+    PeopleWrite,
+    /// Create users, give roles, reset passwords, see and revoke anyone's tokens.
+    UsersManage,
+    AuditRead,
+    SettingsManage,
+}
+
+/// Roles are fixed sets of permissions; a user holds one or more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Manager,
+    Accountant,
+    Developer,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [
+        Role::Admin,
+        Role::Manager,
+        Role::Accountant,
+        Role::Developer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Manager => "manager",
+            Role::Accountant => "accountant",
+            Role::Developer => "developer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s.trim().to_ascii_lowercase())
+    }
+
+    pub fn permissions(self) -> &'static [Permission] {
+        use Permission::*;
+        match self {
+            Role::Admin => &[
+                PeopleRead,
+                PeopleWrite,
+                UsersManage,
+                AuditRead,
+                SettingsManage,
+            ],
+            Role::Manager => &[PeopleRead, PeopleWrite, AuditRead],
+            Role::Accountant => &[PeopleRead],
+            Role::Developer => &[PeopleRead],
+        }
+    }
+
+    pub fn grants(roles: &[Role], permission: Permission) -> bool {
+        roles.iter().any(|r| r.permissions().contains(&permission))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_admins_manage_users_and_settings() {
+        for role in Role::ALL {
+            let admin = role == Role::Admin;
+            assert_eq!(
+                Role::grants(&[role], Permission::UsersManage),
+                admin,
+                "{role:?}"
+            );
+            assert_eq!(
+                Role::grants(&[role], Permission::SettingsManage),
+                admin,
+                "{role:?}"
+            );
+            assert!(
+                Role::grants(&[role], Permission::PeopleRead),
+                "{role:?} reads the directory"
+            );
+        }
+        assert!(!Role::grants(&[], Permission::PeopleRead));
+    }
+
+    #[test]
+    fn role_names_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse(" Admin "), Some(Role::Admin));
+        assert_eq!(Role::parse("root"), None);
+    }
+}

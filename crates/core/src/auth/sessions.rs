@@ -1,0 +1,80 @@
+//! Browser sessions. The cookie carries a random token; the table keeps its SHA-256, the
+//! user, the CSRF token of the session and a sliding expiry.
+
+use super::secrets::{random_token, sha256_hex};
+use crate::db::Db;
+use crate::error::CoreResult;
+use crate::ids::UserId;
+use crate::time::now_ms;
+
+/// A session as a request sees it.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token_hash: String,
+    pub user_id: UserId,
+    pub csrf_token: String,
+}
+
+/// Starts a session; returns the cookie value (shown to the browser only) and the session.
+pub async fn create(db: &Db, user: UserId, idle_ms: i64) -> CoreResult<(String, Session)> {
+    let token = random_token();
+    let session = Session {
+        token_hash: sha256_hex(&token),
+        user_id: user,
+        csrf_token: random_token(),
+    };
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $4, $5)",
+    )
+    .bind(&session.token_hash)
+    .bind(user.0)
+    .bind(&session.csrf_token)
+    .bind(now)
+    .bind(now + idle_ms)
+    .execute(db.pool())
+    .await?;
+    // Old sessions are swept here rather than by a timer: logins are rare and cheap.
+    sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+        .bind(now)
+        .execute(db.pool())
+        .await?;
+    Ok((token, session))
+}
+
+/// Finds the live session of a cookie value and extends it. Extending writes at most once a
+/// minute per session, so browsing does not turn every page view into a write.
+pub async fn lookup(db: &Db, cookie: &str, idle_ms: i64) -> CoreResult<Option<Session>> {
+    let hash = sha256_hex(cookie);
+    let now = now_ms();
+    let row: Option<(i64, String, i64)> =
+        sqlx::query_as("SELECT user_id, csrf_token, last_seen_at FROM sessions WHERE token_hash = $1 AND expires_at > $2")
+            .bind(&hash)
+            .bind(now)
+            .fetch_optional(db.pool())
+            .await?;
+    let Some((user_id, csrf_token, last_seen)) = row else {
+        return Ok(None);
+    };
+    if now - last_seen > 60_000 {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3")
+            .bind(now)
+            .bind(now + idle_ms)
+            .bind(&hash)
+            .execute(db.pool())
+            .await?;
+    }
+    Ok(Some(Session {
+        token_hash: hash,
+        user_id: UserId(user_id),
+        csrf_token,
+    }))
+}
+
+pub async fn delete(db: &Db, token_hash: &str) -> CoreResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}

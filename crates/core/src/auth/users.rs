@@ -1,0 +1,481 @@
+//! Users: people who may log in, with their roles, password and language.
+
+use serde::Serialize;
+
+use super::password::{hash_password, verify_password};
+use super::roles::Role;
+use crate::audit::{self, Actor, Changes, Event};
+use crate::db::{Db, Row, Tx};
+use crate::error::{CoreError, CoreResult};
+use crate::ids::{PersonId, UserId};
+use crate::people::{self, PersonStatus, RawPersonInput};
+use crate::time::now_ms;
+use crate::types::{Email, Locale};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    pub id: UserId,
+    pub person_id: PersonId,
+    pub full_name: String,
+    pub email: Option<String>,
+    pub roles: Vec<Role>,
+    pub locale: Option<Locale>,
+    pub disabled: bool,
+    pub has_password: bool,
+    pub person_status: PersonStatus,
+    pub created_at: i64,
+    pub last_login_at: Option<i64>,
+}
+
+impl User {
+    /// Whether this user may act at all: enabled, and still working here.
+    pub fn is_active(&self) -> bool {
+        !self.disabled && self.person_status == PersonStatus::Active
+    }
+}
+
+macro_rules! select_user {
+    ($tail:literal) => {
+        concat!(
+            "SELECT u.id, u.person_id, p.full_name, u.locale, u.disabled, u.password_hash, p.status, ",
+            "u.created_at, u.last_login_at, ",
+            "(SELECT e.email FROM person_emails e WHERE e.person_id = p.id ORDER BY e.position LIMIT 1) AS email ",
+            "FROM users u JOIN people p ON p.id = u.person_id ",
+            $tail
+        )
+    };
+}
+
+async fn load_one(db: &Db, sql: &'static str, bind: i64) -> CoreResult<Option<User>> {
+    let row = sqlx::query(sql)
+        .bind(bind)
+        .fetch_optional(db.pool())
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let mut user = from_row(&row)?;
+    user.roles = roles_of(db, user.id).await?;
+    Ok(Some(user))
+}
+
+fn from_row(row: &crate::db::AnyRow) -> Result<User, sqlx::Error> {
+    Ok(User {
+        id: UserId(row.try_get("id")?),
+        person_id: PersonId(row.try_get("person_id")?),
+        full_name: row.try_get("full_name")?,
+        email: row.try_get("email")?,
+        roles: Vec::new(),
+        locale: row
+            .try_get::<Option<String>, _>("locale")?
+            .as_deref()
+            .and_then(Locale::from_code),
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
+        has_password: row.try_get::<Option<String>, _>("password_hash")?.is_some(),
+        person_status: PersonStatus::parse(&row.try_get::<String, _>("status")?)
+            .unwrap_or(PersonStatus::Active),
+        created_at: row.try_get("created_at")?,
+        last_login_at: row.try_get("last_login_at")?,
+    })
+}
+
+async fn roles_of(db: &Db, id: UserId) -> CoreResult<Vec<Role>> {
+    let names: Vec<(String,)> = sqlx::query_as("SELECT role FROM user_roles WHERE user_id = $1")
+        .bind(id.0)
+        .fetch_all(db.pool())
+        .await?;
+    let mut roles: Vec<Role> = names.iter().filter_map(|(n,)| Role::parse(n)).collect();
+    roles.sort();
+    Ok(roles)
+}
+
+pub async fn get(db: &Db, id: UserId) -> CoreResult<User> {
+    load_one(db, select_user!("WHERE u.id = $1"), id.0)
+        .await?
+        .ok_or(CoreError::NotFound("user"))
+}
+
+pub async fn get_by_person(db: &Db, person: PersonId) -> CoreResult<Option<User>> {
+    load_one(db, select_user!("WHERE u.person_id = $1"), person.0).await
+}
+
+pub async fn list(db: &Db) -> CoreResult<Vec<User>> {
+    let rows = sqlx::query(select_user!("ORDER BY p.full_name, u.id"))
+        .fetch_all(db.pool())
+        .await?;
+    let all_roles: Vec<(i64, String)> = sqlx::query_as("SELECT user_id, role FROM user_roles")
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let mut user = from_row(row)?;
+            user.roles = all_roles
+                .iter()
+                .filter(|(u, _)| *u == user.id.0)
+                .filter_map(|(_, r)| Role::parse(r))
+                .collect();
+            user.roles.sort();
+            Ok(user)
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(CoreError::from)
+}
+
+fn check_roles(roles: &[Role]) -> CoreResult<()> {
+    if roles.is_empty() {
+        return Err(CoreError::field(
+            "roles",
+            "required",
+            "choose at least one role",
+        ));
+    }
+    Ok(())
+}
+
+/// Lets an existing person log in. `password` is optional: without one the user can only
+/// use API tokens until an admin sets one.
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    person: PersonId,
+    roles: &[Role],
+    password: Option<&str>,
+) -> CoreResult<User> {
+    check_roles(roles)?;
+    let hash = password
+        .map(|p| hash_password("password", p))
+        .transpose()
+        .map_err(|e| CoreError::Invalid(vec![e]))?;
+    let p = people::get(db, person).await.map_err(|e| match e {
+        CoreError::NotFound(_) => CoreError::field(
+            "person_id",
+            "not_found",
+            format!("there is no person #{person}"),
+        ),
+        e => e,
+    })?;
+    if p.user_id.is_some() {
+        return Err(CoreError::field(
+            "person_id",
+            "already_user",
+            format!("{} is already a user", p.full_name),
+        ));
+    }
+    if p.status == PersonStatus::Left {
+        return Err(CoreError::field(
+            "person_id",
+            "person_left",
+            format!("{} has left", p.full_name),
+        ));
+    }
+    let mut tx = db.begin().await?;
+    let id = insert(&mut tx, actor, person, &p.full_name, roles, hash).await?;
+    tx.commit().await?;
+    get(db, id).await
+}
+
+async fn insert(
+    tx: &mut Tx,
+    actor: &Actor,
+    person: PersonId,
+    name: &str,
+    roles: &[Role],
+    hash: Option<String>,
+) -> CoreResult<UserId> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (person_id, password_hash, created_at) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(person.0)
+    .bind(hash)
+    .bind(now_ms())
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(|e| {
+        crate::error::unique_violation_as(
+            e,
+            "person_id",
+            "already_user",
+            "this person is already a user",
+        )
+    })?;
+    write_roles(tx, UserId(id), roles).await?;
+    let mut changes = Changes::new();
+    changes.set("person_id", &person.0).set("roles", &roles);
+    audit::record(
+        tx,
+        actor,
+        Event {
+            action: "user.create",
+            object_kind: "user",
+            object_id: id.to_string(),
+            summary: format!("{name} became a user ({})", role_names(roles)),
+            changes,
+        },
+    )
+    .await?;
+    Ok(UserId(id))
+}
+
+/// What `shtab user add` does: finds the person by e-mail, or adds them, and makes them a
+/// user in one transaction.
+pub async fn create_with_person(
+    db: &Db,
+    actor: &Actor,
+    email: &Email,
+    full_name: Option<&str>,
+    roles: &[Role],
+    password: Option<&str>,
+) -> CoreResult<User> {
+    check_roles(roles)?;
+    if let Some(person) = people::find_by_email(db, email).await? {
+        return create(db, actor, person, roles, password).await;
+    }
+    let hash = password
+        .map(|p| hash_password("password", p))
+        .transpose()
+        .map_err(|e| CoreError::Invalid(vec![e]))?;
+    let name = full_name.map(str::to_string).unwrap_or_else(|| {
+        email
+            .as_str()
+            .split('@')
+            .next()
+            .unwrap_or("admin")
+            .to_string()
+    });
+    let input = RawPersonInput {
+        full_name: name.clone(),
+        emails: vec![email.to_string()],
+        ..Default::default()
+    }
+    .parse()?;
+    let mut tx = db.begin().await?;
+    let person = people::insert(&mut tx, actor, &input).await?;
+    let id = insert(&mut tx, actor, person, &name, roles, hash).await?;
+    tx.commit().await?;
+    get(db, id).await
+}
+
+async fn write_roles(tx: &mut Tx, id: UserId, roles: &[Role]) -> CoreResult<()> {
+    sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await?;
+    for r in roles {
+        sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
+            .bind(id.0)
+            .bind(r.as_str())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+fn role_names(roles: &[Role]) -> String {
+    roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Counts the enabled admins other than `except`: the last one cannot be demoted or
+/// disabled, or nobody could manage users any more.
+async fn other_active_admins(tx: &mut Tx, except: UserId) -> CoreResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users u JOIN user_roles r ON r.user_id = u.id JOIN people p ON p.id = u.person_id \
+         WHERE r.role = 'admin' AND u.disabled = 0 AND p.status = 'active' AND u.id <> $1",
+    )
+    .bind(except.0)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+pub async fn set_roles(db: &Db, actor: &Actor, id: UserId, roles: &[Role]) -> CoreResult<User> {
+    check_roles(roles)?;
+    let before = get(db, id).await?;
+    let mut tx = db.begin().await?;
+    if before.roles.contains(&Role::Admin)
+        && !roles.contains(&Role::Admin)
+        && other_active_admins(&mut tx, id).await? == 0
+    {
+        return Err(CoreError::field(
+            "roles",
+            "last_admin",
+            "this is the last admin: make someone else an admin first",
+        ));
+    }
+    write_roles(&mut tx, id, roles).await?;
+    let mut changes = Changes::new();
+    changes.diff("roles", &before.roles, &roles.to_vec());
+    if !changes.is_empty() {
+        audit::record(
+            &mut tx,
+            actor,
+            Event {
+                action: "user.roles",
+                object_kind: "user",
+                object_id: id.to_string(),
+                summary: format!("roles of {}: {}", before.full_name, role_names(roles)),
+                changes,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    get(db, id).await
+}
+
+/// Sets a new password and ends the user's other sessions (`keep_session` is the token
+/// hash of the session that made the change, if any).
+pub async fn set_password(
+    db: &Db,
+    actor: &Actor,
+    id: UserId,
+    password: &str,
+    keep_session: Option<&str>,
+) -> CoreResult<()> {
+    let hash = hash_password("password", password).map_err(|e| CoreError::Invalid(vec![e]))?;
+    let user = get(db, id).await?;
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(id.0)
+        .bind(keep_session.unwrap_or(""))
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Event {
+            action: "user.password",
+            object_kind: "user",
+            object_id: id.to_string(),
+            summary: format!("password of {} changed", user.full_name),
+            changes: Changes::new(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Disabling cuts the user's sessions at once; their tokens stop working while disabled.
+pub async fn set_disabled(db: &Db, actor: &Actor, id: UserId, disabled: bool) -> CoreResult<User> {
+    let before = get(db, id).await?;
+    if before.disabled == disabled {
+        return Ok(before);
+    }
+    let mut tx = db.begin().await?;
+    if disabled
+        && before.roles.contains(&Role::Admin)
+        && other_active_admins(&mut tx, id).await? == 0
+    {
+        return Err(CoreError::Conflict(
+            "this is the last admin and cannot be disabled".into(),
+        ));
+    }
+    sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+        .bind(i64::from(disabled))
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
+    if disabled {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let mut changes = Changes::new();
+    changes.diff("disabled", &before.disabled, &disabled);
+    audit::record(
+        &mut tx,
+        actor,
+        Event {
+            action: if disabled {
+                "user.disable"
+            } else {
+                "user.enable"
+            },
+            object_kind: "user",
+            object_id: id.to_string(),
+            summary: format!(
+                "{} {}",
+                before.full_name,
+                if disabled { "disabled" } else { "enabled" }
+            ),
+            changes,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    get(db, id).await
+}
+
+/// A person's own choice of language (not audit-worthy: it changes nobody else's data).
+pub async fn set_locale(db: &Db, id: UserId, locale: Locale) -> CoreResult<()> {
+    sqlx::query("UPDATE users SET locale = $1 WHERE id = $2")
+        .bind(locale.code())
+        .bind(id.0)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Why a login failed. The page shows one message for all of them, so nobody learns which
+/// addresses exist; the log and the throttle see the difference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginFailure {
+    UnknownEmail,
+    WrongPassword,
+    NotAllowed,
+}
+
+/// Checks an e-mail (any of the person's addresses) and password.
+pub async fn authenticate(
+    db: &Db,
+    email: &str,
+    password: &str,
+) -> CoreResult<Result<User, LoginFailure>> {
+    // Verifying against a fixed hash when the address is unknown keeps the answer's timing
+    // from telling whether the address exists.
+    static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let dummy = DUMMY_HASH.get_or_init(|| {
+        hash_password("password", &super::random_token()).expect("a random token is long enough")
+    });
+    let Ok(email) = Email::parse("email", email) else {
+        verify_password(password, dummy);
+        return Ok(Err(LoginFailure::UnknownEmail));
+    };
+    let row: Option<(i64, Option<String>)> = sqlx::query_as(
+        "SELECT u.id, u.password_hash FROM person_emails e JOIN users u ON u.person_id = e.person_id WHERE e.email = $1",
+    )
+    .bind(email.as_str())
+    .fetch_optional(db.pool())
+    .await?;
+    let Some((id, hash)) = row else {
+        verify_password(password, dummy);
+        return Ok(Err(LoginFailure::UnknownEmail));
+    };
+    let matches = verify_password(password, hash.as_deref().unwrap_or(dummy)) && hash.is_some();
+    if !matches {
+        return Ok(Err(LoginFailure::WrongPassword));
+    }
+    let user = get(db, UserId(id)).await?;
+    if !user.is_active() {
+        return Ok(Err(LoginFailure::NotAllowed));
+    }
+    sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
+        .bind(now_ms())
+        .bind(id)
+        .execute(db.pool())
+        .await?;
+    Ok(Ok(user))
+}
+
+pub async fn count(db: &Db) -> CoreResult<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(db.pool())
+        .await?)
+}

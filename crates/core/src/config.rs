@@ -1,0 +1,605 @@
+//! Typed, layered configuration: built-in defaults → `shtab.toml` → `SHTAB_*` environment.
+//!
+//! Every key has one environment name, derived from its path (`database.url` →
+//! `SHTAB_DATABASE_URL`), so the list of keys in [`Config`] is the one table of options.
+//! A secret key may also be given as a file (`SHTAB_DATABASE_URL_FILE`, or `url_file` in
+//! the TOML), and is never printed: see [`Secret`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Format, Serialized, Toml};
+use figment::value::{Dict, Value};
+use serde::{Deserialize, Serialize};
+
+/// Keys whose values must never be shown. Each may also be read from a file named by the
+/// same key with `_file` appended.
+pub const SECRET_KEYS: &[&str] = &["database.url"];
+
+const ENV_PREFIX: &str = "SHTAB_";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where the SQLite database, repository mirrors and uploads live.
+    pub data_dir: PathBuf,
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub log: LogConfig,
+    pub auth: AuthConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// The address people use to reach Shtab; links in e-mails and messages start with it.
+    pub public_url: String,
+    /// Time zone for showing times and firing schedules (an IANA name).
+    pub time_zone: String,
+    /// Language of the pages for people who have not chosen one: `ru` or `en`.
+    pub default_locale: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// Empty: SQLite in `data_dir`. Otherwise a `postgres://` or `sqlite://` URL.
+    pub url: Secret,
+    pub max_connections: u32,
+    /// How long a request waits for a free connection before it fails.
+    pub acquire_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `text` or `json`.
+    pub format: LogFormat,
+    /// A tracing filter, e.g. `info` or `shtab=debug,sqlx=warn`.
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// How long a login lasts without activity.
+    pub session_idle_hours: u32,
+    /// Failed logins allowed per address and per account within `login_window_minutes`.
+    pub login_max_failures: u32,
+    pub login_window_minutes: u32,
+    /// Send cookies with `Secure`. `auto`: when `server.public_url` is https.
+    pub secure_cookies: SecureCookies,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SecureCookies {
+    Auto,
+    Always,
+    Never,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("./data"),
+            server: ServerConfig::default(),
+            database: DatabaseConfig::default(),
+            log: LogConfig::default(),
+            auth: AuthConfig::default(),
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: "127.0.0.1:8080".parse().expect("valid default address"),
+            public_url: "http://127.0.0.1:8080".into(),
+            time_zone: "Europe/Moscow".into(),
+            default_locale: "ru".into(),
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            url: Secret::default(),
+            max_connections: 10,
+            acquire_timeout_secs: 5,
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            format: LogFormat::Text,
+            level: "info".into(),
+        }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            session_idle_hours: 24 * 7,
+            login_max_failures: 5,
+            login_window_minutes: 15,
+            secure_cookies: SecureCookies::Auto,
+        }
+    }
+}
+
+/// A value that must not leak: `Debug`, `Display` and serialisation show `***`.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "\"***\"" })
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(if self.0.is_empty() { "" } else { "***" })
+    }
+}
+
+/// What went wrong while loading the configuration, naming the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("configuration file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// The loaded configuration and what was noticed on the way (unknown environment names).
+#[derive(Debug)]
+pub struct Loaded {
+    pub config: Config,
+    pub warnings: Vec<String>,
+}
+
+impl Config {
+    /// Loads defaults, then `file` (if given, it must exist), then the `SHTAB_*` variables of
+    /// `env`, then checks the values. `data_dir_override` is the `--data-dir` flag.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Loaded, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+                });
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        let keys = known_keys();
+        let (env_values, warnings) = env_layer(&keys, env)?;
+        figment = figment.merge(Serialized::defaults(env_values));
+
+        let mut dict: Dict = figment
+            .extract::<Dict>()
+            .map_err(|e| ConfigError::Invalid(describe_figment_error(e)))?;
+        resolve_secret_files(&mut dict)?;
+        let config: Config = Figment::from(Serialized::defaults(dict))
+            .extract()
+            .map_err(|e| ConfigError::Invalid(describe_figment_error(e)))?;
+        config.check()?;
+        Ok(Loaded { config, warnings })
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, expected: &str, got: &str| {
+            Err(ConfigError::Invalid(format!(
+                "{key}: expected {expected}, got {got:?}"
+            )))
+        };
+        if self.server.time_zone.parse::<chrono_tz::Tz>().is_err() {
+            return bad(
+                "server.time_zone",
+                "an IANA time zone such as Europe/Moscow",
+                &self.server.time_zone,
+            );
+        }
+        if crate::types::Locale::from_code(&self.server.default_locale).is_none() {
+            return bad(
+                "server.default_locale",
+                "ru or en",
+                &self.server.default_locale,
+            );
+        }
+        let url = self.server.public_url.trim_end_matches('/');
+        if !(url.starts_with("http://") || url.starts_with("https://"))
+            || url.len() < "http://x".len()
+        {
+            return bad(
+                "server.public_url",
+                "an http:// or https:// URL",
+                &self.server.public_url,
+            );
+        }
+        let db = self.database.url.expose();
+        if !(db.is_empty()
+            || db.starts_with("postgres://")
+            || db.starts_with("postgresql://")
+            || db.starts_with("sqlite:"))
+        {
+            // The value may hold a password: show only its scheme.
+            let scheme = db.split(':').next().unwrap_or("");
+            return bad(
+                "database.url",
+                "empty (SQLite in data_dir), postgres://… or sqlite://…",
+                &format!("{scheme}:…"),
+            );
+        }
+        if self.database.max_connections == 0 {
+            return bad("database.max_connections", "a number of at least 1", "0");
+        }
+        if self.auth.login_max_failures == 0 {
+            return bad("auth.login_max_failures", "a number of at least 1", "0");
+        }
+        if self.log.level.trim().is_empty() {
+            return bad("log.level", "a filter such as info", "");
+        }
+        Ok(())
+    }
+
+    pub fn time_zone(&self) -> chrono_tz::Tz {
+        self.server
+            .time_zone
+            .parse()
+            .unwrap_or(chrono_tz::Europe::Moscow)
+    }
+
+    pub fn default_locale(&self) -> crate::types::Locale {
+        crate::types::Locale::from_code(&self.server.default_locale).unwrap_or_default()
+    }
+
+    pub fn public_url(&self) -> &str {
+        self.server.public_url.trim_end_matches('/')
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        match self.auth.secure_cookies {
+            SecureCookies::Always => true,
+            SecureCookies::Never => false,
+            SecureCookies::Auto => self.server.public_url.starts_with("https://"),
+        }
+    }
+
+    /// The database URL to connect to: the configured one, or SQLite in the data directory.
+    pub fn database_url(&self) -> String {
+        if self.database.url.is_empty() {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("shtab.db").display()
+            )
+        } else {
+            self.database.url.expose().to_string()
+        }
+    }
+
+    /// The effective configuration as TOML, secrets masked: what `shtab config check` prints.
+    pub fn to_masked_toml(&self) -> String {
+        let value = serde_json::to_value(self).expect("config serialises");
+        let mut out = String::new();
+        write_toml_table(&mut out, "", &value);
+        out
+    }
+}
+
+/// Every dotted key of the configuration, with whether it holds a table.
+fn known_keys() -> BTreeMap<String, bool> {
+    let value = serde_json::to_value(Config::default()).expect("config serialises");
+    let mut keys = BTreeMap::new();
+    fn walk(prefix: &str, v: &serde_json::Value, keys: &mut BTreeMap<String, bool>) {
+        if let serde_json::Value::Object(map) = v {
+            for (k, child) in map {
+                let path = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                keys.insert(path.clone(), child.is_object());
+                walk(&path, child, keys);
+            }
+        }
+    }
+    walk("", &value, &mut keys);
+    keys
+}
+
+pub fn env_name(key: &str) -> String {
+    format!("{ENV_PREFIX}{}", key.replace('.', "_").to_uppercase())
+}
+
+/// Turns `SHTAB_*` variables into a nested dictionary. Variables that name no key are
+/// returned as warnings (the environment often holds unrelated `SHTAB_TEST_*` names).
+fn env_layer(
+    keys: &BTreeMap<String, bool>,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<(Dict, Vec<String>), ConfigError> {
+    let by_env: BTreeMap<String, &String> = keys
+        .iter()
+        .filter(|(_, table)| !**table)
+        .map(|(k, _)| (env_name(k), k))
+        .collect();
+    let mut dict = Dict::new();
+    let mut warnings = Vec::new();
+    for (name, value) in env {
+        if !name.starts_with(ENV_PREFIX) {
+            continue;
+        }
+        let (key, value) = if let Some(key) = by_env.get(&name) {
+            ((*key).clone(), value)
+        } else if let Some(key) = name.strip_suffix("_FILE").and_then(|base| by_env.get(base)) {
+            if !SECRET_KEYS.contains(&key.as_str()) {
+                return Err(ConfigError::Invalid(format!(
+                    "{name}: {key} is not a secret and cannot be read from a file"
+                )));
+            }
+            (format!("{key}_file"), value)
+        } else {
+            if !name.starts_with("SHTAB_TEST_") {
+                warnings.push(format!("unknown environment variable {name} (ignored)"));
+            }
+            continue;
+        };
+        insert_path(&mut dict, &key, env_value(&value));
+    }
+    Ok((dict, warnings))
+}
+
+/// Environment values are strings; numbers and booleans are recognised so typed keys accept
+/// them. (A string that is meant to look like a number can be quoted in the TOML instead.)
+fn env_value(s: &str) -> Value {
+    if let Ok(n) = s.parse::<i64>() {
+        return Value::from(n);
+    }
+    match s {
+        "true" => Value::from(true),
+        "false" => Value::from(false),
+        _ => Value::from(s.to_string()),
+    }
+}
+
+fn insert_path(dict: &mut Dict, key: &str, value: Value) {
+    match key.split_once('.') {
+        None => {
+            dict.insert(key.to_string(), value);
+        }
+        Some((head, rest)) => {
+            let entry = dict
+                .entry(head.to_string())
+                .or_insert_with(|| Value::from(Dict::new()));
+            if let Value::Dict(_, inner) = entry {
+                insert_path(inner, rest, value);
+            }
+        }
+    }
+}
+
+/// Replaces `key_file = "/path"` by `key = <contents of /path>` for secret keys.
+fn resolve_secret_files(dict: &mut Dict) -> Result<(), ConfigError> {
+    for key in SECRET_KEYS {
+        let (table, leaf) = key.rsplit_once('.').unwrap_or(("", key));
+        let file_key = format!("{leaf}_file");
+        let Some(section) = get_table_mut(dict, table) else {
+            continue;
+        };
+        let Some(path) = section.remove(&file_key) else {
+            continue;
+        };
+        let path = path
+            .into_string()
+            .ok_or_else(|| ConfigError::Invalid(format!("{key}_file: expected a file path")))?;
+        let contents = std::fs::read_to_string(&path)
+            .map_err(|e| ConfigError::Invalid(format!("{key}_file: cannot read {path}: {e}")))?;
+        section.insert(
+            leaf.to_string(),
+            Value::from(contents.trim_end_matches(['\n', '\r']).to_string()),
+        );
+    }
+    Ok(())
+}
+
+fn get_table_mut<'a>(dict: &'a mut Dict, path: &str) -> Option<&'a mut Dict> {
+    if path.is_empty() {
+        return Some(dict);
+    }
+    let (head, rest) = path.split_once('.').unwrap_or((path, ""));
+    match dict.get_mut(head)? {
+        Value::Dict(_, inner) => get_table_mut(inner, rest),
+        _ => None,
+    }
+}
+
+/// Figment's messages name the key with a `default.` profile prefix; people never see
+/// profiles, so drop it.
+fn describe_figment_error(e: figment::Error) -> String {
+    e.into_iter()
+        .map(|err| {
+            let key = err.path.join(".");
+            let msg = err.kind.to_string();
+            let source = err
+                .metadata
+                .as_ref()
+                .and_then(|m| m.source.as_ref())
+                .map(|s| format!(" (in {s})"))
+                .unwrap_or_default();
+            if key.is_empty() {
+                format!("{msg}{source}")
+            } else {
+                format!("{key}: {msg}{source}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn write_toml_table(out: &mut String, prefix: &str, value: &serde_json::Value) {
+    let serde_json::Value::Object(map) = value else {
+        return;
+    };
+    for (k, v) in map.iter().filter(|(_, v)| !v.is_object()) {
+        out.push_str(&format!("{k} = {v}\n"));
+    }
+    for (k, v) in map.iter().filter(|(_, v)| v.is_object()) {
+        let path = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        out.push_str(&format!("\n[{path}]\n"));
+        write_toml_table(out, &path, v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_sqlite_in_data_dir_on_localhost() {
+        let c = Config::load(None, env(&[])).unwrap().config;
+        assert_eq!(c.server.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database_url(), "sqlite://./data/shtab.db?mode=rwc");
+        assert_eq!(c.time_zone(), chrono_tz::Europe::Moscow);
+    }
+
+    #[test]
+    fn file_then_environment_override_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("shtab.toml");
+        std::fs::write(&file, "data_dir = \"/srv/shtab\"\n[server]\nlisten = \"0.0.0.0:9000\"\n[database]\nmax_connections = 3\n").unwrap();
+        let c = Config::load(
+            Some(&file),
+            env(&[
+                ("SHTAB_DATABASE_MAX_CONNECTIONS", "7"),
+                ("SHTAB_LOG_FORMAT", "json"),
+            ]),
+        )
+        .unwrap()
+        .config;
+        assert_eq!(c.data_dir, PathBuf::from("/srv/shtab"));
+        assert_eq!(c.server.listen.port(), 9000);
+        assert_eq!(c.database.max_connections, 7);
+        assert_eq!(c.log.format, LogFormat::Json);
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_errors_naming_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("shtab.toml");
+        std::fs::write(&file, "[server]\nlisten_port = 80\n").unwrap();
+        let err = Config::load(Some(&file), env(&[])).unwrap_err().to_string();
+        assert!(err.contains("listen_port"), "{err}");
+    }
+
+    #[test]
+    fn wrong_types_name_the_key_and_the_expected_form() {
+        let err = Config::load(None, env(&[("SHTAB_SERVER_LISTEN", "nonsense")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("server.listen"), "{err}");
+        let err = Config::load(None, env(&[("SHTAB_SERVER_TIME_ZONE", "Mars/Olympus")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("server.time_zone") && err.contains("IANA"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_environment_names_are_reported() {
+        let loaded = Config::load(
+            None,
+            env(&[("SHTAB_DATABSE_URL", "x"), ("SHTAB_TEST_DATABASE_URL", "y")]),
+        )
+        .unwrap();
+        assert_eq!(
+            loaded.warnings,
+            vec!["unknown environment variable SHTAB_DATABSE_URL (ignored)".to_string()]
+        );
+    }
+
+    #[test]
+    fn secrets_come_from_files_and_never_show() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("db-url");
+        std::fs::write(&secret, "postgres://shtab:hunter2@db/shtab\n").unwrap();
+        let c = Config::load(
+            None,
+            env(&[("SHTAB_DATABASE_URL_FILE", secret.to_str().unwrap())]),
+        )
+        .unwrap()
+        .config;
+        assert_eq!(c.database_url(), "postgres://shtab:hunter2@db/shtab");
+        assert!(!format!("{c:?}").contains("hunter2"));
+        assert!(!c.to_masked_toml().contains("hunter2"));
+        assert!(c.to_masked_toml().contains("url = \"***\""));
+        let err = Config::load(None, env(&[("SHTAB_LOG_LEVEL_FILE", "/x")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("SHTAB_LOG_LEVEL_FILE"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_database_url_does_not_echo_its_password() {
+        let err = Config::load(
+            None,
+            env(&[("SHTAB_DATABASE_URL", "mysql://root:hunter2@x/db")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("database.url") && !err.contains("hunter2"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,19 @@
+//! Shtab's core: what every capability shares and nothing that knows about HTTP.
+//!
+//! Storage ([`db`]), configuration ([`config`]), the people directory ([`people`]), users,
+//! roles and credentials ([`auth`]), the audit log ([`audit`]) and the value types parsed at
+//! the edge ([`types`]).
+
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod ids;
+pub mod people;
+pub mod settings;
+pub mod time;
+pub mod types;
+
+pub use error::{CoreError, FieldError};

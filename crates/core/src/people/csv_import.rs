@@ -1,0 +1,265 @@
+//! Importing the directory from a spreadsheet. All or nothing: a file with any bad row
+//! writes nothing and names every bad row, so a person fixes the file and imports again.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::domain::{Forge, ForgeLogin, RawPersonInput};
+use super::store::{find_by_email, insert};
+use crate::audit::Actor;
+use crate::db::Db;
+use crate::error::{CoreError, CoreResult};
+use crate::ids::PersonId;
+use crate::types::Email;
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RowError {
+    /// The line in the file, counting the header as line 1.
+    pub line: u64,
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct ImportReport {
+    pub created: usize,
+    /// Rows whose e-mail already belongs to someone in the directory: left as they are.
+    pub skipped_existing: usize,
+    pub errors: Vec<RowError>,
+}
+
+/// Columns we understand, by their English and Russian header names.
+const COLUMNS: &[(&str, &[&str])] = &[
+    ("full_name", &["full_name", "name", "фио", "имя"]),
+    (
+        "emails",
+        &["emails", "email", "e-mail", "почта", "email адреса"],
+    ),
+    ("phone", &["phone", "телефон"]),
+    ("telegram", &["telegram", "телеграм"]),
+    ("position", &["position", "должность"]),
+    (
+        "manager_email",
+        &["manager_email", "manager", "руководитель"],
+    ),
+    ("github", &["github"]),
+    ("gitlab", &["gitlab"]),
+    ("gitea", &["gitea"]),
+    ("started_on", &["started_on", "дата начала", "принят"]),
+];
+
+/// Reads a CSV file (UTF-8 or Windows-1251, comma or semicolon separated, with a header row)
+/// and adds its people. Managers may be named by e-mail, also of people in the same file.
+pub async fn import_csv(db: &Db, actor: &Actor, bytes: &[u8]) -> CoreResult<ImportReport> {
+    let text = decode(bytes);
+    let delimiter = sniff_delimiter(&text);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers = reader.headers().map_err(|e| {
+        CoreError::field(
+            "file",
+            "invalid_csv",
+            format!("cannot read the header row: {e}"),
+        )
+    })?;
+    let mut column_of: HashMap<&str, usize> = HashMap::new();
+    let mut unknown = Vec::new();
+    for (i, h) in headers.iter().enumerate() {
+        let h = h.trim().to_lowercase();
+        match COLUMNS
+            .iter()
+            .find(|(_, names)| names.contains(&h.as_str()))
+        {
+            Some((key, _)) => {
+                column_of.insert(key, i);
+            }
+            None if h.is_empty() => {}
+            None => unknown.push(h),
+        }
+    }
+    if !column_of.contains_key("full_name") {
+        return Err(CoreError::field(
+            "file",
+            "invalid_csv",
+            "the header row has no full_name (ФИО) column",
+        ));
+    }
+    if !unknown.is_empty() {
+        return Err(CoreError::field(
+            "file",
+            "invalid_csv",
+            format!("unknown columns: {}", unknown.join(", ")),
+        ));
+    }
+
+    let mut report = ImportReport::default();
+    let mut rows = Vec::new();
+    let mut seen_in_file: HashMap<Email, u64> = HashMap::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| CoreError::field("file", "invalid_csv", e.to_string()))?;
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let cell = |key: &str| {
+            column_of
+                .get(key)
+                .and_then(|&i| record.get(i))
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        };
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let forge_logins = Forge::ALL
+            .iter()
+            .map(|f| ForgeLogin {
+                forge: *f,
+                login: cell(f.as_str()),
+            })
+            .filter(|l| !l.login.is_empty())
+            .collect();
+        let raw = RawPersonInput {
+            full_name: cell("full_name"),
+            emails: cell("emails")
+                .split([';', ',', ' '])
+                .map(str::to_string)
+                .collect(),
+            phone: Some(cell("phone")),
+            telegram: Some(cell("telegram")),
+            position: Some(cell("position")),
+            forge_logins,
+            started_on: Some(cell("started_on")),
+            ..Default::default()
+        };
+        let input = match raw.parse() {
+            Ok(input) => input,
+            Err(CoreError::Invalid(errors)) => {
+                report.errors.extend(errors.into_iter().map(|e| RowError {
+                    line,
+                    field: e.field,
+                    message: e.message,
+                }));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(dup) = input.emails.iter().find(|e| seen_in_file.contains_key(*e)) {
+            report.errors.push(RowError {
+                line,
+                field: "emails".into(),
+                message: format!("{dup} is also on line {}", seen_in_file[dup]),
+            });
+            continue;
+        }
+        for e in &input.emails {
+            seen_in_file.insert(e.clone(), line);
+        }
+        let manager = match cell("manager_email") {
+            m if m.is_empty() => None,
+            m => match Email::parse("manager_email", &m) {
+                Ok(e) => Some(e),
+                Err(e) => {
+                    report.errors.push(RowError {
+                        line,
+                        field: e.field,
+                        message: e.message,
+                    });
+                    continue;
+                }
+            },
+        };
+        rows.push((line, input, manager));
+    }
+
+    // Managers must be known: in the directory, or in this file.
+    let mut existing: HashMap<Email, PersonId> = HashMap::new();
+    for (_, input, manager) in &rows {
+        for e in input.emails.iter().chain(manager.iter()) {
+            if let Some(id) = find_by_email(db, e).await? {
+                existing.insert(e.clone(), id);
+            }
+        }
+    }
+    for (line, _, manager) in &rows {
+        if let Some(m) = manager {
+            if !existing.contains_key(m) && !seen_in_file.contains_key(m) {
+                report.errors.push(RowError {
+                    line: *line,
+                    field: "manager_email".into(),
+                    message: format!("no person has the address {m}"),
+                });
+            }
+        }
+    }
+    if !report.errors.is_empty() {
+        report.errors.sort_by_key(|e| e.line);
+        return Ok(report);
+    }
+
+    let mut tx = db.begin().await?;
+    let mut created: HashMap<Email, PersonId> = HashMap::new();
+    let mut pending_managers = Vec::new();
+    for (_, input, manager) in &rows {
+        if input.emails.iter().any(|e| existing.contains_key(e)) {
+            report.skipped_existing += 1;
+            continue;
+        }
+        let id = insert(&mut tx, actor, input).await?;
+        report.created += 1;
+        for e in &input.emails {
+            created.insert(e.clone(), id);
+        }
+        if let Some(m) = manager {
+            pending_managers.push((id, m.clone()));
+        }
+    }
+    for (id, manager_email) in pending_managers {
+        let manager = created
+            .get(&manager_email)
+            .or_else(|| existing.get(&manager_email))
+            .copied();
+        sqlx::query("UPDATE people SET manager_id = $1 WHERE id = $2")
+            .bind(manager.map(|m| m.0))
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// Spreadsheets saved on Russian Windows are often Windows-1251; anything that is not valid
+/// UTF-8 is read as that.
+fn decode(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => encoding_rs::WINDOWS_1251.decode(bytes).0.into_owned(),
+    }
+}
+
+/// Excel in a Russian locale writes `;`; everything else `,`. The header row decides.
+fn sniff_delimiter(text: &str) -> u8 {
+    let header = text.lines().next().unwrap_or("");
+    if header.matches(';').count() > header.matches(',').count() {
+        b';'
+    } else {
+        b','
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_windows_1251_and_semicolons() {
+        let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode("ФИО;почта\nИван;ivan@a.ru\n");
+        let text = decode(&bytes);
+        assert!(text.starts_with("ФИО;"));
+        assert_eq!(sniff_delimiter(&text), b';');
+        assert_eq!(sniff_delimiter("full_name,emails\n"), b',');
+    }
+}

@@ -1,0 +1,17 @@
+//! The people directory: who works at the agency, how to reach them, which e-mails and forge
+//! logins are theirs (so commits find their author) and which SSH keys they use.
+
+mod csv_import;
+mod domain;
+mod store;
+
+pub use csv_import::{ImportReport, RowError, import_csv};
+pub use domain::{
+    Forge, ForgeLogin, Person, PersonInput, PersonStatus, PersonSummary, RawPersonInput,
+    StoredSshKey,
+};
+pub(crate) use store::insert;
+pub use store::{
+    ListFilter, ListPage, count, create, deactivate, find_by_email, find_by_forge_login, get, list,
+    update,
+};

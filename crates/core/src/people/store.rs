@@ -1,0 +1,543 @@
+use chrono::NaiveDate;
+use sqlx::AssertSqlSafe;
+
+use super::domain::{
+    Forge, ForgeLogin, Person, PersonInput, PersonStatus, PersonSummary, StoredSshKey, search_text,
+};
+use crate::FieldError;
+use crate::audit::{self, Actor, Changes, Event};
+use crate::db::{Db, Row, Tx, like_pattern};
+use crate::error::{CoreError, CoreResult, unique_violation_as};
+use crate::ids::{PersonId, SshKeyId, UserId};
+use crate::time::now_ms;
+use crate::types::Email;
+
+pub async fn create(db: &Db, actor: &Actor, input: &PersonInput) -> CoreResult<Person> {
+    let mut tx = db.begin().await?;
+    let id = insert(&mut tx, actor, input).await?;
+    tx.commit().await?;
+    get(db, id).await
+}
+
+/// Inserts inside the caller's transaction (CSV import and `shtab user add` use it).
+pub(crate) async fn insert(
+    tx: &mut Tx,
+    actor: &Actor,
+    input: &PersonInput,
+) -> CoreResult<PersonId> {
+    check_emails_free(tx, None, &input.emails).await?;
+    check_logins_free(tx, None, &input.forge_logins).await?;
+    if let Some(m) = input.manager_id {
+        check_manager(tx, None, m).await?;
+    }
+    let now = now_ms();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO people (full_name, phone, telegram, position, manager_id, status, started_on, search_text, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $8) RETURNING id",
+    )
+    .bind(&input.full_name)
+    .bind(&input.phone)
+    .bind(&input.telegram)
+    .bind(&input.position)
+    .bind(input.manager_id.map(|m| m.0))
+    .bind(input.started_on.map(|d| d.to_string()))
+    .bind(search_text(input))
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    let id = PersonId(id);
+    replace_children(tx, id, input).await?;
+
+    let mut changes = Changes::new();
+    changes
+        .set("full_name", &input.full_name)
+        .set("emails", &input.emails)
+        .set("position", &input.position)
+        .set(
+            "ssh_keys",
+            &input
+                .ssh_keys
+                .iter()
+                .map(|k| k.fingerprint())
+                .collect::<Vec<_>>(),
+        );
+    audit::record(
+        tx,
+        actor,
+        Event {
+            action: "person.create",
+            object_kind: "person",
+            object_id: id.to_string(),
+            summary: format!("created person {}", input.full_name),
+            changes,
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+pub async fn update(
+    db: &Db,
+    actor: &Actor,
+    id: PersonId,
+    input: &PersonInput,
+) -> CoreResult<Person> {
+    let before = get(db, id).await?;
+    let mut tx = db.begin().await?;
+    check_emails_free(&mut tx, Some(id), &input.emails).await?;
+    check_logins_free(&mut tx, Some(id), &input.forge_logins).await?;
+    if let Some(m) = input.manager_id {
+        check_manager(&mut tx, Some(id), m).await?;
+    }
+    sqlx::query(
+        "UPDATE people SET full_name = $1, phone = $2, telegram = $3, position = $4, manager_id = $5, \
+         started_on = $6, search_text = $7, updated_at = $8 WHERE id = $9",
+    )
+    .bind(&input.full_name)
+    .bind(&input.phone)
+    .bind(&input.telegram)
+    .bind(&input.position)
+    .bind(input.manager_id.map(|m| m.0))
+    .bind(input.started_on.map(|d| d.to_string()))
+    .bind(search_text(input))
+    .bind(now_ms())
+    .bind(id.0)
+    .execute(&mut *tx)
+    .await?;
+    replace_children(&mut tx, id, input).await?;
+
+    let before_keys: Vec<&str> = before
+        .ssh_keys
+        .iter()
+        .map(|k| k.fingerprint.as_str())
+        .collect();
+    let after_keys: Vec<&str> = input.ssh_keys.iter().map(|k| k.fingerprint()).collect();
+    let mut changes = Changes::new();
+    changes
+        .diff("full_name", &before.full_name, &input.full_name)
+        .diff("emails", &before.emails, &input.emails)
+        .diff("phone", &before.phone, &input.phone)
+        .diff("telegram", &before.telegram, &input.telegram)
+        .diff("position", &before.position, &input.position)
+        .diff("manager_id", &before.manager_id, &input.manager_id)
+        .diff("started_on", &before.started_on, &input.started_on)
+        .diff("forge_logins", &before.forge_logins, &input.forge_logins)
+        .diff("ssh_keys", &before_keys, &after_keys);
+    if !changes.is_empty() {
+        audit::record(
+            &mut tx,
+            actor,
+            Event {
+                action: "person.update",
+                object_kind: "person",
+                object_id: id.to_string(),
+                summary: format!("updated person {}", input.full_name),
+                changes,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    get(db, id).await
+}
+
+/// Marks the person as having left on `left_on`. Their login stops working at once (their
+/// sessions and tokens are cut); access on servers and elsewhere is the access capability's
+/// offboarding.
+pub async fn deactivate(
+    db: &Db,
+    actor: &Actor,
+    id: PersonId,
+    left_on: NaiveDate,
+) -> CoreResult<Person> {
+    let before = get(db, id).await?;
+    if before.status == PersonStatus::Left {
+        return Err(CoreError::Conflict(format!(
+            "{} has already left",
+            before.full_name
+        )));
+    }
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE people SET status = 'left', left_on = $1, updated_at = $2 WHERE id = $3")
+        .bind(left_on.to_string())
+        .bind(now_ms())
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
+    if let Some(user) = before.user_id {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(user.0)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let mut changes = Changes::new();
+    changes
+        .diff("status", &"active", &"left")
+        .set("left_on", &left_on);
+    audit::record(
+        &mut tx,
+        actor,
+        Event {
+            action: "person.deactivate",
+            object_kind: "person",
+            object_id: id.to_string(),
+            summary: format!("{} left on {left_on}", before.full_name),
+            changes,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    get(db, id).await
+}
+
+async fn replace_children(tx: &mut Tx, id: PersonId, input: &PersonInput) -> CoreResult<()> {
+    sqlx::query("DELETE FROM person_emails WHERE person_id = $1")
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await?;
+    for (i, email) in input.emails.iter().enumerate() {
+        sqlx::query("INSERT INTO person_emails (email, person_id, is_primary, position) VALUES ($1, $2, $3, $4)")
+            .bind(email.as_str())
+            .bind(id.0)
+            .bind(i64::from(i == 0))
+            .bind(i as i64)
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| unique_violation_as(e, "emails", "duplicate_email", "this address belongs to another person"))?;
+    }
+    sqlx::query("DELETE FROM person_forge_logins WHERE person_id = $1")
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await?;
+    for l in &input.forge_logins {
+        sqlx::query(
+            "INSERT INTO person_forge_logins (forge, login, person_id) VALUES ($1, $2, $3)",
+        )
+        .bind(l.forge.as_str())
+        .bind(&l.login)
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| {
+            unique_violation_as(
+                e,
+                &format!("{}_login", l.forge.as_str()),
+                "duplicate_login",
+                "this login belongs to another person",
+            )
+        })?;
+    }
+    // Keys keep their ids when they stay, so whatever refers to a key (server grants) holds.
+    let existing: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, fingerprint FROM person_ssh_keys WHERE person_id = $1")
+            .bind(id.0)
+            .fetch_all(&mut **tx)
+            .await?;
+    for (key_id, fp) in &existing {
+        if !input.ssh_keys.iter().any(|k| k.fingerprint() == fp) {
+            sqlx::query("DELETE FROM person_ssh_keys WHERE id = $1")
+                .bind(key_id)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    for k in input
+        .ssh_keys
+        .iter()
+        .filter(|k| !existing.iter().any(|(_, fp)| fp == k.fingerprint()))
+    {
+        sqlx::query(
+            "INSERT INTO person_ssh_keys (person_id, algorithm, public_key, comment, fingerprint, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id.0)
+        .bind(k.algorithm())
+        .bind(k.key())
+        .bind(k.comment())
+        .bind(k.fingerprint())
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Names the other person an address belongs to, so the form can say whose it is.
+async fn check_emails_free(tx: &mut Tx, me: Option<PersonId>, emails: &[Email]) -> CoreResult<()> {
+    let mut errors = Vec::new();
+    for email in emails {
+        let owner: Option<(i64, String)> = sqlx::query_as(
+            "SELECT p.id, p.full_name FROM person_emails e JOIN people p ON p.id = e.person_id WHERE e.email = $1",
+        )
+        .bind(email.as_str())
+        .fetch_optional(&mut **tx)
+        .await?;
+        if let Some((owner, name)) = owner.filter(|(owner, _)| Some(PersonId(*owner)) != me) {
+            errors.push(FieldError::new(
+                "emails",
+                "duplicate_email",
+                format!("{email} already belongs to {name} (#{owner})"),
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(CoreError::Invalid(errors))
+    }
+}
+
+async fn check_logins_free(
+    tx: &mut Tx,
+    me: Option<PersonId>,
+    logins: &[ForgeLogin],
+) -> CoreResult<()> {
+    let mut errors = Vec::new();
+    for l in logins {
+        let owner: Option<(i64, String)> = sqlx::query_as(
+            "SELECT p.id, p.full_name FROM person_forge_logins f JOIN people p ON p.id = f.person_id \
+             WHERE f.forge = $1 AND f.login = $2",
+        )
+        .bind(l.forge.as_str())
+        .bind(&l.login)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if let Some((_, name)) = owner.filter(|(owner, _)| Some(PersonId(*owner)) != me) {
+            errors.push(FieldError::new(
+                format!("{}_login", l.forge.as_str()),
+                "duplicate_login",
+                format!(
+                    "{} login {} already belongs to {name}",
+                    l.forge.as_str(),
+                    l.login
+                ),
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(CoreError::Invalid(errors))
+    }
+}
+
+/// The manager must exist and must not be the person or anyone below them.
+async fn check_manager(tx: &mut Tx, me: Option<PersonId>, manager: PersonId) -> CoreResult<()> {
+    let mut current = Some(manager);
+    let mut steps = 0;
+    while let Some(id) = current {
+        if Some(id) == me {
+            return Err(CoreError::field(
+                "manager_id",
+                "manager_cycle",
+                "a person cannot report to themselves or to someone who reports to them",
+            ));
+        }
+        let next: Option<(Option<i64>,)> =
+            sqlx::query_as("SELECT manager_id FROM people WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(&mut **tx)
+                .await?;
+        match next {
+            None if id == manager => {
+                return Err(CoreError::field(
+                    "manager_id",
+                    "not_found",
+                    format!("there is no person #{manager}"),
+                ));
+            }
+            None => break,
+            Some((m,)) => current = m.map(PersonId),
+        }
+        steps += 1;
+        if steps > 1000 {
+            break;
+        }
+    }
+    Ok(())
+}
+
+pub async fn get(db: &Db, id: PersonId) -> CoreResult<Person> {
+    let row = sqlx::query(
+        "SELECT p.id, p.full_name, p.phone, p.telegram, p.position, p.manager_id, m.full_name AS manager_name, \
+                p.status, p.started_on, p.left_on, p.created_at, p.updated_at, u.id AS user_id \
+         FROM people p LEFT JOIN people m ON m.id = p.manager_id LEFT JOIN users u ON u.person_id = p.id \
+         WHERE p.id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or(CoreError::NotFound("person"))?;
+
+    let emails: Vec<(String,)> =
+        sqlx::query_as("SELECT email FROM person_emails WHERE person_id = $1 ORDER BY position")
+            .bind(id.0)
+            .fetch_all(db.pool())
+            .await?;
+    let logins: Vec<(String, String)> = sqlx::query_as(
+        "SELECT forge, login FROM person_forge_logins WHERE person_id = $1 ORDER BY forge, login",
+    )
+    .bind(id.0)
+    .fetch_all(db.pool())
+    .await?;
+    let keys: Vec<(i64, String, String, String, String)> = sqlx::query_as(
+        "SELECT id, algorithm, public_key, comment, fingerprint FROM person_ssh_keys WHERE person_id = $1 ORDER BY id",
+    )
+    .bind(id.0)
+    .fetch_all(db.pool())
+    .await?;
+
+    let date = |s: Option<String>| s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
+    Ok(Person {
+        id,
+        full_name: row.try_get("full_name")?,
+        emails: emails
+            .into_iter()
+            .map(|(e,)| Email::from_stored(e))
+            .collect(),
+        phone: row.try_get("phone")?,
+        telegram: row.try_get("telegram")?,
+        position: row.try_get("position")?,
+        manager_id: row.try_get::<Option<i64>, _>("manager_id")?.map(PersonId),
+        manager_name: row.try_get("manager_name")?,
+        status: PersonStatus::parse(&row.try_get::<String, _>("status")?)
+            .unwrap_or(PersonStatus::Active),
+        started_on: date(row.try_get("started_on")?),
+        left_on: date(row.try_get("left_on")?),
+        forge_logins: logins
+            .into_iter()
+            .filter_map(|(f, login)| Forge::parse(&f).map(|forge| ForgeLogin { forge, login }))
+            .collect(),
+        ssh_keys: keys
+            .into_iter()
+            .map(
+                |(id, algorithm, public_key, comment, fingerprint)| StoredSshKey {
+                    id: SshKeyId(id),
+                    algorithm,
+                    public_key,
+                    comment,
+                    fingerprint,
+                },
+            )
+            .collect(),
+        user_id: row.try_get::<Option<i64>, _>("user_id")?.map(UserId),
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+/// The people list's filter: a search text and a status, paged by offset.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub q: Option<String>,
+    pub status: Option<PersonStatus>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ListPage {
+    pub items: Vec<PersonSummary>,
+    pub total: i64,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+pub async fn list(db: &Db, filter: &ListFilter) -> CoreResult<ListPage> {
+    let limit = if filter.limit <= 0 {
+        50
+    } else {
+        filter.limit.min(500)
+    };
+    let offset = filter.offset.max(0);
+    let q = filter
+        .q
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(like_pattern);
+    let status = filter.status.map(|s| s.as_str());
+    // Both conditions are always present and switched off by a NULL parameter, so one
+    // statement (and one prepared plan) serves every combination.
+    let condition =
+        "($1 IS NULL OR p.search_text LIKE $1 ESCAPE '\\') AND ($2 IS NULL OR p.status = $2)";
+    let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM people p WHERE {condition}"
+    )))
+    .bind(&q)
+    .bind(status)
+    .fetch_one(db.pool())
+    .await?;
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT p.id, p.full_name, p.position, p.phone, p.telegram, p.status, u.id AS user_id, \
+                (SELECT e.email FROM person_emails e WHERE e.person_id = p.id ORDER BY e.position LIMIT 1) AS email \
+         FROM people p LEFT JOIN users u ON u.person_id = p.id \
+         WHERE {condition} ORDER BY p.full_name, p.id LIMIT $3 OFFSET $4"
+    )))
+    .bind(&q)
+    .bind(status)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db.pool())
+    .await?;
+    let items = rows
+        .into_iter()
+        .map(|r| {
+            Ok(PersonSummary {
+                id: PersonId(r.try_get("id")?),
+                full_name: r.try_get("full_name")?,
+                email: r.try_get("email")?,
+                position: r.try_get("position")?,
+                phone: r.try_get("phone")?,
+                telegram: r.try_get("telegram")?,
+                status: PersonStatus::parse(&r.try_get::<String, _>("status")?)
+                    .unwrap_or(PersonStatus::Active),
+                user_id: r.try_get::<Option<i64>, _>("user_id")?.map(UserId),
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(ListPage {
+        items,
+        total,
+        offset,
+        limit,
+    })
+}
+
+pub async fn count(db: &Db) -> CoreResult<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM people")
+        .fetch_one(db.pool())
+        .await?)
+}
+
+/// Whose address this is, for matching commit authors and logins.
+pub async fn find_by_email(db: &Db, email: &Email) -> CoreResult<Option<PersonId>> {
+    let id: Option<i64> =
+        sqlx::query_scalar("SELECT person_id FROM person_emails WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(id.map(PersonId))
+}
+
+pub async fn find_by_forge_login(
+    db: &Db,
+    forge: Forge,
+    login: &str,
+) -> CoreResult<Option<PersonId>> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "SELECT person_id FROM person_forge_logins WHERE forge = $1 AND login = $2",
+    )
+    .bind(forge.as_str())
+    .bind(login.trim().to_lowercase())
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(id.map(PersonId))
+}

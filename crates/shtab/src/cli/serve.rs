@@ -1,0 +1,72 @@
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use shtab_core::audit::Actor;
+use shtab_core::auth::{Role, random_token, users};
+use shtab_core::config::Config;
+use shtab_core::db::Db;
+use shtab_core::types::Email;
+use tokio::net::TcpListener;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Address to listen on. Overrides `server.listen`.
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+    /// Load the demo company before serving (see `shtab demo`).
+    #[arg(long)]
+    demo: bool,
+    /// E-mail of the first admin, created when there are no users yet.
+    #[arg(long, default_value = "admin@localhost")]
+    admin_email: String,
+}
+
+pub async fn run(mut config: Config, args: Args) -> anyhow::Result<ExitCode> {
+    if let Some(listen) = args.listen {
+        config.server.listen = listen;
+    }
+    let db = crate::server::open_database(&config).await?;
+    ensure_first_admin(&db, &args.admin_email).await?;
+    if args.demo {
+        super::demo::print(
+            &shtab_core::demo::load(&db, &Actor::system("shtab serve --demo")).await?,
+        );
+    }
+    let listener = TcpListener::bind(config.server.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+    let address = listener.local_addr()?;
+    tracing::info!(%address, database = %crate::server::describe_database(&config), "Shtab is serving");
+    eprintln!("Shtab is serving on http://{address}");
+    let app = crate::server::application(db.clone(), Arc::new(config));
+    crate::server::serve(listener, app, crate::server::shutdown_signal()).await?;
+    db.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A fresh installation gets an admin at once, with a password printed this one time, so the
+/// first start needs no other command.
+async fn ensure_first_admin(db: &Db, email: &str) -> anyhow::Result<()> {
+    if users::count(db).await? > 0 {
+        return Ok(());
+    }
+    let email = Email::parse("admin-email", email)
+        .map_err(|e| anyhow::anyhow!("--admin-email: {}", e.message))?;
+    let password = random_token()[..20].to_string();
+    users::create_with_person(
+        db,
+        &Actor::system("first start"),
+        &email,
+        Some("Administrator"),
+        &[Role::Admin],
+        Some(&password),
+    )
+    .await?;
+    eprintln!("First admin created. Log in as {email} with the password {password}");
+    eprintln!(
+        "(shown only now; change it under Settings, or run `shtab user passwd --email {email}`)"
+    );
+    Ok(())
+}

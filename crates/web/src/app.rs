@@ -1,0 +1,84 @@
+//! Assembles the application: platform routes, capability routes, and the layers every
+//! request passes (request id, tracing, metrics, authentication, error pages).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::shell::NavEntry;
+use crate::state::AppState;
+
+/// A capability's contribution to the application.
+pub struct Capability {
+    pub nav: Vec<NavEntry>,
+    /// Pages (HTML) and webhooks, at the root.
+    pub pages: Router<AppState>,
+    /// JSON API routes, mounted under `/api/v1` and described in the OpenAPI document.
+    pub api: OpenApiRouter<AppState>,
+}
+
+pub fn is_api_path(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+/// The whole application for `state`, with the given capabilities enabled.
+pub fn build_router(mut state: AppState, capabilities: Vec<Capability>) -> Router {
+    let mut nav = crate::shell::platform_nav();
+    let mut pages = crate::pages::routes()
+        .merge(crate::people::pages())
+        .merge(crate::users::pages())
+        .merge(crate::tokens::pages())
+        .merge(crate::audit::pages());
+    let mut api = OpenApiRouter::with_openapi(crate::openapi::base_document())
+        .merge(crate::people::api())
+        .merge(crate::users::api())
+        .merge(crate::tokens::api())
+        .merge(crate::audit::api());
+    for c in capabilities {
+        nav.extend(c.nav);
+        pages = pages.merge(c.pages);
+        api = api.merge(c.api);
+    }
+    nav.extend(crate::shell::admin_nav());
+    state.nav = Arc::new(nav);
+
+    let (api_router, document) = OpenApiRouter::new().nest("/api/v1", api).split_for_parts();
+    let document = Arc::new(document);
+
+    Router::new()
+        .merge(pages)
+        .merge(api_router)
+        .merge(crate::openapi::routes(document))
+        .merge(crate::ops::routes())
+        .merge(crate::assets::routes())
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), crate::shell::error_pages))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::auth::middleware::authenticate))
+        .layer(middleware::from_fn(crate::ops::track_requests))
+        .layer(DefaultBodyLimit::max(32 * 1024 * 1024))
+        .layer(CatchPanicLayer::new())
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(60)))
+        .with_state(state)
+}
+
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if is_api_path(uri.path()) {
+        crate::error::ApiError::NotFound("route").into_response()
+    } else {
+        crate::error::PageError::NotFound.into_response()
+    }
+}

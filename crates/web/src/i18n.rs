@@ -1,0 +1,109 @@
+//! Interface languages. Russian by default, English on request (the user's choice, or the
+//! `lang` cookie before login). Texts are plain structs, one per page area, with a Russian
+//! and an English instance: a missing translation is a compile error, not a blank.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use shtab_core::FieldError;
+pub use shtab_core::types::Locale;
+
+/// Picks the instance of a text struct for `locale`.
+pub fn pick<T>(locale: Locale, ru: &'static T, en: &'static T) -> &'static T {
+    match locale {
+        Locale::Ru => ru,
+        Locale::En => en,
+    }
+}
+
+/// The request's language, decided by the authentication layer.
+#[derive(Debug, Clone, Copy)]
+pub struct Lang(pub Locale);
+
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<Lang>()
+            .copied()
+            .unwrap_or(Lang(Locale::Ru)))
+    }
+}
+
+/// A field error as the person reads it. Codes with a Russian text get it; the English
+/// message carries the detail (which address, which line) and is kept after it.
+pub fn field_message(locale: Locale, e: &FieldError) -> String {
+    if locale == Locale::En {
+        return e.message.clone();
+    }
+    let ru = match e.code {
+        "required" => "обязательное поле",
+        "too_long" => "слишком длинное значение",
+        "control_characters" => "недопустимые символы",
+        "invalid_email" => "это не адрес электронной почты",
+        "duplicate_email" => "адрес уже принадлежит другому человеку",
+        "invalid_phone" => "только цифры, пробелы, +, - и скобки",
+        "invalid_telegram" => "имя пользователя Telegram: 5–32 латинских букв, цифр или _",
+        "invalid_login" => "недопустимый логин",
+        "duplicate_login" => "логин уже принадлежит другому человеку",
+        "invalid_ssh_key" => "недействительный открытый ключ SSH",
+        "invalid_date" => "дата в виде ГГГГ-ММ-ДД или ДД.ММ.ГГГГ",
+        "manager_cycle" => "человек не может подчиняться себе или своему подчинённому",
+        "not_found" => "не найдено",
+        "password_too_short" => "пароль слишком короткий (не менее 10 символов)",
+        "already_user" => "уже является пользователем",
+        "person_left" => "человек уволен",
+        "last_admin" => "это последний администратор",
+        "too_many" => "слишком много значений",
+        "invalid_csv" => "файл не читается как CSV",
+        _ => return e.message.clone(),
+    };
+    if e.message.is_empty() {
+        ru.to_string()
+    } else {
+        format!("{ru} ({})", e.message)
+    }
+}
+
+/// Field errors grouped for a form: `errors.get("emails")` gives the text for that field.
+#[derive(Debug, Default, Clone)]
+pub struct FormErrors(Vec<(String, String)>);
+
+impl FormErrors {
+    pub fn new(locale: Locale, errors: &[FieldError]) -> Self {
+        FormErrors(
+            errors
+                .iter()
+                .map(|e| (e.field.clone(), field_message(locale, e)))
+                .collect(),
+        )
+    }
+
+    /// All messages for `field`, joined; empty when the field is fine.
+    pub fn get(&self, field: &str) -> String {
+        self.0
+            .iter()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|(f, _)| f == field)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Messages for fields the form does not show (shown at the top).
+    pub fn other_than(&self, shown: &[&str]) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(f, _)| !shown.contains(&f.as_str()))
+            .map(|(f, m)| format!("{f}: {m}"))
+            .collect()
+    }
+}

@@ -1,0 +1,199 @@
+//! Personal settings (language, password) and, for admins, the organisation's.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use serde::Deserialize;
+use shtab_core::CoreError;
+use shtab_core::auth::{Permission, users};
+use shtab_core::settings;
+
+use crate::auth::{CurrentUser, LANG_COOKIE, MaybeUser};
+use crate::error::PageError;
+use crate::i18n::{FormErrors, Lang, Locale, pick};
+use crate::shell::Shell;
+use crate::state::AppState;
+
+#[derive(Debug)]
+pub struct SettingsTexts {
+    pub title: &'static str,
+    pub language: &'static str,
+    pub russian: &'static str,
+    pub english: &'static str,
+    pub password: &'static str,
+    pub new_password: &'static str,
+    pub password_hint: &'static str,
+    pub organisation: &'static str,
+    pub organisation_name: &'static str,
+    pub saved: &'static str,
+}
+
+static RU: SettingsTexts = SettingsTexts {
+    title: "Настройки",
+    language: "Язык интерфейса",
+    russian: "Русский",
+    english: "English",
+    password: "Смена пароля",
+    new_password: "Новый пароль",
+    password_hint: "Не менее 10 символов. Другие ваши сеансы будут завершены.",
+    organisation: "Организация",
+    organisation_name: "Название организации",
+    saved: "Сохранено.",
+};
+
+static EN: SettingsTexts = SettingsTexts {
+    title: "Settings",
+    language: "Interface language",
+    russian: "Русский",
+    english: "English",
+    password: "Change password",
+    new_password: "New password",
+    password_hint: "At least 10 characters. Your other sessions will be ended.",
+    organisation: "Organisation",
+    organisation_name: "Organisation name",
+    saved: "Saved.",
+};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "settings.html")]
+pub struct SettingsPage {
+    shell: Shell,
+    t: &'static SettingsTexts,
+    is_admin: bool,
+    organisation_name: String,
+    saved: bool,
+    errors: FormErrors,
+}
+
+#[derive(Deserialize, Default)]
+pub struct SavedQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+async fn page(
+    state: &AppState,
+    user: &CurrentUser,
+    lang: Lang,
+    saved: bool,
+    errors: FormErrors,
+) -> Result<SettingsPage, PageError> {
+    let t = pick(lang.0, &RU, &EN);
+    Ok(SettingsPage {
+        shell: Shell::new(state, user, lang, t.title, "/settings"),
+        t,
+        is_admin: user.can(Permission::SettingsManage),
+        organisation_name: settings::get(&state.db, settings::ORGANISATION_NAME)
+            .await?
+            .unwrap_or_default(),
+        saved,
+        errors,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    lang: Lang,
+    axum::extract::Query(q): axum::extract::Query<SavedQuery>,
+) -> Result<SettingsPage, PageError> {
+    page(
+        &state,
+        &user,
+        lang,
+        q.saved.is_some(),
+        FormErrors::default(),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct SettingsForm {
+    #[serde(default)]
+    locale: Option<String>,
+    #[serde(default)]
+    password: Option<String>,
+    #[serde(default)]
+    organisation_name: Option<String>,
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    lang: Lang,
+    Form(form): Form<SettingsForm>,
+) -> Result<Response, PageError> {
+    let mut lang = lang;
+    if let Some(locale) = form.locale.as_deref().and_then(Locale::from_code) {
+        users::set_locale(&state.db, user.user().id, locale).await?;
+        lang = Lang(locale);
+    }
+    let result = async {
+        if let Some(password) = form.password.as_deref().filter(|p| !p.is_empty()) {
+            let keep = user.session().map(|s| s.token_hash.clone());
+            users::set_password(
+                &state.db,
+                &user.actor(),
+                user.user().id,
+                password,
+                keep.as_deref(),
+            )
+            .await?;
+        }
+        if let Some(name) = &form.organisation_name {
+            user.require(Permission::SettingsManage)
+                .map_err(|_| CoreError::Forbidden)?;
+            settings::set_organisation_name(&state.db, &user.actor(), name).await?;
+        }
+        Ok::<(), CoreError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(Redirect::to("/settings?saved=1").into_response()),
+        Err(CoreError::Invalid(fields)) => {
+            let errors = FormErrors::new(lang.0, &fields);
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                page(&state, &user, lang, false, errors).await?,
+            )
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LangForm {
+    lang: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// The language switch: remembered for the user when logged in, in a cookie otherwise.
+pub async fn switch_language(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    jar: CookieJar,
+    Form(form): Form<LangForm>,
+) -> Result<Response, PageError> {
+    let locale = Locale::from_code(&form.lang)
+        .ok_or_else(|| PageError::BadRequest(format!("unknown language {}", form.lang)))?;
+    if let Some(user) = &user {
+        users::set_locale(&state.db, user.user().id, locale).await?;
+    }
+    let cookie = Cookie::build((LANG_COOKIE, locale.code()))
+        .same_site(SameSite::Lax)
+        .secure(state.config.secure_cookies())
+        .path("/")
+        .permanent();
+    let next = match form.next.as_deref() {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") => n.to_string(),
+        _ => "/".into(),
+    };
+    Ok((jar.add(cookie), Redirect::to(&next)).into_response())
+}
