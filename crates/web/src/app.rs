@@ -6,9 +6,11 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
 use axum::middleware;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -23,6 +25,9 @@ pub struct Capability {
     /// JSON API routes, mounted under `/api/v1` and described in the OpenAPI document.
     pub api: OpenApiRouter<AppState>,
 }
+
+const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; \
+                   frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
 
 pub fn is_api_path(path: &str) -> bool {
     path.starts_with("/api/")
@@ -62,6 +67,12 @@ pub fn build_router(mut state: AppState, capabilities: Vec<Capability>) -> Route
         .layer(middleware::from_fn_with_state(state.clone(), crate::shell::error_pages))
         .layer(middleware::from_fn_with_state(state.clone(), crate::auth::middleware::authenticate))
         .layer(middleware::from_fn(crate::ops::track_requests))
+        // Harder to abuse: no framing, no sniffing, scripts and styles only from this server
+        // (htmx is served by the binary itself).
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .layer(DefaultBodyLimit::max(32 * 1024 * 1024))
         .layer(CatchPanicLayer::new())
         .layer(PropagateRequestIdLayer::x_request_id())

@@ -133,10 +133,10 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (status, Json(body)).into_response();
-        if let ApiError::RateLimited { retry_after_secs } = self {
-            if let Ok(v) = retry_after_secs.max(1).to_string().parse() {
-                response.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        if let ApiError::RateLimited { retry_after_secs } = self
+            && let Ok(v) = retry_after_secs.max(1).to_string().parse()
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
         }
         response
     }

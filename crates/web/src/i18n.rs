@@ -57,6 +57,8 @@ pub fn field_message(locale: Locale, e: &FieldError) -> String {
         "last_admin" => "это последний администратор",
         "too_many" => "слишком много значений",
         "invalid_csv" => "файл не читается как CSV",
+        "invalid_role" => "неизвестная роль",
+        "invalid_locale" => "неизвестный язык (ru или en)",
         _ => return e.message.clone(),
     };
     if e.message.is_empty() {

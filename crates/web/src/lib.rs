@@ -10,6 +10,7 @@ pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod error;
+pub mod extract;
 pub mod i18n;
 pub mod openapi;
 pub mod ops;

@@ -5,7 +5,7 @@ mod store;
 
 use serde::Serialize;
 
-pub use store::{AuditEntry, AuditFilter, AuditPage, list, record};
+pub use store::{AuditEntry, AuditFilter, AuditPage, list, object_kinds, record};
 
 use crate::ids::UserId;
 

@@ -124,6 +124,16 @@ pub async fn list(db: &Db, filter: &AuditFilter) -> CoreResult<AuditPage> {
     })
 }
 
+/// Every kind of object the log has entries about, for the page's filter: capabilities
+/// add kinds of their own, and the filter offers them without being told.
+pub async fn object_kinds(db: &Db) -> CoreResult<Vec<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT DISTINCT object_kind FROM audit_log ORDER BY object_kind")
+            .fetch_all(db.pool())
+            .await?,
+    )
+}
+
 enum Bind {
     Int(i64),
     Text(String),

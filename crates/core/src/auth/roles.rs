@@ -12,6 +12,19 @@ pub enum Permission {
     SettingsManage,
 }
 
+impl Permission {
+    /// The name the API shows (the same as the serialised form).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::PeopleRead => "people_read",
+            Permission::PeopleWrite => "people_write",
+            Permission::UsersManage => "users_manage",
+            Permission::AuditRead => "audit_read",
+            Permission::SettingsManage => "settings_manage",
+        }
+    }
+}
+
 /// Roles are fixed sets of permissions; a user holds one or more.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -90,6 +103,15 @@ mod tests {
             );
         }
         assert!(!Role::grants(&[], Permission::PeopleRead));
+    }
+
+    #[test]
+    fn permission_names_are_their_serialised_form() {
+        for role in Role::ALL {
+            for p in role.permissions() {
+                assert_eq!(serde_json::to_value(p).unwrap(), p.as_str());
+            }
+        }
     }
 
     #[test]

@@ -4,9 +4,10 @@ use serde::Serialize;
 
 use super::password::{hash_password, verify_password};
 use super::roles::Role;
+use crate::FieldError;
 use crate::audit::{self, Actor, Changes, Event};
-use crate::db::{Db, Row, Tx};
-use crate::error::{CoreError, CoreResult};
+use crate::db::{Backend, Db, Row, Tx};
+use crate::error::{CoreError, CoreResult, FieldErrors};
 use crate::ids::{PersonId, UserId};
 use crate::people::{self, PersonStatus, RawPersonInput};
 use crate::time::now_ms;
@@ -119,9 +120,9 @@ pub async fn list(db: &Db) -> CoreResult<Vec<User>> {
         .map_err(CoreError::from)
 }
 
-fn check_roles(roles: &[Role]) -> CoreResult<()> {
+fn check_roles(roles: &[Role]) -> Result<(), FieldError> {
     if roles.is_empty() {
-        return Err(CoreError::field(
+        return Err(FieldError::new(
             "roles",
             "required",
             "choose at least one role",
@@ -130,8 +131,46 @@ fn check_roles(roles: &[Role]) -> CoreResult<()> {
     Ok(())
 }
 
+/// Roles as stored: each once, in a fixed order (a role given twice would break the key).
+fn normalised(roles: &[Role]) -> Vec<Role> {
+    let mut roles = roles.to_vec();
+    roles.sort();
+    roles.dedup();
+    roles
+}
+
+/// The name of a person who may become a user, or why they may not.
+async fn check_candidate(db: &Db, person: PersonId) -> CoreResult<Result<String, FieldError>> {
+    let p = match people::get(db, person).await {
+        Ok(p) => p,
+        Err(CoreError::NotFound(_)) => {
+            return Ok(Err(FieldError::new(
+                "person_id",
+                "not_found",
+                format!("there is no person #{person}"),
+            )));
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(if p.user_id.is_some() {
+        Err(FieldError::new(
+            "person_id",
+            "already_user",
+            format!("{} is already a user", p.full_name),
+        ))
+    } else if p.status == PersonStatus::Left {
+        Err(FieldError::new(
+            "person_id",
+            "person_left",
+            format!("{} has left", p.full_name),
+        ))
+    } else {
+        Ok(p.full_name)
+    })
+}
+
 /// Lets an existing person log in. `password` is optional: without one the user can only
-/// use API tokens until an admin sets one.
+/// use API tokens until an admin sets one. Every problem with the input is reported at once.
 pub async fn create(
     db: &Db,
     actor: &Actor,
@@ -139,37 +178,45 @@ pub async fn create(
     roles: &[Role],
     password: Option<&str>,
 ) -> CoreResult<User> {
-    check_roles(roles)?;
-    let hash = password
-        .map(|p| hash_password("password", p))
-        .transpose()
-        .map_err(|e| CoreError::Invalid(vec![e]))?;
-    let p = people::get(db, person).await.map_err(|e| match e {
-        CoreError::NotFound(_) => CoreError::field(
-            "person_id",
-            "not_found",
-            format!("there is no person #{person}"),
-        ),
-        e => e,
-    })?;
-    if p.user_id.is_some() {
-        return Err(CoreError::field(
-            "person_id",
-            "already_user",
-            format!("{} is already a user", p.full_name),
-        ));
-    }
-    if p.status == PersonStatus::Left {
-        return Err(CoreError::field(
-            "person_id",
-            "person_left",
-            format!("{} has left", p.full_name),
-        ));
-    }
+    let mut errors = FieldErrors::default();
+    let name = errors.take(check_candidate(db, person).await?);
+    errors.take(check_roles(roles));
+    let hash = password.and_then(|p| errors.take(hash_password("password", p)));
+    errors.into_result()?;
+    let Some(name) = name else {
+        unreachable!("a person who cannot become a user is a field error")
+    };
     let mut tx = db.begin().await?;
-    let id = insert(&mut tx, actor, person, &p.full_name, roles, hash).await?;
+    let id = insert(&mut tx, actor, person, &name, roles, hash).await?;
     tx.commit().await?;
     get(db, id).await
+}
+
+/// Active people who are not users yet: whom an admin may let in, by name.
+pub async fn candidates(db: &Db) -> CoreResult<Vec<Candidate>> {
+    let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT p.id, p.full_name, \
+                (SELECT e.email FROM person_emails e WHERE e.person_id = p.id ORDER BY e.position LIMIT 1) \
+         FROM people p LEFT JOIN users u ON u.person_id = p.id \
+         WHERE u.id IS NULL AND p.status = 'active' ORDER BY p.full_name, p.id",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, full_name, email)| Candidate {
+            person_id: PersonId(id),
+            full_name,
+            email,
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Candidate {
+    pub person_id: PersonId,
+    pub full_name: String,
+    pub email: Option<String>,
 }
 
 async fn insert(
@@ -196,7 +243,8 @@ async fn insert(
             "this person is already a user",
         )
     })?;
-    write_roles(tx, UserId(id), roles).await?;
+    let roles = normalised(roles);
+    write_roles(tx, UserId(id), &roles).await?;
     let mut changes = Changes::new();
     changes.set("person_id", &person.0).set("roles", &roles);
     audit::record(
@@ -206,7 +254,7 @@ async fn insert(
             action: "user.create",
             object_kind: "user",
             object_id: id.to_string(),
-            summary: format!("{name} became a user ({})", role_names(roles)),
+            summary: format!("{name} became a user ({})", role_names(&roles)),
             changes,
         },
     )
@@ -224,14 +272,13 @@ pub async fn create_with_person(
     roles: &[Role],
     password: Option<&str>,
 ) -> CoreResult<User> {
-    check_roles(roles)?;
     if let Some(person) = people::find_by_email(db, email).await? {
         return create(db, actor, person, roles, password).await;
     }
-    let hash = password
-        .map(|p| hash_password("password", p))
-        .transpose()
-        .map_err(|e| CoreError::Invalid(vec![e]))?;
+    let mut errors = FieldErrors::default();
+    errors.take(check_roles(roles));
+    let hash = password.and_then(|p| errors.take(hash_password("password", p)));
+    errors.into_result()?;
     let name = full_name.map(str::to_string).unwrap_or_else(|| {
         email
             .as_str()
@@ -251,6 +298,35 @@ pub async fn create_with_person(
     let id = insert(&mut tx, actor, person, &name, roles, hash).await?;
     tx.commit().await?;
     get(db, id).await
+}
+
+/// Makes the first admin, when there are no users yet; `None` when there are. Several hubs
+/// starting at once on one database may all try: one succeeds, the others find its admin.
+pub async fn create_first_admin(
+    db: &Db,
+    actor: &Actor,
+    email: &Email,
+    full_name: &str,
+    password: &str,
+) -> CoreResult<Option<User>> {
+    if count(db).await? > 0 {
+        return Ok(None);
+    }
+    let created = create_with_person(
+        db,
+        actor,
+        email,
+        Some(full_name),
+        &[Role::Admin],
+        Some(password),
+    )
+    .await;
+    match created {
+        Ok(user) => Ok(Some(user)),
+        // Another hub committed its admin between the count and this insert.
+        Err(_) if count(db).await? > 0 => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 async fn write_roles(tx: &mut Tx, id: UserId, roles: &[Role]) -> CoreResult<()> {
@@ -278,7 +354,17 @@ fn role_names(roles: &[Role]) -> String {
 
 /// Counts the enabled admins other than `except`: the last one cannot be demoted or
 /// disabled, or nobody could manage users any more.
-async fn other_active_admins(tx: &mut Tx, except: UserId) -> CoreResult<i64> {
+async fn other_active_admins(db: &Db, tx: &mut Tx, except: UserId) -> CoreResult<i64> {
+    if db.backend() == Backend::Postgres {
+        // Two admins demoting each other at the same moment must not each count the other
+        // as the one who stays: the second waits here until the first has committed. (On
+        // SQLite the second writer's stale snapshot makes its write fail instead.)
+        sqlx::query(
+            "SELECT u.id FROM users u JOIN user_roles r ON r.user_id = u.id WHERE r.role = 'admin' FOR UPDATE OF u",
+        )
+        .fetch_all(&mut **tx)
+        .await?;
+    }
     Ok(sqlx::query_scalar(
         "SELECT COUNT(*) FROM users u JOIN user_roles r ON r.user_id = u.id JOIN people p ON p.id = u.person_id \
          WHERE r.role = 'admin' AND u.disabled = 0 AND p.status = 'active' AND u.id <> $1",
@@ -288,24 +374,44 @@ async fn other_active_admins(tx: &mut Tx, except: UserId) -> CoreResult<i64> {
     .await?)
 }
 
-pub async fn set_roles(db: &Db, actor: &Actor, id: UserId, roles: &[Role]) -> CoreResult<User> {
-    check_roles(roles)?;
-    let before = get(db, id).await?;
-    let mut tx = db.begin().await?;
-    if before.roles.contains(&Role::Admin)
-        && !roles.contains(&Role::Admin)
-        && other_active_admins(&mut tx, id).await? == 0
-    {
-        return Err(CoreError::field(
-            "roles",
-            "last_admin",
-            "this is the last admin: make someone else an admin first",
-        ));
+/// What an admin changes about a user; `None` leaves that part as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserChanges {
+    pub roles: Option<Vec<Role>>,
+    pub disabled: Option<bool>,
+    pub locale: Option<Locale>,
+}
+
+/// Applies `changes` in one transaction: all of them, or none when one is refused.
+/// Disabling cuts the user's sessions at once; their tokens stop working while disabled.
+pub async fn update(db: &Db, actor: &Actor, id: UserId, changes: &UserChanges) -> CoreResult<User> {
+    if let Some(roles) = &changes.roles {
+        check_roles(roles)?;
     }
-    write_roles(&mut tx, id, roles).await?;
-    let mut changes = Changes::new();
-    changes.diff("roles", &before.roles, &roles.to_vec());
-    if !changes.is_empty() {
+    let before = get(db, id).await?;
+    let roles = normalised(changes.roles.as_deref().unwrap_or(&before.roles));
+    let disabled = changes.disabled.unwrap_or(before.disabled);
+    let mut tx = db.begin().await?;
+
+    let admin_before = before.is_active() && before.roles.contains(&Role::Admin);
+    let admin_after =
+        !disabled && before.person_status == PersonStatus::Active && roles.contains(&Role::Admin);
+    if admin_before && !admin_after && other_active_admins(db, &mut tx, id).await? == 0 {
+        return Err(if roles.contains(&Role::Admin) {
+            CoreError::Conflict("this is the last admin and cannot be disabled".into())
+        } else {
+            CoreError::field(
+                "roles",
+                "last_admin",
+                "this is the last admin: make someone else an admin first",
+            )
+        });
+    }
+
+    if roles != before.roles {
+        write_roles(&mut tx, id, &roles).await?;
+        let mut diff = Changes::new();
+        diff.diff("roles", &before.roles, &roles);
         audit::record(
             &mut tx,
             actor,
@@ -313,12 +419,71 @@ pub async fn set_roles(db: &Db, actor: &Actor, id: UserId, roles: &[Role]) -> Co
                 action: "user.roles",
                 object_kind: "user",
                 object_id: id.to_string(),
-                summary: format!("roles of {}: {}", before.full_name, role_names(roles)),
-                changes,
+                summary: format!("roles of {}: {}", before.full_name, role_names(&roles)),
+                changes: diff,
             },
         )
         .await?;
     }
+
+    if disabled != before.disabled {
+        sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+            .bind(i64::from(disabled))
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let mut diff = Changes::new();
+        diff.diff("disabled", &before.disabled, &disabled);
+        audit::record(
+            &mut tx,
+            actor,
+            Event {
+                action: if disabled {
+                    "user.disable"
+                } else {
+                    "user.enable"
+                },
+                object_kind: "user",
+                object_id: id.to_string(),
+                summary: format!(
+                    "{} {}",
+                    before.full_name,
+                    if disabled { "disabled" } else { "enabled" }
+                ),
+                changes: diff,
+            },
+        )
+        .await?;
+    }
+
+    if let Some(locale) = changes.locale.filter(|l| Some(*l) != before.locale) {
+        sqlx::query("UPDATE users SET locale = $1 WHERE id = $2")
+            .bind(locale.code())
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        let mut diff = Changes::new();
+        diff.diff("locale", &before.locale, &Some(locale));
+        audit::record(
+            &mut tx,
+            actor,
+            Event {
+                action: "user.locale",
+                object_kind: "user",
+                object_id: id.to_string(),
+                summary: format!("language of {}: {}", before.full_name, locale.code()),
+                changes: diff,
+            },
+        )
+        .await?;
+    }
+
     tx.commit().await?;
     get(db, id).await
 }
@@ -358,68 +523,6 @@ pub async fn set_password(
     )
     .await?;
     tx.commit().await?;
-    Ok(())
-}
-
-/// Disabling cuts the user's sessions at once; their tokens stop working while disabled.
-pub async fn set_disabled(db: &Db, actor: &Actor, id: UserId, disabled: bool) -> CoreResult<User> {
-    let before = get(db, id).await?;
-    if before.disabled == disabled {
-        return Ok(before);
-    }
-    let mut tx = db.begin().await?;
-    if disabled
-        && before.roles.contains(&Role::Admin)
-        && other_active_admins(&mut tx, id).await? == 0
-    {
-        return Err(CoreError::Conflict(
-            "this is the last admin and cannot be disabled".into(),
-        ));
-    }
-    sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
-        .bind(i64::from(disabled))
-        .bind(id.0)
-        .execute(&mut *tx)
-        .await?;
-    if disabled {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await?;
-    }
-    let mut changes = Changes::new();
-    changes.diff("disabled", &before.disabled, &disabled);
-    audit::record(
-        &mut tx,
-        actor,
-        Event {
-            action: if disabled {
-                "user.disable"
-            } else {
-                "user.enable"
-            },
-            object_kind: "user",
-            object_id: id.to_string(),
-            summary: format!(
-                "{} {}",
-                before.full_name,
-                if disabled { "disabled" } else { "enabled" }
-            ),
-            changes,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    get(db, id).await
-}
-
-/// A person's own choice of language (not audit-worthy: it changes nobody else's data).
-pub async fn set_locale(db: &Db, id: UserId, locale: Locale) -> CoreResult<()> {
-    sqlx::query("UPDATE users SET locale = $1 WHERE id = $2")
-        .bind(locale.code())
-        .bind(id.0)
-        .execute(db.pool())
-        .await?;
     Ok(())
 }
 

@@ -18,6 +18,8 @@ pub struct RowError {
     /// The line in the file, counting the header as line 1.
     pub line: u64,
     pub field: String,
+    /// The field error's stable code (`invalid_email`…), for translation.
+    pub code: &'static str,
     pub message: String,
 }
 
@@ -139,6 +141,7 @@ pub async fn import_csv(db: &Db, actor: &Actor, bytes: &[u8]) -> CoreResult<Impo
                 report.errors.extend(errors.into_iter().map(|e| RowError {
                     line,
                     field: e.field,
+                    code: e.code,
                     message: e.message,
                 }));
                 continue;
@@ -149,6 +152,7 @@ pub async fn import_csv(db: &Db, actor: &Actor, bytes: &[u8]) -> CoreResult<Impo
             report.errors.push(RowError {
                 line,
                 field: "emails".into(),
+                code: "duplicate_email",
                 message: format!("{dup} is also on line {}", seen_in_file[dup]),
             });
             continue;
@@ -164,6 +168,7 @@ pub async fn import_csv(db: &Db, actor: &Actor, bytes: &[u8]) -> CoreResult<Impo
                     report.errors.push(RowError {
                         line,
                         field: e.field,
+                        code: e.code,
                         message: e.message,
                     });
                     continue;
@@ -183,14 +188,16 @@ pub async fn import_csv(db: &Db, actor: &Actor, bytes: &[u8]) -> CoreResult<Impo
         }
     }
     for (line, _, manager) in &rows {
-        if let Some(m) = manager {
-            if !existing.contains_key(m) && !seen_in_file.contains_key(m) {
-                report.errors.push(RowError {
-                    line: *line,
-                    field: "manager_email".into(),
-                    message: format!("no person has the address {m}"),
-                });
-            }
+        if let Some(m) = manager
+            && !existing.contains_key(m)
+            && !seen_in_file.contains_key(m)
+        {
+            report.errors.push(RowError {
+                line: *line,
+                field: "manager_email".into(),
+                code: "not_found",
+                message: format!("no person has the address {m}"),
+            });
         }
     }
     if !report.errors.is_empty() {

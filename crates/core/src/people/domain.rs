@@ -96,6 +96,35 @@ pub struct Person {
     pub updated_at: i64,
 }
 
+impl Person {
+    /// The person as input again, for an edit form or a partial update that starts from
+    /// what is stored.
+    pub fn to_raw(&self) -> RawPersonInput {
+        RawPersonInput {
+            full_name: self.full_name.clone(),
+            emails: self.emails.iter().map(|e| e.as_str().to_string()).collect(),
+            phone: self.phone.clone(),
+            telegram: self.telegram.clone(),
+            position: self.position.clone(),
+            manager_id: self.manager_id.map(|m| m.0),
+            forge_logins: self.forge_logins.clone(),
+            ssh_keys: self.ssh_keys.iter().map(StoredSshKey::line).collect(),
+            started_on: self.started_on.map(|d| d.to_string()),
+        }
+    }
+}
+
+impl StoredSshKey {
+    /// The key as it appears in `authorized_keys`: type, key, comment.
+    pub fn line(&self) -> String {
+        if self.comment.is_empty() {
+            self.public_key.clone()
+        } else {
+            format!("{} {}", self.public_key, self.comment)
+        }
+    }
+}
+
 /// A row of the people list.
 #[derive(Debug, Clone, Serialize)]
 pub struct PersonSummary {
@@ -148,10 +177,10 @@ impl RawPersonInput {
 
         let mut emails: Vec<Email> = Vec::new();
         for raw in self.emails.iter().filter(|e| !e.trim().is_empty()) {
-            if let Some(e) = errors.take(Email::parse("emails", raw)) {
-                if !emails.contains(&e) {
-                    emails.push(e);
-                }
+            if let Some(e) = errors.take(Email::parse("emails", raw))
+                && !emails.contains(&e)
+            {
+                emails.push(e);
             }
         }
         if emails.len() > 20 {
@@ -169,16 +198,15 @@ impl RawPersonInput {
                 40,
             ))
             .flatten();
-        if let Some(p) = &phone {
-            if !p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
-                || !p.chars().any(|c| c.is_ascii_digit())
-            {
-                errors.push(FieldError::new(
-                    "phone",
-                    "invalid_phone",
-                    "digits, spaces, +, - and brackets only",
-                ));
-            }
+        if let Some(p) = &phone
+            && (!p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
+                || !p.chars().any(|c| c.is_ascii_digit()))
+        {
+            errors.push(FieldError::new(
+                "phone",
+                "invalid_phone",
+                "digits, spaces, +, - and brackets only",
+            ));
         }
         let telegram = errors
             .take(parse_telegram(self.telegram.as_deref().unwrap_or("")))
@@ -220,13 +248,12 @@ impl RawPersonInput {
 
         let mut ssh_keys: Vec<SshPublicKey> = Vec::new();
         for raw in self.ssh_keys.iter().filter(|k| !k.trim().is_empty()) {
-            if let Some(k) = errors.take(SshPublicKey::parse("ssh_keys", raw)) {
-                if !ssh_keys
+            if let Some(k) = errors.take(SshPublicKey::parse("ssh_keys", raw))
+                && !ssh_keys
                     .iter()
                     .any(|have| have.fingerprint() == k.fingerprint())
-                {
-                    ssh_keys.push(k);
-                }
+            {
+                ssh_keys.push(k);
             }
         }
 

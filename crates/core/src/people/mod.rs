@@ -8,10 +8,10 @@ mod store;
 pub use csv_import::{ImportReport, RowError, import_csv};
 pub use domain::{
     Forge, ForgeLogin, Person, PersonInput, PersonStatus, PersonSummary, RawPersonInput,
-    StoredSshKey,
+    StoredSshKey, parse_date,
 };
 pub(crate) use store::insert;
 pub use store::{
-    ListFilter, ListPage, count, create, deactivate, find_by_email, find_by_forge_login, get, list,
-    update,
+    ListFilter, ListPage, choices, count, create, deactivate, find_by_email, find_by_forge_login,
+    get, list, update,
 };

@@ -6,7 +6,7 @@ use super::domain::{
 };
 use crate::FieldError;
 use crate::audit::{self, Actor, Changes, Event};
-use crate::db::{Db, Row, Tx, like_pattern};
+use crate::db::{Backend, Db, Row, Tx, like_pattern};
 use crate::error::{CoreError, CoreResult, unique_violation_as};
 use crate::ids::{PersonId, SshKeyId, UserId};
 use crate::time::now_ms;
@@ -158,6 +158,9 @@ pub async fn deactivate(
         )));
     }
     let mut tx = db.begin().await?;
+    if let Some(user) = before.user_id {
+        check_not_last_admin(db, &mut tx, user).await?;
+    }
     sqlx::query("UPDATE people SET status = 'left', left_on = $1, updated_at = $2 WHERE id = $3")
         .bind(left_on.to_string())
         .bind(now_ms())
@@ -195,6 +198,36 @@ pub async fn deactivate(
     .await?;
     tx.commit().await?;
     get(db, id).await
+}
+
+/// Someone must stay able to manage users: the last active admin cannot leave (make
+/// another admin first).
+async fn check_not_last_admin(db: &Db, tx: &mut Tx, user: UserId) -> CoreResult<()> {
+    if db.backend() == Backend::Postgres {
+        // Two admins marking each other as left at once must not each count the other as
+        // the one who stays: the second waits here until the first has committed.
+        sqlx::query(
+            "SELECT u.id FROM users u JOIN user_roles r ON r.user_id = u.id WHERE r.role = 'admin' FOR UPDATE OF u",
+        )
+        .fetch_all(&mut **tx)
+        .await?;
+    }
+    let (active_admin, other_admins): (i64, i64) = sqlx::query_as(
+        "SELECT \
+           (SELECT COUNT(*) FROM users u JOIN user_roles r ON r.user_id = u.id \
+            WHERE u.id = $1 AND r.role = 'admin' AND u.disabled = 0), \
+           (SELECT COUNT(*) FROM users u JOIN user_roles r ON r.user_id = u.id JOIN people p ON p.id = u.person_id \
+            WHERE r.role = 'admin' AND u.disabled = 0 AND p.status = 'active' AND u.id <> $1)",
+    )
+    .bind(user.0)
+    .fetch_one(&mut **tx)
+    .await?;
+    if active_admin > 0 && other_admins == 0 {
+        return Err(CoreError::Conflict(
+            "this is the last admin; make someone else an admin first".into(),
+        ));
+    }
+    Ok(())
 }
 
 async fn replace_children(tx: &mut Tx, id: PersonId, input: &PersonInput) -> CoreResult<()> {
@@ -515,6 +548,21 @@ pub async fn count(db: &Db) -> CoreResult<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM people")
         .fetch_one(db.pool())
         .await?)
+}
+
+/// Who can be picked as a manager: everyone active, plus `keep` (a manager already chosen
+/// stays selectable after they leave, so editing their report does not silently drop them).
+pub async fn choices(db: &Db, keep: Option<PersonId>) -> CoreResult<Vec<(PersonId, String)>> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, full_name FROM people WHERE status = 'active' OR id = $1 ORDER BY full_name, id",
+    )
+    .bind(keep.map(|k| k.0))
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name)| (PersonId(id), name))
+        .collect())
 }
 
 /// Whose address this is, for matching commit authors and logins.

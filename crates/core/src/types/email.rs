@@ -30,7 +30,7 @@ impl Email {
             return Err(invalid());
         }
         let (local, domain) = s.rsplit_once('@').ok_or_else(invalid)?;
-        if local.is_empty() || local.len() > 64 || domain.is_empty() || domain.contains('@') {
+        if local.is_empty() || local.len() > 64 || local.contains('@') || domain.is_empty() {
             return Err(invalid());
         }
         let labels_ok = domain

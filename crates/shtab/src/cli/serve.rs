@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use shtab_core::audit::Actor;
-use shtab_core::auth::{Role, random_token, users};
+use shtab_core::auth::{generate_password, users};
 use shtab_core::config::Config;
 use shtab_core::db::Db;
 use shtab_core::types::Email;
@@ -49,21 +49,21 @@ pub async fn run(mut config: Config, args: Args) -> anyhow::Result<ExitCode> {
 /// A fresh installation gets an admin at once, with a password printed this one time, so the
 /// first start needs no other command.
 async fn ensure_first_admin(db: &Db, email: &str) -> anyhow::Result<()> {
-    if users::count(db).await? > 0 {
-        return Ok(());
-    }
     let email = Email::parse("admin-email", email)
         .map_err(|e| anyhow::anyhow!("--admin-email: {}", e.message))?;
-    let password = random_token()[..20].to_string();
-    users::create_with_person(
+    let password = generate_password();
+    let created = users::create_first_admin(
         db,
         &Actor::system("first start"),
         &email,
-        Some("Administrator"),
-        &[Role::Admin],
-        Some(&password),
+        "Administrator",
+        &password,
     )
     .await?;
+    if created.is_none() {
+        // Another hub sharing this database made the first admin.
+        return Ok(());
+    }
     eprintln!("First admin created. Log in as {email} with the password {password}");
     eprintln!(
         "(shown only now; change it under Settings, or run `shtab user passwd --email {email}`)"

@@ -6,7 +6,7 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 use shtab_core::CoreError;
 use shtab_core::audit::Actor;
-use shtab_core::auth::{Role, random_token, users};
+use shtab_core::auth::{Role, generate_password, users};
 use shtab_core::config::Config;
 use shtab_core::people;
 use shtab_core::types::Email;
@@ -62,7 +62,7 @@ impl PasswordSource {
             return Ok((line, false));
         }
         if self.generate_password || !std::io::stdin().is_terminal() {
-            return Ok((random_token()[..20].to_string(), true));
+            return Ok((generate_password(), true));
         }
         let first = rpassword::prompt_password("Password: ")?;
         let second = rpassword::prompt_password("Repeat: ")?;

@@ -38,8 +38,10 @@ impl TestApp {
     /// Like [`spawn`], letting the test adjust the configuration first.
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut config = Config::default();
-        config.data_dir = dir.path().join("data");
+        let mut config = Config {
+            data_dir: dir.path().join("data"),
+            ..Config::default()
+        };
         let pg = match postgres_url() {
             Some(server) => {
                 let created = PgDatabase::create(&server).await;

@@ -1,1 +1,174 @@
-//! (being written)
+//! The pages as a person uses them, in headless Chromium: log in, add a person, find them,
+//! read the audit log, use the layout on a phone, switch the language.
+//!
+//! Screenshots of the main steps go to `$CARGO_TARGET_TMPDIR/ui/`, to look at after a run.
+
+use std::path::PathBuf;
+
+use shtab_core::auth::Role;
+
+use crate::browser::{self, Browser};
+use crate::testkit::{PASSWORD, TestApp};
+
+/// Starts the browser, or returns from the test with a note when there is none.
+macro_rules! browser_or_skip {
+    () => {
+        match browser::browser().await {
+            Some(b) => b,
+            None => {
+                eprintln!("skipped: no chromedriver");
+                return;
+            }
+        }
+    };
+}
+
+fn shot(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("ui")
+        .join(format!("{name}.png"))
+}
+
+/// Logs in through the login form and waits for the page behind it; `shot_name` names a
+/// screenshot of the filled-in form.
+async fn log_in(b: &Browser, app: &TestApp, email: &str, shot_name: Option<&str>) {
+    b.goto(&app.url("/login")).await;
+    b.fill("#email", email).await;
+    b.fill("#password", PASSWORD).await;
+    if let Some(name) = shot_name {
+        b.screenshot(shot(name)).await;
+    }
+    b.click_and_load("form[action='/login'] button[type=submit]")
+        .await;
+    // The layout of a logged-in page has the user menu; the login page has not.
+    b.wait_for(".user-menu").await;
+}
+
+#[tokio::test]
+async fn admin_adds_a_person_finds_them_and_sees_it_in_the_audit_log() {
+    let b = browser_or_skip!();
+    let app = TestApp::spawn().await;
+    app.create_user("boss@agency.test", "Анна Начальникова", &[Role::Admin])
+        .await;
+
+    log_in(&b, &app, "boss@agency.test", Some("login")).await;
+    b.screenshot(shot("home")).await;
+
+    b.goto(&app.url("/people/new")).await;
+    b.fill("[name=full_name]", "Ёлкина Дарья Сергеевна").await;
+    b.fill("[name=emails]", "darya.yolkina@agency.test").await;
+    b.fill("[name=position]", "Ведущий разработчик").await;
+    b.screenshot(shot("person-new")).await;
+    b.click_and_load("main form button[type=submit]").await;
+
+    // The form leads to the new person's page.
+    let url = b.current_url().await;
+    let id = url
+        .rsplit_once("/people/")
+        .map(|(_, id)| id)
+        .unwrap_or_else(|| panic!("after creating a person the browser is at {url}"));
+    assert!(
+        !id.is_empty() && id != "new",
+        "after creating a person the browser is at {url}"
+    );
+    b.wait_for_text("h1", "Ёлкина Дарья Сергеевна").await;
+    let page = b.text("main").await;
+    assert!(page.contains("darya.yolkina@agency.test"), "{page}");
+    assert!(page.contains("Ведущий разработчик"), "{page}");
+    b.screenshot(shot("person-page")).await;
+
+    // Live search: typing filters the list without submitting the form.
+    b.goto(&app.url("/people")).await;
+    b.wait_for_text("main", "Анна Начальникова").await;
+    b.fill("input[name=q]", "ёлкин").await;
+    let list = b.wait_for_text_without("main table", "Начальникова").await;
+    assert!(list.contains("Ёлкина Дарья Сергеевна"), "{list}");
+    assert_eq!(
+        b.current_url().await,
+        app.url("/people"),
+        "the search swapped the list in place"
+    );
+    b.screenshot(shot("people-search")).await;
+
+    b.goto(&app.url("/audit")).await;
+    b.wait_for_text("main", "person.create").await;
+    let rows = b.texts("main tr").await;
+    let entry = rows
+        .iter()
+        .find(|row| row.contains("person.create") && row.contains("Ёлкина"))
+        .unwrap_or_else(|| panic!("no person.create entry for the new person in {rows:#?}"));
+    assert!(
+        entry.contains("Анна Начальникова") || entry.contains("boss@agency.test"),
+        "the entry names the admin who made it: {entry}"
+    );
+    b.screenshot(shot("audit")).await;
+    b.close().await;
+}
+
+#[tokio::test]
+async fn on_a_phone_the_menu_opens_from_the_toggle() {
+    let b = browser_or_skip!();
+    let app = TestApp::spawn().await;
+    app.create_user("boss@agency.test", "Анна Начальникова", &[Role::Admin])
+        .await;
+    b.resize(390, 844).await;
+    log_in(&b, &app, "boss@agency.test", Some("phone-login")).await;
+
+    let width = b.eval("return window.innerWidth").await;
+    assert!(
+        width.as_u64().is_some_and(|w| w <= 420),
+        "the viewport should be phone-sized, is {width}"
+    );
+    assert!(b.is_displayed(".nav-toggle-label").await, "☰ is shown");
+    assert!(
+        !b.is_displayed(".sidenav").await,
+        "the navigation is folded away"
+    );
+    // Nothing sticks out sideways: the page does not scroll horizontally.
+    let overflow = b
+        .eval("return document.documentElement.scrollWidth - window.innerWidth")
+        .await;
+    assert_eq!(
+        overflow.as_i64(),
+        Some(0),
+        "the page is wider than the phone"
+    );
+    b.screenshot(shot("phone-closed")).await;
+
+    b.click(".nav-toggle-label").await;
+    let link = b.wait_displayed(".sidenav a[href='/people']").await;
+    b.screenshot(shot("phone-open")).await;
+    link.click().await.expect("click the people link");
+    b.wait_for_text("h1", "Люди").await;
+    assert_eq!(b.current_url().await, app.url("/people"));
+    b.screenshot(shot("phone-people")).await;
+    b.close().await;
+}
+
+#[tokio::test]
+async fn switching_to_english_from_the_user_menu() {
+    let b = browser_or_skip!();
+    let app = TestApp::spawn().await;
+    app.create_user("boss@agency.test", "Анна Начальникова", &[Role::Admin])
+        .await;
+    log_in(&b, &app, "boss@agency.test", None).await;
+    b.wait_for_text(".sidenav", "Люди").await;
+
+    b.click(".user-menu summary").await;
+    b.wait_displayed(".user-menu form[action='/lang'] button")
+        .await;
+    b.screenshot(shot("user-menu")).await;
+    b.click_and_load(".user-menu form[action='/lang'] button")
+        .await;
+
+    let nav = b.wait_for_text(".sidenav", "People").await;
+    assert!(nav.contains("Settings"), "{nav}");
+    assert!(!nav.contains("Люди"), "{nav}");
+    // The choice is the user's: other pages, opened afresh, are in English too.
+    b.goto(&app.url("/settings")).await;
+    b.wait_for_text("h1", "Settings").await;
+    b.click(".user-menu summary").await;
+    b.wait_for_text(".user-menu .menu", "Log out").await;
+    b.screenshot(shot("english")).await;
+    b.close().await;
+}

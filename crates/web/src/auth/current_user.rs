@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, OriginalUri};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use shtab_core::audit::Actor;
@@ -110,11 +110,17 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
         if let Some(user) = parts.extensions.get::<CurrentUser>() {
             return Ok(user.clone());
         }
-        if crate::app::is_api_path(parts.uri.path()) {
+        // Nested routers see their path with the prefix stripped (`/people` for
+        // `/api/v1/people`); the original URI tells an API call from a page.
+        let uri = parts
+            .extensions
+            .get::<OriginalUri>()
+            .map(|o| o.0.clone())
+            .unwrap_or_else(|| parts.uri.clone());
+        if crate::app::is_api_path(uri.path()) {
             Err(NotLoggedIn::Api)
         } else {
-            let next = parts
-                .uri
+            let next = uri
                 .path_and_query()
                 .map(|p| p.as_str().to_string())
                 .unwrap_or_else(|| "/".into());

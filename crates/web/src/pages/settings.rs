@@ -130,7 +130,7 @@ pub async fn save(
 ) -> Result<Response, PageError> {
     let mut lang = lang;
     if let Some(locale) = form.locale.as_deref().and_then(Locale::from_code) {
-        users::set_locale(&state.db, user.user().id, locale).await?;
+        set_locale(&state, &user, locale).await?;
         lang = Lang(locale);
     }
     let result = async {
@@ -184,7 +184,7 @@ pub async fn switch_language(
     let locale = Locale::from_code(&form.lang)
         .ok_or_else(|| PageError::BadRequest(format!("unknown language {}", form.lang)))?;
     if let Some(user) = &user {
-        users::set_locale(&state.db, user.user().id, locale).await?;
+        set_locale(&state, user, locale).await?;
     }
     let cookie = Cookie::build((LANG_COOKIE, locale.code()))
         .same_site(SameSite::Lax)
@@ -196,4 +196,17 @@ pub async fn switch_language(
         _ => "/".into(),
     };
     Ok((jar.add(cookie), Redirect::to(&next)).into_response())
+}
+
+/// The person's own choice of language, audit-logged like every other change.
+async fn set_locale(state: &AppState, user: &CurrentUser, locale: Locale) -> Result<(), CoreError> {
+    if user.user().locale == Some(locale) {
+        return Ok(());
+    }
+    let changes = users::UserChanges {
+        locale: Some(locale),
+        ..Default::default()
+    };
+    users::update(&state.db, &user.actor(), user.user().id, &changes).await?;
+    Ok(())
 }

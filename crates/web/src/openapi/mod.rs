@@ -1,14 +1,22 @@
 //! The OpenAPI document of `/api/v1`, generated from the handlers themselves (each route is
 //! registered together with its description, so one cannot exist without the other), and
-//! a browsable page of it.
+//! the browsable page of it at `/api/docs`.
+
+mod docs;
+mod texts;
 
 use std::sync::Arc;
 
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{InfoBuilder, OpenApi, OpenApiBuilder};
+use utoipa::{PartialSchema, ToSchema};
 
+use crate::auth::MaybeUser;
+use crate::error::ErrorBody;
+use crate::i18n::Lang;
 use crate::state::AppState;
 
 /// Name of the bearer-token security scheme that handlers refer to.
@@ -32,13 +40,29 @@ pub fn base_document() -> OpenApi {
         BEARER,
         SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
     );
+    // Every operation answers errors with this body; registering it here makes its
+    // references resolve even for an operation whose only `ErrorBody` is an error answer.
+    let mut schemas = vec![(ErrorBody::name().into_owned(), ErrorBody::schema())];
+    ErrorBody::schemas(&mut schemas);
+    components.schemas.extend(schemas);
     doc
 }
 
+/// `/api/openapi.json` and `/api/docs`, both drawn from the finished document.
 pub fn routes(document: Arc<OpenApi>) -> Router<AppState> {
-    let json = document.clone();
-    Router::new().route(
-        "/api/openapi.json",
-        get(move || async move { Json(json.as_ref().clone()) }),
-    )
+    let reference = Arc::new(docs::Reference::new(&document));
+    let json = document;
+    Router::new()
+        .route(
+            "/api/openapi.json",
+            get(move || async move { Json(json.as_ref().clone()) }),
+        )
+        .route(
+            "/api/docs",
+            get(
+                move |State(state): State<AppState>, user: MaybeUser, lang: Lang| async move {
+                    docs::show(state, user, lang, reference).await
+                },
+            ),
+        )
 }

@@ -1,0 +1,127 @@
+//! What the audit log page says, in Russian (the primary language) and English.
+
+use crate::i18n::{Locale, pick};
+
+#[derive(Debug)]
+pub struct AuditTexts {
+    pub title: &'static str,
+    pub actor: &'static str,
+    pub anyone: &'static str,
+    pub users: &'static str,
+    pub other_actors: &'static str,
+    pub tokens: &'static str,
+    pub robots: &'static str,
+    pub system: &'static str,
+    pub object: &'static str,
+    pub any_object: &'static str,
+    pub object_id: &'static str,
+    pub from: &'static str,
+    pub to: &'static str,
+    pub reset: &'static str,
+    pub col_time: &'static str,
+    pub col_actor: &'static str,
+    pub col_action: &'static str,
+    pub col_object: &'static str,
+    pub col_changes: &'static str,
+    pub empty: &'static str,
+    pub fix_filter: &'static str,
+    pub newest: &'static str,
+    pub older: &'static str,
+    pub pages: &'static str,
+    pub via_token: &'static str,
+    pub robot: &'static str,
+    pub system_actor: &'static str,
+    pub kind_person: &'static str,
+    pub kind_user: &'static str,
+    pub kind_token: &'static str,
+    pub kind_settings: &'static str,
+    /// Shown in place of an empty or missing value in "before → after".
+    pub nothing: &'static str,
+}
+
+static RU: AuditTexts = AuditTexts {
+    title: "Журнал изменений",
+    actor: "Кто",
+    anyone: "Все",
+    users: "Пользователи",
+    other_actors: "Не люди",
+    tokens: "Через API-токены",
+    robots: "Роботы",
+    system: "Система (командная строка)",
+    object: "Объект",
+    any_object: "Любой",
+    object_id: "Номер объекта",
+    from: "С",
+    to: "По",
+    reset: "Сбросить",
+    col_time: "Время",
+    col_actor: "Кто",
+    col_action: "Действие",
+    col_object: "Объект",
+    col_changes: "Что изменилось",
+    empty: "Записей нет.",
+    fix_filter: "Исправьте фильтр.",
+    newest: "← Самые новые",
+    older: "Раньше →",
+    pages: "Страницы журнала",
+    via_token: "токен",
+    robot: "робот",
+    system_actor: "система",
+    kind_person: "Человек",
+    kind_user: "Пользователь",
+    kind_token: "API-токен",
+    kind_settings: "Настройки",
+    nothing: "—",
+};
+
+static EN: AuditTexts = AuditTexts {
+    title: "Audit log",
+    actor: "Who",
+    anyone: "Anyone",
+    users: "Users",
+    other_actors: "Not people",
+    tokens: "Through API tokens",
+    robots: "Robots",
+    system: "System (command line)",
+    object: "Object",
+    any_object: "Any",
+    object_id: "Object id",
+    from: "From",
+    to: "To",
+    reset: "Reset",
+    col_time: "Time",
+    col_actor: "Who",
+    col_action: "Action",
+    col_object: "Object",
+    col_changes: "What changed",
+    empty: "No entries.",
+    fix_filter: "Correct the filter.",
+    newest: "← Newest",
+    older: "Older →",
+    pages: "Audit log pages",
+    via_token: "token",
+    robot: "robot",
+    system_actor: "system",
+    kind_person: "Person",
+    kind_user: "User",
+    kind_token: "API token",
+    kind_settings: "Settings",
+    nothing: "—",
+};
+
+pub fn texts(locale: Locale) -> &'static AuditTexts {
+    pick(locale, &RU, &EN)
+}
+
+impl AuditTexts {
+    /// The name of an object kind; kinds of capabilities not named here show as they are.
+    pub fn object_kind<'a>(&'static self, kind: &'a str) -> &'a str {
+        match kind {
+            "person" => self.kind_person,
+            "user" => self.kind_user,
+            "token" => self.kind_token,
+            "settings" => self.kind_settings,
+            other => other,
+        }
+    }
+}
