@@ -66,17 +66,23 @@ impl CoreError {
     /// True when the database itself failed (unreachable, pool timed out…), as opposed to
     /// a rejected input.
     pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
+        match self {
             CoreError::Db(
                 sqlx::Error::PoolTimedOut
-                    | sqlx::Error::PoolClosed
-                    | sqlx::Error::Io(_)
-                    | sqlx::Error::Tls(_)
-                    | sqlx::Error::Protocol(_)
-                    | sqlx::Error::WorkerCrashed
-            )
-        )
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::Protocol(_)
+                | sqlx::Error::WorkerCrashed,
+            ) => true,
+            // PostgreSQL's answers for "not now": connection exceptions (08…), shutdown or
+            // restart (57P…), too many connections (53300), and a database that does not
+            // allow connections (55000, a broad code, but a program bug rarely raises it).
+            CoreError::Db(sqlx::Error::Database(e)) => e.code().is_some_and(|c| {
+                c.starts_with("08") || c.starts_with("57P") || c == "53300" || c == "55000"
+            }),
+            _ => false,
+        }
     }
 }
 

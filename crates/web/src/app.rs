@@ -66,6 +66,9 @@ pub fn build_router(mut state: AppState, capabilities: Vec<Capability>) -> Route
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), crate::shell::error_pages))
         .layer(middleware::from_fn_with_state(state.clone(), crate::auth::middleware::authenticate))
+        // Once more outside: authentication itself can fail (the database is away), and its
+        // error page needs the layout too (without a user, in the default language).
+        .layer(middleware::from_fn_with_state(state.clone(), crate::shell::error_pages))
         .layer(middleware::from_fn(crate::ops::track_requests))
         // Harder to abuse: no framing, no sniffing, scripts and styles only from this server
         // (htmx is served by the binary itself).

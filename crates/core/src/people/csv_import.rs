@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::domain::{Forge, ForgeLogin, RawPersonInput};
-use super::store::{find_by_email, insert};
-use crate::audit::Actor;
+use super::store::{check_manager, find_by_email, insert};
+use crate::audit::{self, Actor, Changes, Event};
 use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::PersonId;
@@ -208,7 +208,7 @@ pub async fn import_csv(db: &Db, actor: &Actor, bytes: &[u8]) -> CoreResult<Impo
     let mut tx = db.begin().await?;
     let mut created: HashMap<Email, PersonId> = HashMap::new();
     let mut pending_managers = Vec::new();
-    for (_, input, manager) in &rows {
+    for (line, input, manager) in &rows {
         if input.emails.iter().any(|e| existing.contains_key(e)) {
             report.skipped_existing += 1;
             continue;
@@ -219,19 +219,57 @@ pub async fn import_csv(db: &Db, actor: &Actor, bytes: &[u8]) -> CoreResult<Impo
             created.insert(e.clone(), id);
         }
         if let Some(m) = manager {
-            pending_managers.push((id, m.clone()));
+            pending_managers.push((*line, id, &input.full_name, m.clone()));
         }
     }
-    for (id, manager_email) in pending_managers {
-        let manager = created
+    // Managers are set once everybody exists, so a file may name them in any order; a
+    // cycle within the file (A reports to B, B to A) fails the whole import like a bad row.
+    for (line, id, name, manager_email) in pending_managers {
+        let Some(manager) = created
             .get(&manager_email)
             .or_else(|| existing.get(&manager_email))
-            .copied();
+            .copied()
+        else {
+            continue;
+        };
+        match check_manager(&mut tx, Some(id), manager).await {
+            Ok(()) => {}
+            Err(CoreError::Invalid(errors)) => {
+                report.errors.extend(errors.into_iter().map(|e| RowError {
+                    line,
+                    field: "manager_email".into(),
+                    code: e.code,
+                    message: e.message,
+                }));
+                continue;
+            }
+            Err(e) => return Err(e),
+        }
         sqlx::query("UPDATE people SET manager_id = $1 WHERE id = $2")
-            .bind(manager.map(|m| m.0))
+            .bind(manager.0)
             .bind(id.0)
             .execute(&mut *tx)
             .await?;
+        let mut changes = Changes::new();
+        changes.set("manager_id", &manager.0);
+        audit::record(
+            &mut tx,
+            actor,
+            Event {
+                action: "person.update",
+                object_kind: "person",
+                object_id: id.to_string(),
+                summary: format!("manager of {name} set to {manager_email}"),
+                changes,
+            },
+        )
+        .await?;
+    }
+    if !report.errors.is_empty() {
+        // Dropping the transaction rolls back every row of this file.
+        report.created = 0;
+        report.skipped_existing = 0;
+        return Ok(report);
     }
     tx.commit().await?;
     Ok(report)

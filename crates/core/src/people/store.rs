@@ -362,7 +362,11 @@ async fn check_logins_free(
 }
 
 /// The manager must exist and must not be the person or anyone below them.
-async fn check_manager(tx: &mut Tx, me: Option<PersonId>, manager: PersonId) -> CoreResult<()> {
+pub(super) async fn check_manager(
+    tx: &mut Tx,
+    me: Option<PersonId>,
+    manager: PersonId,
+) -> CoreResult<()> {
     let mut current = Some(manager);
     let mut steps = 0;
     while let Some(id) = current {

@@ -864,6 +864,54 @@ async fn a_csv_with_a_bad_row_writes_nothing_and_names_the_line() {
 }
 
 #[tokio::test]
+async fn a_csv_where_two_people_manage_each_other_writes_nothing() {
+    let app = TestApp::spawn().await;
+    let api = app.token_as("robot@agency.test", &[Role::Manager]).await;
+    let before = people_count(&app).await;
+    let file = "full_name,emails,manager_email\n\
+                Анна,anna@agency.test,boris@agency.test\n\
+                Борис,boris@agency.test,anna@agency.test\n";
+    let err = json(
+        api.post("/api/v1/people/import")
+            .header("content-type", "text/csv")
+            .body(file),
+        422,
+    )
+    .await;
+    let rows: Vec<(i64, &str)> = err["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["line"].as_i64().unwrap(), r["field"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        rows,
+        [(3, "manager_email")],
+        "the second assignment closes the loop: {err}"
+    );
+    assert_eq!(people_count(&app).await, before, "nothing was written");
+
+    // Without the loop, the managers are set and each assignment is in the audit log.
+    let file = "full_name,emails,manager_email\n\
+                Анна,anna@agency.test,\n\
+                Борис,boris@agency.test,anna@agency.test\n";
+    json(
+        api.post("/api/v1/people/import")
+            .header("content-type", "text/csv")
+            .body(file),
+        200,
+    )
+    .await;
+    let assigned: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'person.update' AND summary LIKE '%anna@agency.test%'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(assigned, 1);
+}
+
+#[tokio::test]
 async fn the_api_document_describes_every_people_route() {
     let app = TestApp::spawn().await;
     let doc: Value = reqwest::get(app.url("/api/openapi.json"))

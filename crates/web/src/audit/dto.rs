@@ -5,16 +5,14 @@ use shtab_core::audit::{ActorKind, AuditEntry, AuditPage};
 use shtab_core::time::rfc3339_ms;
 use utoipa::{IntoParams, ToSchema};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+/// Who acted: `user`, a person on the pages; `token`, a program with a user's API token;
+/// `robot`, one of the hub's robots; `system`, the command line on the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ActorKindName {
-    /// A person, logged in to the pages.
     User,
-    /// A program, with a user's API token.
     Token,
-    /// One of the hub's robots.
     Robot,
-    /// The command line on the server.
     System,
 }
 
@@ -35,7 +33,7 @@ impl From<ActorKind> for ActorKindName {
 #[into_params(parameter_in = Query)]
 pub struct AuditParams {
     /// Only entries made by this kind of actor.
-    #[param(value_type = Option<ActorKindName>)]
+    #[param(value_type = Option<ActorKindName>, inline)]
     pub actor_kind: Option<String>,
     /// Only entries made by this user, in person or with their tokens.
     #[param(value_type = Option<i64>)]
@@ -98,7 +96,7 @@ pub struct AuditEntryBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditList {
     pub entries: Vec<AuditEntryBody>,
-    /// Pass as `before_id` for the next (older) page; absent on the last page.
+    /// Pass as `before_id` for the next (older) page; `null` on the last page.
     pub next_before_id: Option<i64>,
 }
 

@@ -34,7 +34,9 @@ pub struct OperationView {
     anchor: String,
     method: &'static str,
     path: String,
+    /// HTML, from [`prose`].
     summary: String,
+    /// HTML, from [`prose`].
     description: String,
     secured: bool,
     parameters: Vec<ParameterView>,
@@ -47,11 +49,14 @@ pub struct ParameterView {
     name: String,
     location: &'static str,
     required: bool,
+    ty: String,
+    /// HTML, from [`prose`].
     description: String,
 }
 
 pub struct ResponseView {
     status: String,
+    /// HTML, from [`prose`].
     description: String,
     schema: Option<String>,
 }
@@ -113,8 +118,8 @@ impl OperationView {
             anchor,
             method,
             path: path.to_string(),
-            summary: op.summary.clone().unwrap_or_default(),
-            description: op.description.clone().unwrap_or_default(),
+            summary: prose(op.summary.as_deref().unwrap_or_default()),
+            description: prose(op.description.as_deref().unwrap_or_default()),
             secured: op.security.as_ref().is_some_and(|s| !s.is_empty()),
             parameters: op
                 .parameters
@@ -126,7 +131,8 @@ impl OperationView {
                         name: ref_name(&r.ref_location).to_string(),
                         location: "",
                         required: false,
-                        description: r.description.clone(),
+                        ty: String::new(),
+                        description: prose(&r.description),
                     },
                 })
                 .collect(),
@@ -152,7 +158,7 @@ impl OperationView {
                 .map(|(status, response)| match response {
                     RefOr::T(r) => ResponseView {
                         status: status.clone(),
-                        description: r.description.clone(),
+                        description: prose(&r.description),
                         schema: r.content.values().find_map(|c| match c {
                             RefOr::T(c) => c.schema.as_ref().map(schema_name),
                             RefOr::Ref(r) => Some(ref_name(&r.ref_location).to_string()),
@@ -160,7 +166,7 @@ impl OperationView {
                     },
                     RefOr::Ref(r) => ResponseView {
                         status: status.clone(),
-                        description: r.description.clone(),
+                        description: prose(&r.description),
                         schema: Some(ref_name(&r.ref_location).to_string()),
                     },
                 })
@@ -181,7 +187,8 @@ impl ParameterView {
                 ParameterIn::QueryString => "querystring",
             },
             required: matches!(p.required, Required::True),
-            description: p.description.clone().unwrap_or_default(),
+            ty: p.schema.as_ref().map(schema_name).unwrap_or_default(),
+            description: prose(p.description.as_deref().unwrap_or_default()),
         }
     }
 }
@@ -192,7 +199,7 @@ fn ref_name(location: &str) -> &str {
 }
 
 /// A schema as a reader names it: the component's name, `T[]` for a list, `A | B` for one
-/// of several, else its JSON type.
+/// of several, the values of an enumeration, else its JSON type.
 fn schema_name(schema: &RefOr<Schema>) -> String {
     match schema {
         RefOr::Ref(r) => ref_name(&r.ref_location).to_string(),
@@ -205,9 +212,16 @@ fn schema_name(schema: &RefOr<Schema>) -> String {
         RefOr::T(Schema::AllOf(o)) => names(&o.items, " & "),
         RefOr::T(other) => serde_json::to_value(other)
             .ok()
-            .and_then(|v| match &v["type"] {
-                serde_json::Value::String(t) => Some(t.clone()),
-                serde_json::Value::Array(types) => Some(
+            .and_then(|v| match (&v["enum"], &v["type"]) {
+                (serde_json::Value::Array(values), _) => Some(
+                    values
+                        .iter()
+                        .map(|v| v.as_str().map_or_else(|| v.to_string(), String::from))
+                        .collect::<Vec<_>>()
+                        .join(" | "),
+                ),
+                (_, serde_json::Value::String(t)) => Some(t.clone()),
+                (_, serde_json::Value::Array(types)) => Some(
                     types
                         .iter()
                         .filter_map(|t| t.as_str())
@@ -218,6 +232,46 @@ fn schema_name(schema: &RefOr<Schema>) -> String {
             })
             .unwrap_or_else(|| "object".into()),
     }
+}
+
+/// Handlers describe themselves in doc comments, which use `backticks` for code and blank
+/// lines between paragraphs: shown as such, everything else escaped.
+fn prose(text: &str) -> String {
+    let mut html = String::new();
+    for (i, paragraph) in text
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .enumerate()
+    {
+        if i > 0 {
+            html.push_str("<br><br>");
+        }
+        for (j, part) in paragraph.trim().split('`').enumerate() {
+            // Odd parts are between backticks; an unmatched one just stays code to the end.
+            let escaped = escape(part);
+            if j % 2 == 1 {
+                html.push_str(&format!("<code>{escaped}</code>"));
+            } else {
+                html.push_str(&escaped);
+            }
+        }
+    }
+    html
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn names(items: &[RefOr<Schema>], separator: &str) -> String {
@@ -299,4 +353,19 @@ fn error_codes() -> Vec<(&'static str, u16)> {
     .iter()
     .map(|e| (e.code(), e.status().as_u16()))
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prose_shows_code_and_paragraphs_and_escapes_the_rest() {
+        assert_eq!(
+            prose("Pass `before_id` <here>.\n\nThen & again."),
+            "Pass <code>before_id</code> &lt;here&gt;.<br><br>Then &amp; again."
+        );
+        assert_eq!(prose("`<b>`"), "<code>&lt;b&gt;</code>");
+        assert_eq!(prose(""), "");
+    }
 }

@@ -40,8 +40,8 @@ pub fn base_document() -> OpenApi {
         BEARER,
         SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
     );
-    // Every operation answers errors with this body; registering it here makes its
-    // references resolve even for an operation whose only `ErrorBody` is an error answer.
+    // Every API error answers with this body. Registered here rather than only through the
+    // handlers that name it, its references resolve whichever operations are mounted.
     let mut schemas = vec![(ErrorBody::name().into_owned(), ErrorBody::schema())];
     ErrorBody::schemas(&mut schemas);
     components.schemas.extend(schemas);
@@ -51,11 +51,10 @@ pub fn base_document() -> OpenApi {
 /// `/api/openapi.json` and `/api/docs`, both drawn from the finished document.
 pub fn routes(document: Arc<OpenApi>) -> Router<AppState> {
     let reference = Arc::new(docs::Reference::new(&document));
-    let json = document;
     Router::new()
         .route(
             "/api/openapi.json",
-            get(move || async move { Json(json.as_ref().clone()) }),
+            get(move || async move { Json(document.as_ref().clone()) }),
         )
         .route(
             "/api/docs",

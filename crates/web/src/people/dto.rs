@@ -237,6 +237,7 @@ pub struct ListParams {
     /// Searches names, e-mails, phone, Telegram, position and forge logins; case-insensitive.
     pub q: Option<String>,
     /// Default `all`.
+    #[param(inline)]
     pub status: Option<StatusFilter>,
     /// Default 0.
     pub offset: Option<i64>,
