@@ -44,7 +44,7 @@ pub async fn set_organisation_name(db: &Db, actor: &Actor, name: &str) -> CoreRe
             action: "settings.update",
             object_kind: "settings",
             object_id: ORGANISATION_NAME.into(),
-            summary: format!("organisation name set to «{name}»"),
+            object_label: ORGANISATION_NAME.into(),
             changes,
         },
     )

@@ -8,7 +8,9 @@ CREATE TABLE audit_log (
     action      TEXT   NOT NULL,
     object_kind TEXT   NOT NULL,
     object_id   TEXT   NOT NULL,
-    summary     TEXT   NOT NULL,
+    -- The object's name when the change was made (a person's name, a token's name), so
+    -- the log reads well after the object is renamed or gone.
+    object_label TEXT  NOT NULL,
     changes     TEXT   NOT NULL DEFAULT '{}'
 );
 CREATE INDEX audit_log_at ON audit_log (at);

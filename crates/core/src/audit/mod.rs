@@ -133,6 +133,7 @@ pub struct Event<'a> {
     pub action: &'a str,
     pub object_kind: &'a str,
     pub object_id: String,
-    pub summary: String,
+    /// The object's name as people know it; the action says what happened to it.
+    pub object_label: String,
     pub changes: Changes,
 }

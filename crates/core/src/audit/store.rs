@@ -9,7 +9,7 @@ use crate::time::now_ms;
 /// Writes `event` as done by `actor`, inside the caller's transaction.
 pub async fn record(tx: &mut crate::db::Tx, actor: &Actor, event: Event<'_>) -> CoreResult<()> {
     sqlx::query(
-        "INSERT INTO audit_log (at, actor_kind, actor_id, actor_label, action, object_kind, object_id, summary, changes) \
+        "INSERT INTO audit_log (at, actor_kind, actor_id, actor_label, action, object_kind, object_id, object_label, changes) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(now_ms())
@@ -19,7 +19,7 @@ pub async fn record(tx: &mut crate::db::Tx, actor: &Actor, event: Event<'_>) -> 
     .bind(event.action)
     .bind(event.object_kind)
     .bind(&event.object_id)
-    .bind(&event.summary)
+    .bind(&event.object_label)
     .bind(event.changes.to_json())
     .execute(&mut **tx)
     .await?;
@@ -36,7 +36,7 @@ pub struct AuditEntry {
     pub action: String,
     pub object_kind: String,
     pub object_id: String,
-    pub summary: String,
+    pub object_label: String,
     pub changes: String,
 }
 
@@ -96,7 +96,7 @@ pub async fn list(db: &Db, filter: &AuditFilter) -> CoreResult<AuditPage> {
         add("id < $", Bind::Int(id), &mut conditions);
     }
     let mut sql = String::from(
-        "SELECT id, at, actor_kind, actor_id, actor_label, action, object_kind, object_id, summary, changes FROM audit_log",
+        "SELECT id, at, actor_kind, actor_id, actor_label, action, object_kind, object_id, object_label, changes FROM audit_log",
     );
     for (i, c) in conditions.iter().enumerate() {
         sql.push_str(if i == 0 { " WHERE " } else { " AND " });

@@ -63,7 +63,7 @@ pub async fn create(
             action: "token.create",
             object_kind: "token",
             object_id: id.to_string(),
-            summary: format!("API token «{name}» created"),
+            object_label: name.clone(),
             changes,
         },
     )
@@ -108,7 +108,7 @@ pub async fn revoke(db: &Db, actor: &Actor, id: ApiTokenId) -> CoreResult<ApiTok
             action: "token.revoke",
             object_kind: "token",
             object_id: id.to_string(),
-            summary: format!("API token «{}» of {} revoked", token.name, token.user_name),
+            object_label: format!("{} ({})", token.name, token.user_name),
             changes: Changes::new(),
         },
     )

@@ -254,7 +254,7 @@ async fn insert(
             action: "user.create",
             object_kind: "user",
             object_id: id.to_string(),
-            summary: format!("{name} became a user ({})", role_names(&roles)),
+            object_label: name.to_string(),
             changes,
         },
     )
@@ -344,14 +344,6 @@ async fn write_roles(tx: &mut Tx, id: UserId, roles: &[Role]) -> CoreResult<()> 
     Ok(())
 }
 
-fn role_names(roles: &[Role]) -> String {
-    roles
-        .iter()
-        .map(|r| r.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Counts the enabled admins other than `except`: the last one cannot be demoted or
 /// disabled, or nobody could manage users any more.
 async fn other_active_admins(db: &Db, tx: &mut Tx, except: UserId) -> CoreResult<i64> {
@@ -419,7 +411,7 @@ pub async fn update(db: &Db, actor: &Actor, id: UserId, changes: &UserChanges) -
                 action: "user.roles",
                 object_kind: "user",
                 object_id: id.to_string(),
-                summary: format!("roles of {}: {}", before.full_name, role_names(&roles)),
+                object_label: before.full_name.clone(),
                 changes: diff,
             },
         )
@@ -451,11 +443,7 @@ pub async fn update(db: &Db, actor: &Actor, id: UserId, changes: &UserChanges) -
                 },
                 object_kind: "user",
                 object_id: id.to_string(),
-                summary: format!(
-                    "{} {}",
-                    before.full_name,
-                    if disabled { "disabled" } else { "enabled" }
-                ),
+                object_label: before.full_name.clone(),
                 changes: diff,
             },
         )
@@ -477,7 +465,7 @@ pub async fn update(db: &Db, actor: &Actor, id: UserId, changes: &UserChanges) -
                 action: "user.locale",
                 object_kind: "user",
                 object_id: id.to_string(),
-                summary: format!("language of {}: {}", before.full_name, locale.code()),
+                object_label: before.full_name.clone(),
                 changes: diff,
             },
         )
@@ -517,7 +505,7 @@ pub async fn set_password(
             action: "user.password",
             object_kind: "user",
             object_id: id.to_string(),
-            summary: format!("password of {} changed", user.full_name),
+            object_label: user.full_name.clone(),
             changes: Changes::new(),
         },
     )

@@ -259,7 +259,7 @@ pub async fn import_csv(db: &Db, actor: &Actor, bytes: &[u8]) -> CoreResult<Impo
                 action: "person.update",
                 object_kind: "person",
                 object_id: id.to_string(),
-                summary: format!("manager of {name} set to {manager_email}"),
+                object_label: name.clone(),
                 changes,
             },
         )

@@ -68,7 +68,7 @@ pub(crate) async fn insert(
             action: "person.create",
             object_kind: "person",
             object_id: id.to_string(),
-            summary: format!("created person {}", input.full_name),
+            object_label: input.full_name.clone(),
             changes,
         },
     )
@@ -131,7 +131,7 @@ pub async fn update(
                 action: "person.update",
                 object_kind: "person",
                 object_id: id.to_string(),
-                summary: format!("updated person {}", input.full_name),
+                object_label: input.full_name.clone(),
                 changes,
             },
         )
@@ -191,7 +191,7 @@ pub async fn deactivate(
             action: "person.deactivate",
             object_kind: "person",
             object_id: id.to_string(),
-            summary: format!("{} left on {left_on}", before.full_name),
+            object_label: before.full_name.clone(),
             changes,
         },
     )

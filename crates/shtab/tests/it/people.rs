@@ -903,7 +903,7 @@ async fn a_csv_where_two_people_manage_each_other_writes_nothing() {
     )
     .await;
     let assigned: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM audit_log WHERE action = 'person.update' AND summary LIKE '%anna@agency.test%'",
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'person.update' AND object_label = 'Борис'",
     )
     .fetch_one(app.db.pool())
     .await

@@ -91,11 +91,11 @@ async fn admin_adds_a_person_finds_them_and_sees_it_in_the_audit_log() {
     b.screenshot(shot("people-search")).await;
 
     b.goto(&app.url("/audit")).await;
-    b.wait_for_text("main", "person.create").await;
+    b.wait_for_text("main", "Добавлен человек").await;
     let rows = b.texts("main tr").await;
     let entry = rows
         .iter()
-        .find(|row| row.contains("person.create") && row.contains("Ёлкина"))
+        .find(|row| row.contains("Добавлен человек") && row.contains("Ёлкина"))
         .unwrap_or_else(|| panic!("no person.create entry for the new person in {rows:#?}"));
     assert!(
         entry.contains("Анна Начальникова") || entry.contains("boss@agency.test"),

@@ -85,7 +85,7 @@ pub struct AuditEntryBody {
     pub object_kind: String,
     #[schema(example = "42")]
     pub object_id: String,
-    pub summary: String,
+    pub object_label: String,
     /// The fields that changed, each `{"before": …, "after": …}`; for an object created or
     /// removed, the fields' values.
     #[schema(value_type = Object, example = json!({"position": {"before": "Developer", "after": "Lead"}}))]
@@ -117,7 +117,7 @@ impl From<AuditEntry> for AuditEntryBody {
             action: e.action,
             object_kind: e.object_kind,
             object_id: e.object_id,
-            summary: e.summary,
+            object_label: e.object_label,
             // Written by `Changes::to_json`, so always JSON; a hand-edited row shows as text.
             changes: serde_json::from_str(&e.changes)
                 .unwrap_or(serde_json::Value::String(e.changes)),

@@ -89,9 +89,9 @@ pub struct Row {
     /// How a non-person acted ("token", "robot"), shown beside the name.
     actor_badge: Option<&'static str>,
     action: String,
+    action_code: String,
     object: String,
     object_href: Option<String>,
-    summary: String,
     changes: Vec<ChangeLine>,
 }
 
@@ -241,10 +241,10 @@ fn row(state: &AppState, user: &CurrentUser, t: &'static AuditTexts, e: AuditEnt
             Some(ActorKind::User) | None => None,
         },
         actor: e.actor_label,
-        action: e.action,
-        object: format!("{} {}", t.object_kind(&e.object_kind), e.object_id),
+        action: t.action(&e.action).to_string(),
+        action_code: e.action,
+        object: format!("{}: {}", t.object_kind(&e.object_kind), e.object_label),
         object_href,
-        summary: e.summary,
         changes: changes::lines(&e.changes, t.nothing),
     }
 }

@@ -32,6 +32,7 @@ pub struct AuditTexts {
     pub robot: &'static str,
     pub system_actor: &'static str,
     pub kind_person: &'static str,
+    pub actions: &'static [(&'static str, &'static str)],
     pub kind_user: &'static str,
     pub kind_token: &'static str,
     pub kind_settings: &'static str,
@@ -68,6 +69,7 @@ static RU: AuditTexts = AuditTexts {
     robot: "робот",
     system_actor: "система",
     kind_person: "Человек",
+    actions: ACTIONS_RU,
     kind_user: "Пользователь",
     kind_token: "API-токен",
     kind_settings: "Настройки",
@@ -103,6 +105,7 @@ static EN: AuditTexts = AuditTexts {
     robot: "robot",
     system_actor: "system",
     kind_person: "Person",
+    actions: ACTIONS_EN,
     kind_user: "User",
     kind_token: "API token",
     kind_settings: "Settings",
@@ -113,7 +116,46 @@ pub fn texts(locale: Locale) -> &'static AuditTexts {
     pick(locale, &RU, &EN)
 }
 
+/// What actions are called; actions of capabilities not named here show their code.
+static ACTIONS_RU: &[(&str, &str)] = &[
+    ("person.create", "Добавлен человек"),
+    ("person.update", "Изменены данные человека"),
+    ("person.deactivate", "Отмечен уход"),
+    ("user.create", "Выдан доступ"),
+    ("user.roles", "Изменены роли"),
+    ("user.disable", "Пользователь отключён"),
+    ("user.enable", "Пользователь включён"),
+    ("user.locale", "Изменён язык"),
+    ("user.password", "Изменён пароль"),
+    ("token.create", "Создан API-токен"),
+    ("token.revoke", "Отозван API-токен"),
+    ("settings.update", "Изменены настройки"),
+];
+
+static ACTIONS_EN: &[(&str, &str)] = &[
+    ("person.create", "Person added"),
+    ("person.update", "Person changed"),
+    ("person.deactivate", "Marked as left"),
+    ("user.create", "User created"),
+    ("user.roles", "Roles changed"),
+    ("user.disable", "User disabled"),
+    ("user.enable", "User enabled"),
+    ("user.locale", "Language changed"),
+    ("user.password", "Password changed"),
+    ("token.create", "API token created"),
+    ("token.revoke", "API token revoked"),
+    ("settings.update", "Settings changed"),
+];
+
 impl AuditTexts {
+    pub fn action<'a>(&'static self, action: &'a str) -> &'a str {
+        self.actions
+            .iter()
+            .find(|(code, _)| *code == action)
+            .map(|(_, name)| *name)
+            .unwrap_or(action)
+    }
+
     /// The name of an object kind; kinds of capabilities not named here show as they are.
     pub fn object_kind<'a>(&'static self, kind: &'a str) -> &'a str {
         match kind {
