@@ -65,3 +65,19 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PagePat
             .map_err(|_| PageError::NotFound)
     }
 }
+
+/// Whether the page was reached by the redirect after a successful save (`?saved=1`), so
+/// it can say "Saved".
+pub struct Saved(pub bool);
+
+impl<S: Send + Sync> FromRequestParts<S> for Saved {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let saved = parts.uri.query().is_some_and(|q| {
+            serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+                .is_ok_and(|pairs| pairs.iter().any(|(k, _)| k == "saved"))
+        });
+        Ok(Saved(saved))
+    }
+}

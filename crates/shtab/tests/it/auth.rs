@@ -4,8 +4,7 @@
 use serde_json::json;
 use shtab_core::audit::Actor;
 use shtab_core::auth::{Role, sha256_hex, tokens, users};
-use shtab_core::ids::PersonId;
-use shtab_core::people::{self, RawPersonInput};
+use shtab_core::people;
 
 use crate::testkit::{ApiClient, PASSWORD, TestApp, WebClient, hidden_value, json};
 
@@ -30,21 +29,6 @@ fn session_cookie(response: &reqwest::Response) -> String {
         .and_then(|c| c.split(';').next())
         .expect("the login sets the session cookie")
         .to_string()
-}
-
-/// A person in the directory who is not a user yet.
-async fn add_person(app: &TestApp, name: &str, email: &str) -> PersonId {
-    let input = RawPersonInput {
-        full_name: name.into(),
-        emails: vec![email.into()],
-        ..Default::default()
-    }
-    .parse()
-    .unwrap();
-    people::create(&app.db, &Actor::system("test"), &input)
-        .await
-        .unwrap()
-        .id
 }
 
 async fn user_by_email(app: &TestApp, email: &str) -> users::User {
@@ -108,7 +92,7 @@ async fn after_too_many_failures_even_the_right_password_waits_for_the_window() 
 async fn a_form_posted_without_its_csrf_token_is_refused_and_changes_nothing() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    let person = add_person(&app, "Boris", "boris@agency.test").await;
+    let person = app.add_person("Boris", "boris@agency.test").await;
     let users_before = users::count(&app.db).await.unwrap();
 
     let r = admin
@@ -227,7 +211,7 @@ async fn a_developer_may_not_manage_users() {
     let dev = app.login_as("dev@agency.test", &[Role::Developer]).await;
     assert_eq!(dev.get("/users").await.status(), 403);
     assert_eq!(dev.get("/users/new").await.status(), 403);
-    let person = add_person(&app, "Boris", "boris@agency.test").await;
+    let person = app.add_person("Boris", "boris@agency.test").await;
 
     let dev_api = app.token_as("dev2@agency.test", &[Role::Developer]).await;
     let body = json(
@@ -475,7 +459,7 @@ async fn the_login_redirect_stays_on_this_site() {
 async fn an_admin_adds_a_user_whose_generated_password_is_shown_once_and_works() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    let person = add_person(&app, "Борис Петров", "boris@agency.test").await;
+    let person = app.add_person("Борис Петров", "boris@agency.test").await;
 
     let form = admin.get_text("/users/new").await;
     assert!(form.contains("Борис Петров"), "{form}");
@@ -518,7 +502,7 @@ async fn an_admin_adds_a_user_whose_generated_password_is_shown_once_and_works()
 async fn a_refused_new_user_shows_errors_by_the_fields_and_writes_nothing() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    let person = add_person(&app, "Boris", "boris@agency.test").await;
+    let person = app.add_person("Boris", "boris@agency.test").await;
     let before = users::count(&app.db).await.unwrap();
 
     let r = admin
@@ -598,7 +582,7 @@ async fn an_admin_changes_roles_and_resets_a_password() {
 async fn the_users_api_creates_reads_and_changes_users() {
     let app = TestApp::spawn().await;
     let api = app.token_as("admin@agency.test", &[Role::Admin]).await;
-    let person = add_person(&app, "Boris", "boris@agency.test").await;
+    let person = app.add_person("Boris", "boris@agency.test").await;
 
     let created = json(
         api.post("/api/v1/users")
@@ -626,7 +610,7 @@ async fn the_users_api_creates_reads_and_changes_users() {
         .collect();
     assert_eq!(fields, ["roles"]);
 
-    let other = add_person(&app, "Vera", "vera@agency.test").await;
+    let other = app.add_person("Vera", "vera@agency.test").await;
     let chosen = json(
         api.post("/api/v1/users").json(
             &json!({"person_id": other.0, "roles": ["developer"], "password": "vera's own passphrase"}),

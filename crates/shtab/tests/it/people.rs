@@ -4,7 +4,7 @@
 use serde_json::{Value, json as body};
 use shtab_core::audit::Actor;
 use shtab_core::auth::Role;
-use shtab_core::people::{self, RawPersonInput};
+use shtab_core::people;
 
 use crate::testkit::{ApiClient, PASSWORD, TestApp, WebClient, json};
 
@@ -26,21 +26,6 @@ fn saved_id(response: &reqwest::Response) -> i64 {
 
 async fn add_by_form(client: &WebClient, fields: &[(&str, &str)]) -> i64 {
     saved_id(&client.post_form("/people", fields).await)
-}
-
-async fn add_directly(app: &TestApp, name: &str, email: &str) -> i64 {
-    let input = RawPersonInput {
-        full_name: name.into(),
-        emails: vec![email.into()],
-        ..Default::default()
-    }
-    .parse()
-    .unwrap();
-    people::create(&app.db, &Actor::system("test"), &input)
-        .await
-        .unwrap()
-        .id
-        .0
 }
 
 async fn people_count(app: &TestApp) -> i64 {
@@ -105,7 +90,7 @@ fn error_code(v: &Value) -> &str {
 async fn a_person_added_by_the_form_is_found_by_search_in_any_case() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    let manager = add_directly(&app, "Ольга Смирнова", "olga@agency.test").await;
+    let manager = app.add_person("Ольга Смирнова", "olga@agency.test").await.0;
 
     let form = admin.get_text("/people/new").await;
     assert!(form.contains("name=\"github_login\""), "{form}");
@@ -197,12 +182,8 @@ async fn the_list_shows_which_part_of_how_many_and_filters_by_status() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     for i in 0..60 {
-        add_directly(
-            &app,
-            &format!("Сотрудник {i:02}"),
-            &format!("p{i}@agency.test"),
-        )
-        .await;
+        app.add_person(&format!("Сотрудник {i:02}"), &format!("p{i}@agency.test"))
+            .await;
     }
     // 60 people and the admin.
     let first = admin.get_text("/people").await;
@@ -217,7 +198,10 @@ async fn the_list_shows_which_part_of_how_many_and_filters_by_status() {
     assert!(second.contains("51–61 из 61"), "{second}");
     assert!(second.contains("Сотрудник 59"), "{second}");
 
-    let leaver = add_directly(&app, "Ушедший Сотрудник", "gone@agency.test").await;
+    let leaver = app
+        .add_person("Ушедший Сотрудник", "gone@agency.test")
+        .await
+        .0;
     let r = admin
         .post_form(
             &format!("/people/{leaver}/deactivate"),
@@ -384,7 +368,7 @@ async fn editing_keeps_what_was_not_touched_and_is_recorded() {
 async fn those_who_only_read_see_the_directory_but_cannot_change_it() {
     let app = TestApp::spawn().await;
     let dev = app.login_as("dev@agency.test", &[Role::Developer]).await;
-    let id = add_directly(&app, "Кто-то Другой", "other@agency.test").await;
+    let id = app.add_person("Кто-то Другой", "other@agency.test").await.0;
 
     let list = dev.get_text("/people").await;
     assert!(list.contains("Кто-то Другой"), "{list}");
@@ -515,7 +499,7 @@ async fn the_last_admin_cannot_be_marked_as_left() {
 async fn the_api_creates_reads_patches_and_lists_people() {
     let app = TestApp::spawn().await;
     let api = app.token_as("robot@agency.test", &[Role::Manager]).await;
-    let manager = add_directly(&app, "Ольга Смирнова", "olga@agency.test").await;
+    let manager = app.add_person("Ольга Смирнова", "olga@agency.test").await.0;
 
     let created = json(
         api.post("/api/v1/people").json(&body!({
@@ -592,7 +576,7 @@ async fn the_api_creates_reads_patches_and_lists_people() {
 async fn the_api_refuses_bad_input_with_json_errors() {
     let app = TestApp::spawn().await;
     let api = app.token_as("robot@agency.test", &[Role::Admin]).await;
-    add_directly(&app, "Анна Первая", "anna@agency.test").await;
+    app.add_person("Анна Первая", "anna@agency.test").await;
     let before = people_count(&app).await;
 
     let err = json(
@@ -667,7 +651,7 @@ async fn the_api_refuses_bad_input_with_json_errors() {
 #[tokio::test]
 async fn the_api_needs_a_token_and_the_right_to_change_people() {
     let app = TestApp::spawn().await;
-    let id = add_directly(&app, "Анна Первая", "anna@agency.test").await;
+    let id = app.add_person("Анна Первая", "anna@agency.test").await.0;
 
     let anonymous = WebClient::new(&app.base).get("/api/v1/people").await;
     assert_eq!(anonymous.status(), 401, "not a redirect to the login page");
@@ -709,7 +693,7 @@ async fn the_api_needs_a_token_and_the_right_to_change_people() {
 async fn deactivating_through_the_api_defaults_to_today_where_the_agency_is() {
     let app = TestApp::spawn().await;
     let api = app.token_as("robot@agency.test", &[Role::Manager]).await;
-    let id = add_directly(&app, "Анна Первая", "anna@agency.test").await;
+    let id = app.add_person("Анна Первая", "anna@agency.test").await.0;
     let person = json(api.post(&format!("/api/v1/people/{id}/deactivate")), 200).await;
     assert_eq!(person["status"], "left");
     let left_on = people::parse_date("left_on", person["left_on"].as_str().unwrap()).unwrap();
@@ -721,7 +705,7 @@ async fn deactivating_through_the_api_defaults_to_today_where_the_agency_is() {
         app.config.server.time_zone
     );
 
-    let other = add_directly(&app, "Борис Второй", "boris@agency.test").await;
+    let other = app.add_person("Борис Второй", "boris@agency.test").await.0;
     let err = json(
         api.post(&format!("/api/v1/people/{other}/deactivate"))
             .json(&body!({"left_on": "вчера"})),

@@ -84,6 +84,21 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
+    /// Adds a person to the directory (not a user).
+    pub async fn add_person(&self, name: &str, email: &str) -> shtab_core::ids::PersonId {
+        let input = shtab_core::people::RawPersonInput {
+            full_name: name.into(),
+            emails: vec![email.into()],
+            ..Default::default()
+        }
+        .parse()
+        .expect("a valid person");
+        shtab_core::people::create(&self.db, &Actor::system("test"), &input)
+            .await
+            .expect("add person")
+            .id
+    }
+
     /// Creates a user (and their person) with the test password.
     pub async fn create_user(&self, email: &str, name: &str, roles: &[Role]) -> users::User {
         let email = Email::parse("email", email).unwrap();

@@ -15,6 +15,7 @@ use shtab_core::settings;
 
 use crate::auth::{CurrentUser, LANG_COOKIE, MaybeUser};
 use crate::error::PageError;
+use crate::extract::Saved;
 use crate::i18n::{FormErrors, Lang, Locale, pick};
 use crate::shell::Shell;
 use crate::state::AppState;
@@ -70,12 +71,6 @@ pub struct SettingsPage {
     errors: FormErrors,
 }
 
-#[derive(Deserialize, Default)]
-pub struct SavedQuery {
-    #[serde(default)]
-    saved: Option<String>,
-}
-
 async fn page(
     state: &AppState,
     user: &CurrentUser,
@@ -100,16 +95,9 @@ pub async fn show(
     State(state): State<AppState>,
     user: CurrentUser,
     lang: Lang,
-    axum::extract::Query(q): axum::extract::Query<SavedQuery>,
+    Saved(saved): Saved,
 ) -> Result<SettingsPage, PageError> {
-    page(
-        &state,
-        &user,
-        lang,
-        q.saved.is_some(),
-        FormErrors::default(),
-    )
-    .await
+    page(&state, &user, lang, saved, FormErrors::default()).await
 }
 
 #[derive(Deserialize)]

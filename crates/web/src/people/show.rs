@@ -2,8 +2,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
-use serde::Deserialize;
+use axum::extract::State;
 use shtab_core::auth::Permission;
 use shtab_core::ids::PersonId;
 use shtab_core::people::{self, Person, PersonStatus, StoredSshKey};
@@ -11,7 +10,7 @@ use shtab_core::people::{self, Person, PersonStatus, StoredSshKey};
 use super::texts::{PeopleTexts, texts};
 use crate::auth::CurrentUser;
 use crate::error::PageError;
-use crate::extract::PagePath;
+use crate::extract::{PagePath, Saved};
 use crate::i18n::{FormErrors, Lang};
 use crate::shell::Shell;
 use crate::state::AppState;
@@ -81,30 +80,15 @@ pub struct ShowPage {
     errors: FormErrors,
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct ShowQuery {
-    #[serde(default)]
-    saved: Option<String>,
-}
-
 pub async fn show(
     State(state): State<AppState>,
     user: CurrentUser,
     lang: Lang,
     PagePath(id): PagePath<PersonId>,
-    Query(query): Query<ShowQuery>,
+    Saved(saved): Saved,
 ) -> Result<ShowPage, PageError> {
     let today = super::deactivate::today(&state).to_string();
-    page(
-        &state,
-        &user,
-        lang,
-        id,
-        query.saved.is_some(),
-        today,
-        FormErrors::default(),
-    )
-    .await
+    page(&state, &user, lang, id, saved, today, FormErrors::default()).await
 }
 
 /// The page, also shown again (with `errors`) when the deactivation form is rejected.

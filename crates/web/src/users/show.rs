@@ -4,7 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -18,7 +18,7 @@ use super::texts::{UsersTexts, texts};
 use super::view::UserView;
 use crate::auth::CurrentUser;
 use crate::error::PageError;
-use crate::extract::PagePath;
+use crate::extract::{PagePath, Saved};
 use crate::i18n::{FormErrors, Lang};
 use crate::shell::Shell;
 use crate::state::AppState;
@@ -62,24 +62,18 @@ fn render(
     }
 }
 
-#[derive(Deserialize)]
-pub struct SavedQuery {
-    #[serde(default)]
-    saved: Option<String>,
-}
-
 pub async fn show(
     State(state): State<AppState>,
     user: CurrentUser,
     lang: Lang,
     PagePath(id): PagePath<i64>,
-    Query(q): Query<SavedQuery>,
+    Saved(saved): Saved,
 ) -> Result<UserPage, PageError> {
     user.require(Permission::UsersManage)?;
     let target = users::get(&state.db, UserId(id)).await?;
     let outcome = Outcome {
         roles: &target.roles,
-        saved: q.saved.is_some(),
+        saved,
         errors: FormErrors::default(),
         refusal: None,
     };
