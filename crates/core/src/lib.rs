@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod ids;
+pub mod jobs;
 pub mod people;
 pub mod settings;
 pub mod time;

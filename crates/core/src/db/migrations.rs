@@ -26,6 +26,7 @@ const STEPS: &[Step] = &[
     step!(1, "0001_people"),
     step!(2, "0002_auth"),
     step!(3, "0003_audit"),
+    step!(4, "0004_jobs"),
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {
