@@ -17,7 +17,12 @@ use serde::{Deserialize, Serialize};
 
 /// Keys whose values must never be shown. Each may also be read from a file named by the
 /// same key with `_file` appended.
-pub const SECRET_KEYS: &[&str] = &["database.url"];
+pub const SECRET_KEYS: &[&str] = &[
+    "database.url",
+    "notify.email.smtp_password",
+    "notify.telegram.bot_token",
+    "notify.webhook.signing_secret",
+];
 
 const ENV_PREFIX: &str = "SHTAB_";
 
@@ -30,6 +35,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub log: LogConfig,
     pub auth: AuthConfig,
+    pub notify: NotifyConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -98,6 +104,7 @@ impl Default for Config {
             database: DatabaseConfig::default(),
             log: LogConfig::default(),
             auth: AuthConfig::default(),
+            notify: NotifyConfig::default(),
         }
     }
 }
@@ -139,6 +146,79 @@ impl Default for AuthConfig {
             login_max_failures: 5,
             login_window_minutes: 15,
             secure_cookies: SecureCookies::Auto,
+        }
+    }
+}
+
+/// The channels notifications go out through. A channel whose essential key is empty
+/// (`smtp_host`, `bot_token`, `signing_secret`) is "not configured": the page says so and
+/// deliveries to it fail for good with that message.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotifyConfig {
+    pub email: EmailConfig,
+    pub telegram: TelegramConfig,
+    pub webhook: WebhookConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmailConfig {
+    /// Empty: e-mail is not configured.
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    /// Empty: no authentication.
+    pub smtp_user: String,
+    pub smtp_password: Secret,
+    /// The sender, `Штаб <shtab@agency.ru>` or a bare address.
+    pub from: String,
+    /// `none` (plain, for a relay on localhost), `starttls` or `tls` (implicit, port 465).
+    pub tls: SmtpTls,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    None,
+    Starttls,
+    Tls,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TelegramConfig {
+    /// From @BotFather. Empty: Telegram is not configured.
+    pub bot_token: Secret,
+    /// The Bot API's address (tests point it at a fake).
+    pub api_url: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookConfig {
+    /// Key of the HMAC-SHA256 signature sent with every webhook. Empty: webhooks are not
+    /// configured.
+    pub signing_secret: Secret,
+}
+
+impl Default for EmailConfig {
+    fn default() -> Self {
+        EmailConfig {
+            smtp_host: String::new(),
+            smtp_port: 587,
+            smtp_user: String::new(),
+            smtp_password: Secret::default(),
+            from: String::new(),
+            tls: SmtpTls::Starttls,
+        }
+    }
+}
+
+impl Default for TelegramConfig {
+    fn default() -> Self {
+        TelegramConfig {
+            bot_token: Secret::default(),
+            api_url: "https://api.telegram.org".into(),
         }
     }
 }
@@ -277,6 +357,18 @@ impl Config {
         }
         if self.log.level.trim().is_empty() {
             return bad("log.level", "a filter such as info", "");
+        }
+        let email = &self.notify.email;
+        if !email.smtp_host.trim().is_empty() && email.from.trim().is_empty() {
+            return bad(
+                "notify.email.from",
+                "the sender's address when notify.email.smtp_host is set",
+                "",
+            );
+        }
+        let api = &self.notify.telegram.api_url;
+        if !(api.starts_with("http://") || api.starts_with("https://")) {
+            return bad("notify.telegram.api_url", "an http:// or https:// URL", api);
         }
         Ok(())
     }
@@ -587,6 +679,45 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("SHTAB_LOG_LEVEL_FILE"), "{err}");
+    }
+
+    #[test]
+    fn notification_channels_have_env_names_and_secret_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let token = dir.path().join("bot-token");
+        std::fs::write(&token, "123456:SECRET-TOKEN\n").unwrap();
+        let c = Config::load(
+            None,
+            env(&[
+                ("SHTAB_NOTIFY_EMAIL_SMTP_HOST", "smtp.agency.ru"),
+                ("SHTAB_NOTIFY_EMAIL_SMTP_PORT", "465"),
+                ("SHTAB_NOTIFY_EMAIL_TLS", "tls"),
+                ("SHTAB_NOTIFY_EMAIL_FROM", "shtab@agency.ru"),
+                ("SHTAB_NOTIFY_EMAIL_SMTP_PASSWORD", "hunter2"),
+                (
+                    "SHTAB_NOTIFY_TELEGRAM_BOT_TOKEN_FILE",
+                    token.to_str().unwrap(),
+                ),
+            ]),
+        )
+        .unwrap()
+        .config;
+        assert_eq!(c.notify.email.smtp_port, 465);
+        assert_eq!(c.notify.email.tls, SmtpTls::Tls);
+        assert_eq!(c.notify.telegram.bot_token.expose(), "123456:SECRET-TOKEN");
+        assert_eq!(c.notify.telegram.api_url, "https://api.telegram.org");
+        let shown = format!("{c:?}{}", c.to_masked_toml());
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("SECRET-TOKEN"),
+            "{shown}"
+        );
+        let err = Config::load(
+            None,
+            env(&[("SHTAB_NOTIFY_EMAIL_SMTP_HOST", "smtp.agency.ru")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("notify.email.from"), "{err}");
     }
 
     #[test]

@@ -12,9 +12,13 @@ pub mod demo;
 pub mod error;
 pub mod ids;
 pub mod jobs;
+pub mod notify;
 pub mod people;
+pub mod ports;
+pub mod robots;
 pub mod settings;
 pub mod time;
+pub mod tls;
 pub mod types;
 
 pub use error::{CoreError, FieldError};

@@ -7,6 +7,8 @@ use anyhow::Context;
 use axum::Router;
 use shtab_core::config::Config;
 use shtab_core::db::{self, Db};
+use shtab_core::jobs::{Registry, Worker, WorkerConfig};
+use shtab_core::robots::{self, RobotSet};
 use shtab_web::AppState;
 use tokio::net::TcpListener;
 
@@ -34,7 +36,42 @@ pub fn describe_database(config: &Config) -> String {
 /// The application with every enabled capability.
 pub fn application(db: Db, config: Arc<Config>) -> Router {
     let state = AppState::new(db, config, shtab_web::ops::metrics_handle());
-    shtab_web::build_router(state, Vec::new())
+    shtab_web::robots::with_robots(shtab_web::build_router(state, Vec::new()), robot_set())
+}
+
+/// The robots compiled into this binary; capabilities add theirs here.
+pub fn robot_set() -> RobotSet {
+    RobotSet::platform()
+}
+
+/// Every job kind this process runs.
+pub fn job_registry(config: &Config, robots: RobotSet) -> Registry {
+    robots::jobs(robots).merge(shtab_core::notify::jobs(config))
+}
+
+/// The robots' side of `shtab serve`: the job worker and the scheduler, until `shutdown`.
+/// Jobs still running after the worker's grace period are handed back to the queue and
+/// their runs marked interrupted, so no run is left "running" behind.
+pub async fn background(
+    db: Db,
+    config: Arc<Config>,
+    worker: WorkerConfig,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let set = robot_set();
+    robots::sync_known(&db, &set, &config.server.time_zone)
+        .await
+        .context("cannot register the robots")?;
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let worker = Worker::new(db.clone(), job_registry(&config, set.clone()), worker);
+    let scheduler = robots::scheduler::run(db.clone(), set, stopped(shutdown.clone()));
+    tokio::join!(worker.run(stopped(shutdown)), scheduler);
+    robots::interrupt_orphaned_runs(&db)
+        .await
+        .context("cannot mark interrupted runs")?;
+    Ok(())
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then lets requests in flight finish.

@@ -40,12 +40,16 @@ pub fn build_router(mut state: AppState, capabilities: Vec<Capability>) -> Route
         .merge(crate::people::pages())
         .merge(crate::users::pages())
         .merge(crate::tokens::pages())
-        .merge(crate::audit::pages());
+        .merge(crate::audit::pages())
+        .merge(crate::robots::pages())
+        .merge(crate::notifications::pages());
     let mut api = OpenApiRouter::with_openapi(crate::openapi::base_document())
         .merge(crate::people::api())
         .merge(crate::users::api())
         .merge(crate::tokens::api())
-        .merge(crate::audit::api());
+        .merge(crate::audit::api())
+        .merge(crate::robots::api())
+        .merge(crate::notifications::api());
     for c in capabilities {
         nav.extend(c.nav);
         pages = pages.merge(c.pages);

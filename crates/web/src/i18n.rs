@@ -59,6 +59,14 @@ pub fn field_message(locale: Locale, e: &FieldError) -> String {
         "invalid_csv" => "файл не читается как CSV",
         "invalid_role" => "неизвестная роль",
         "invalid_locale" => "неизвестный язык (ru или en)",
+        "invalid_cron" => "это не выражение cron",
+        "invalid_time_zone" => "это не часовой пояс IANA (например, Europe/Moscow)",
+        "invalid_chat_id" => "id чата Telegram — это число, например 123456789",
+        "invalid_url" => "нужен адрес http:// или https://",
+        "invalid_channel" => "неизвестный канал (email, telegram или webhook)",
+        "duplicate_channel" => "канал указан дважды",
+        "invalid_template" => "шаблон не компилируется",
+        "invalid_key" => "латинские буквы, цифры, точки и подчёркивания",
         _ => return e.message.clone(),
     };
     if e.message.is_empty() {

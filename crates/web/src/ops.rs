@@ -36,6 +36,37 @@ async fn metrics_page(State(state): State<AppState>) -> Response {
     metrics::gauge!("db_pool_idle_connections").set(idle as f64);
     metrics::gauge!("db_pool_max_connections")
         .set(f64::from(state.config.database.max_connections));
+    // Jobs by kind and state, read from the queue itself so every hub process reports the
+    // whole queue. A state with no jobs reads 0 rather than keeping its last value.
+    if let Ok(counts) = shtab_core::jobs::counts(&state.db).await {
+        let mut kinds: Vec<&str> = counts.iter().map(|c| c.kind.as_str()).collect();
+        kinds.dedup();
+        for kind in kinds {
+            for st in shtab_core::jobs::JobState::ALL {
+                let n = counts
+                    .iter()
+                    .find(|c| c.kind == kind && c.state == st.as_str())
+                    .map_or(0, |c| c.count);
+                metrics::gauge!("jobs", "kind" => kind.to_string(), "state" => st.as_str())
+                    .set(n as f64);
+            }
+        }
+    }
+    // Runs per robot and status: queued, running, failed… for each robot.
+    if let Ok(counts) = shtab_core::robots::run_counts(&state.db).await {
+        let mut names: Vec<&str> = counts.iter().map(|c| c.robot.as_str()).collect();
+        names.dedup();
+        for robot in names {
+            for st in shtab_core::robots::RunStatus::ALL {
+                let n = counts
+                    .iter()
+                    .find(|c| c.robot == robot && c.status == st.as_str())
+                    .map_or(0, |c| c.count);
+                metrics::gauge!("robot_runs", "robot" => robot.to_string(), "status" => st.as_str())
+                    .set(n as f64);
+            }
+        }
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(),

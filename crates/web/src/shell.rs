@@ -113,6 +113,12 @@ pub fn platform_nav() -> Vec<NavEntry> {
 pub fn admin_nav() -> Vec<NavEntry> {
     vec![
         NavEntry {
+            href: "/robots",
+            label_ru: "Роботы",
+            label_en: "Robots",
+            permission: Some(Permission::RobotsRead),
+        },
+        NavEntry {
             href: "/users",
             label_ru: "Пользователи",
             label_en: "Users",
@@ -129,6 +135,12 @@ pub fn admin_nav() -> Vec<NavEntry> {
             label_ru: "Журнал",
             label_en: "Audit log",
             permission: Some(Permission::AuditRead),
+        },
+        NavEntry {
+            href: "/notifications",
+            label_ru: "Уведомления",
+            label_en: "Notifications",
+            permission: None,
         },
         NavEntry {
             href: "/settings",

@@ -10,6 +10,12 @@ pub enum Permission {
     UsersManage,
     AuditRead,
     SettingsManage,
+    /// See the robots, their schedules and runs.
+    RobotsRead,
+    /// Change robots' schedules and run them now.
+    RobotsManage,
+    /// See every delivery, edit message templates and anyone's channels.
+    NotificationsManage,
 }
 
 impl Permission {
@@ -21,6 +27,9 @@ impl Permission {
             Permission::UsersManage => "users_manage",
             Permission::AuditRead => "audit_read",
             Permission::SettingsManage => "settings_manage",
+            Permission::RobotsRead => "robots_read",
+            Permission::RobotsManage => "robots_manage",
+            Permission::NotificationsManage => "notifications_manage",
         }
     }
 }
@@ -67,8 +76,11 @@ impl Role {
                 UsersManage,
                 AuditRead,
                 SettingsManage,
+                RobotsRead,
+                RobotsManage,
+                NotificationsManage,
             ],
-            Role::Manager => &[PeopleRead, PeopleWrite, AuditRead],
+            Role::Manager => &[PeopleRead, PeopleWrite, AuditRead, RobotsRead],
             Role::Accountant => &[PeopleRead],
             Role::Developer => &[PeopleRead],
         }

@@ -27,6 +27,8 @@ const STEPS: &[Step] = &[
     step!(2, "0002_auth"),
     step!(3, "0003_audit"),
     step!(4, "0004_jobs"),
+    step!(5, "0005_robots"),
+    step!(6, "0006_notify"),
 ];
 
 pub fn migrator(backend: Backend) -> Migrator {

@@ -32,7 +32,7 @@ impl Registry {
 
     /// Registers the handler of job kind `J`. A payload that does not decode fails the job
     /// for good: retrying would not make it decode.
-    pub fn add<J, F, Fut>(mut self, handler: F) -> Self
+    pub fn register<J, F, Fut>(mut self, handler: F) -> Self
     where
         J: Job,
         F: Fn(J, JobContext) -> Fut + Send + Sync + 'static,

@@ -5,6 +5,7 @@ mod demo;
 mod healthcheck;
 mod logging;
 mod migrate;
+mod robots;
 mod serve;
 mod token;
 mod user;
@@ -49,11 +50,15 @@ enum Command {
     Config(config_check::ConfigCommand),
     /// Load a realistic demo company (people and users); running it again adds nothing twice.
     Demo,
+    /// The robots: list them, or run one now in the foreground.
+    #[command(subcommand)]
+    Robots(robots::RobotsCommand),
     /// Exit 0 when the running hub answers /healthz with 200, 1 otherwise (for containers).
     Healthcheck(healthcheck::Args),
 }
 
 pub fn main() -> ExitCode {
+    shtab_core::tls::install_crypto_provider();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -95,6 +100,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(cmd) => user::run(config, cmd).await,
         Command::Token(cmd) => token::run(config, cmd).await,
         Command::Demo => demo::run(config).await,
+        Command::Robots(cmd) => robots::run(config, cmd).await,
         Command::Healthcheck(args) => Ok(healthcheck::run(&config, args).await),
         Command::Config(_) => unreachable!("handled above"),
     }

@@ -7,6 +7,7 @@ use shtab_core::audit::Actor;
 use shtab_core::auth::{generate_password, users};
 use shtab_core::config::Config;
 use shtab_core::db::Db;
+use shtab_core::jobs::WorkerConfig;
 use shtab_core::types::Email;
 use tokio::net::TcpListener;
 
@@ -40,8 +41,33 @@ pub async fn run(mut config: Config, args: Args) -> anyhow::Result<ExitCode> {
     let address = listener.local_addr()?;
     tracing::info!(%address, database = %crate::server::describe_database(&config), "Shtab is serving");
     eprintln!("Shtab is serving on http://{address}");
-    let app = crate::server::application(db.clone(), Arc::new(config));
-    crate::server::serve(listener, app, crate::server::shutdown_signal()).await?;
+    let config = Arc::new(config);
+    let app = crate::server::application(db.clone(), config.clone());
+    // One signal stops the listener, the job worker and the scheduler.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        crate::server::shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let background = tokio::spawn({
+        let (db, config, stopped) = (db.clone(), config.clone(), stopped.clone());
+        async move {
+            let result =
+                crate::server::background(db, config, WorkerConfig::default(), stopped).await;
+            if let Err(e) = &result {
+                tracing::error!(error = %format!("{e:#}"), "the robots stopped");
+            }
+            result
+        }
+    });
+    let mut http_stopped = stopped;
+    let served = crate::server::serve(listener, app, async move {
+        let _ = http_stopped.wait_for(|stop| *stop).await;
+    })
+    .await;
+    let background = background.await.context("the robots' task panicked")?;
+    served?;
+    background?;
     db.close().await;
     Ok(ExitCode::SUCCESS)
 }

@@ -6,9 +6,18 @@ mod audit;
 mod auth;
 mod browser;
 mod cli;
+mod notify;
 mod ops;
 mod people;
+mod robots;
 mod schema;
 mod smoke;
 mod testkit;
 mod ui;
+
+/// reqwest is built without a TLS provider of its own (the tree keeps *ring* only), so every
+/// client needs the process's provider installed first: before any test runs.
+#[ctor::ctor(unsafe)]
+fn install_tls_provider() {
+    shtab_core::tls::install_crypto_provider();
+}

@@ -130,6 +130,11 @@ static ACTIONS_RU: &[(&str, &str)] = &[
     ("token.create", "Создан API-токен"),
     ("token.revoke", "Отозван API-токен"),
     ("settings.update", "Изменены настройки"),
+    ("robot.schedule", "Изменено расписание робота"),
+    ("robot.run", "Робот запущен вручную"),
+    ("notify.channels.update", "Изменены каналы уведомлений"),
+    ("notify.template.update", "Изменён шаблон сообщения"),
+    ("notify.delivery.retry", "Сообщение отправлено снова"),
 ];
 
 static ACTIONS_EN: &[(&str, &str)] = &[
@@ -145,6 +150,11 @@ static ACTIONS_EN: &[(&str, &str)] = &[
     ("token.create", "API token created"),
     ("token.revoke", "API token revoked"),
     ("settings.update", "Settings changed"),
+    ("robot.schedule", "Robot schedule changed"),
+    ("robot.run", "Robot run started by hand"),
+    ("notify.channels.update", "Notification channels changed"),
+    ("notify.template.update", "Message template changed"),
+    ("notify.delivery.retry", "Message sent again"),
 ];
 
 impl AuditTexts {

@@ -1,0 +1,268 @@
+//! Where each person wants their notifications: one target per channel.
+
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{self, Actor, Changes, Event};
+use crate::db::Db;
+use crate::error::{CoreError, CoreResult, FieldError, FieldErrors};
+use crate::ids::PersonId;
+use crate::time::now_ms;
+use crate::types::Email;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Email,
+    Telegram,
+    Webhook,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 3] = [Channel::Email, Channel::Telegram, Channel::Webhook];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Telegram => "telegram",
+            Channel::Webhook => "webhook",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Channel> {
+        Channel::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s.trim().to_ascii_lowercase())
+    }
+
+    /// Checks and normalises a target typed for this channel; `field` names it in errors.
+    pub fn parse_target(self, field: &str, input: &str) -> Result<String, FieldError> {
+        let s = input.trim();
+        if s.is_empty() {
+            return Err(FieldError::required(field));
+        }
+        match self {
+            Channel::Email => Ok(Email::parse(field, s)?.as_str().to_string()),
+            Channel::Telegram => {
+                // Private chats have positive ids, groups negative ones; usernames cannot
+                // be messaged by a bot until the person writes to it, so only ids are taken.
+                let digits = s.strip_prefix('-').unwrap_or(s);
+                if digits.is_empty()
+                    || digits.len() > 20
+                    || !digits.bytes().all(|b| b.is_ascii_digit())
+                    || s.parse::<i64>().is_err()
+                {
+                    return Err(FieldError::new(
+                        field,
+                        "invalid_chat_id",
+                        format!("«{s}» is not a Telegram chat id (a number such as 123456789)"),
+                    ));
+                }
+                Ok(s.to_string())
+            }
+            Channel::Webhook => {
+                let ok = (s.starts_with("https://") || s.starts_with("http://"))
+                    && s.len() <= 2000
+                    && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+                    && s.split_once("://")
+                        .is_some_and(|(_, rest)| !rest.is_empty() && !rest.starts_with('/'));
+                if ok {
+                    Ok(s.to_string())
+                } else {
+                    Err(FieldError::new(
+                        field,
+                        "invalid_url",
+                        format!("«{s}» is not an http:// or https:// URL"),
+                    ))
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PersonChannel {
+    pub channel: Channel,
+    pub target: String,
+    pub enabled: bool,
+}
+
+/// A channel as typed into the form or the API, not yet checked.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RawChannel {
+    pub channel: String,
+    pub target: String,
+    pub enabled: bool,
+}
+
+pub async fn channels_of(db: &Db, person: PersonId) -> CoreResult<Vec<PersonChannel>> {
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT channel, target, enabled FROM person_channels WHERE person_id = $1 ORDER BY channel",
+    )
+    .bind(person.0)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(c, target, enabled)| {
+            Some(PersonChannel {
+                channel: Channel::parse(&c)?,
+                target,
+                enabled: enabled != 0,
+            })
+        })
+        .collect())
+}
+
+/// Replaces the person's channels with `input` (a channel left out is removed). Every target
+/// is checked first; with any error nothing is written. The field of an error is the
+/// channel's name (`telegram`).
+pub async fn set_channels(
+    db: &Db,
+    actor: &Actor,
+    person: PersonId,
+    input: &[RawChannel],
+) -> CoreResult<Vec<PersonChannel>> {
+    let mut errors = FieldErrors::default();
+    let mut parsed: Vec<PersonChannel> = Vec::new();
+    for raw in input {
+        let Some(channel) = Channel::parse(&raw.channel) else {
+            errors.push(FieldError::new(
+                "channel",
+                "invalid_channel",
+                format!(
+                    "unknown channel «{}» (email, telegram or webhook)",
+                    raw.channel
+                ),
+            ));
+            continue;
+        };
+        if parsed.iter().any(|p| p.channel == channel) {
+            errors.push(FieldError::new(
+                channel.as_str(),
+                "duplicate_channel",
+                "given twice",
+            ));
+            continue;
+        }
+        if let Some(target) = errors.take(channel.parse_target(channel.as_str(), &raw.target)) {
+            parsed.push(PersonChannel {
+                channel,
+                target,
+                enabled: raw.enabled,
+            });
+        }
+    }
+    errors.into_result()?;
+    parsed.sort_by_key(|p| p.channel);
+
+    let name: Option<String> = sqlx::query_scalar("SELECT full_name FROM people WHERE id = $1")
+        .bind(person.0)
+        .fetch_optional(db.pool())
+        .await?;
+    let name = name.ok_or(CoreError::NotFound("person"))?;
+    let before = channels_of(db, person).await?;
+    if before == parsed {
+        return Ok(parsed);
+    }
+    let mut tx = db.begin().await?;
+    sqlx::query("DELETE FROM person_channels WHERE person_id = $1")
+        .bind(person.0)
+        .execute(&mut *tx)
+        .await?;
+    let now = now_ms();
+    for p in &parsed {
+        sqlx::query(
+            "INSERT INTO person_channels (person_id, channel, target, enabled, updated_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(person.0)
+        .bind(p.channel.as_str())
+        .bind(&p.target)
+        .bind(i64::from(p.enabled))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let mut changes = Changes::new();
+    for channel in Channel::ALL {
+        let describe = |list: &[PersonChannel]| {
+            list.iter().find(|p| p.channel == channel).map(|p| {
+                if p.enabled {
+                    p.target.clone()
+                } else {
+                    format!("{} (off)", p.target)
+                }
+            })
+        };
+        changes.diff(channel.as_str(), &describe(&before), &describe(&parsed));
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        Event {
+            action: "notify.channels.update",
+            object_kind: "person",
+            object_id: person.0.to_string(),
+            object_label: name,
+            changes,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(parsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_are_checked_per_channel() {
+        assert_eq!(
+            Channel::Email
+                .parse_target("email", " Ivan@Agency.RU ")
+                .unwrap(),
+            "ivan@agency.ru"
+        );
+        assert_eq!(
+            Channel::Telegram
+                .parse_target("telegram", "123456789")
+                .unwrap(),
+            "123456789"
+        );
+        assert_eq!(
+            Channel::Telegram
+                .parse_target("telegram", "-1001234")
+                .unwrap(),
+            "-1001234"
+        );
+        for bad in ["@ivan", "12a", "-", "99999999999999999999999"] {
+            assert_eq!(
+                Channel::Telegram
+                    .parse_target("telegram", bad)
+                    .unwrap_err()
+                    .code,
+                "invalid_chat_id",
+                "{bad}"
+            );
+        }
+        assert!(
+            Channel::Webhook
+                .parse_target("webhook", "https://x.ru/h")
+                .is_ok()
+        );
+        for bad in ["ftp://x.ru", "https://", "http:///x", "https://a b"] {
+            assert_eq!(
+                Channel::Webhook
+                    .parse_target("webhook", bad)
+                    .unwrap_err()
+                    .code,
+                "invalid_url",
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            Channel::Email.parse_target("email", "").unwrap_err().code,
+            "required"
+        );
+    }
+}

@@ -1,0 +1,316 @@
+//! Message templates: MiniJinja text (`{{ amount }}`, `{% if %}`), one per key and language.
+//! The built-in texts live here; an admin's edit is stored in `notify_templates` and wins.
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::audit::{self, Actor, Changes, Event};
+use crate::db::Db;
+use crate::error::{CoreError, CoreResult, FieldError, FieldErrors};
+use crate::time::now_ms;
+use crate::types::Locale;
+
+/// A template built into the code, with the context it is rendered with in a preview.
+pub struct TemplateDefault {
+    pub key: &'static str,
+    pub ru: (&'static str, &'static str),
+    pub en: (&'static str, &'static str),
+    /// What senders put into the context; the preview renders with it.
+    pub sample: fn() -> serde_json::Value,
+}
+
+static DEFAULTS: &[TemplateDefault] = &[
+    TemplateDefault {
+        key: "notify.test",
+        ru: (
+            "Проверка уведомлений",
+            "Здравствуйте, {{ person_name }}!\nЭто проверочное сообщение от Штаба: канал работает.",
+        ),
+        en: (
+            "Notification test",
+            "Hello, {{ person_name }}!\nThis is a test message from Shtab: the channel works.",
+        ),
+        sample: || json!({}),
+    },
+    TemplateDefault {
+        key: "bank.payment_needs_attention",
+        ru: (
+            "Платёж от {{ payer }} требует внимания",
+            "Платёж от {{ payer }} на {{ amount }} ₽ {% if reason == \"partial\" %}оплачивает счёт {{ invoice }} частично{% elif reason == \"several\" %}покрывает несколько счетов{% else %}не сопоставлен ни с одним счётом{% endif %}.\nНазначение: {{ purpose }}",
+        ),
+        en: (
+            "A payment from {{ payer }} needs attention",
+            "A payment of {{ amount }} RUB from {{ payer }} {% if reason == \"partial\" %}pays invoice {{ invoice }} in part{% elif reason == \"several\" %}covers several invoices{% else %}matches no invoice{% endif %}.\nPurpose: {{ purpose }}",
+        ),
+        sample: || {
+            json!({"payer": "ООО «Ромашка»", "amount": "12 500,00", "reason": "partial",
+                   "invoice": "2024-117", "purpose": "Оплата по счёту 2024-117"})
+        },
+    },
+    TemplateDefault {
+        key: "robot.failed",
+        ru: (
+            "Робот «{{ robot }}» завершился с ошибкой",
+            "Запуск робота «{{ robot }}» завершился ошибкой:\n{{ error }}",
+        ),
+        en: (
+            "Robot “{{ robot }}” failed",
+            "A run of the robot “{{ robot }}” failed:\n{{ error }}",
+        ),
+        sample: || json!({"robot": "bank.statements", "error": "connection refused"}),
+    },
+];
+
+pub fn defaults() -> &'static [TemplateDefault] {
+    DEFAULTS
+}
+
+fn default_for(key: &str) -> Option<&'static TemplateDefault> {
+    DEFAULTS.iter().find(|d| d.key == key)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Template {
+    pub key: String,
+    pub locale: Locale,
+    pub subject: String,
+    pub body: String,
+    /// Changed by an admin (stored), rather than the built-in text.
+    pub customised: bool,
+    pub updated_at: Option<i64>,
+}
+
+fn check_key(key: &str) -> Result<(), FieldError> {
+    let ok = !key.is_empty()
+        && key.len() <= 100
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            "key",
+            "invalid_key",
+            "letters a–z, digits, dots and underscores",
+        ))
+    }
+}
+
+/// The template for `key` in `locale`: the stored one, else the built-in one.
+pub async fn get_template(db: &Db, key: &str, locale: Locale) -> CoreResult<Template> {
+    let row: Option<(String, String, i64)> = sqlx::query_as(
+        "SELECT subject, body, updated_at FROM notify_templates WHERE key = $1 AND locale = $2",
+    )
+    .bind(key)
+    .bind(locale.code())
+    .fetch_optional(db.pool())
+    .await?;
+    if let Some((subject, body, updated_at)) = row {
+        return Ok(Template {
+            key: key.to_string(),
+            locale,
+            subject,
+            body,
+            customised: true,
+            updated_at: Some(updated_at),
+        });
+    }
+    let d = default_for(key).ok_or(CoreError::NotFound("template"))?;
+    let (subject, body) = match locale {
+        Locale::Ru => d.ru,
+        Locale::En => d.en,
+    };
+    Ok(Template {
+        key: key.to_string(),
+        locale,
+        subject: subject.into(),
+        body: body.into(),
+        customised: false,
+        updated_at: None,
+    })
+}
+
+/// Every template in both languages: the built-in keys and any others stored.
+pub async fn list_templates(db: &Db) -> CoreResult<Vec<Template>> {
+    let stored: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT key FROM notify_templates")
+        .fetch_all(db.pool())
+        .await?;
+    let mut keys: Vec<String> = DEFAULTS.iter().map(|d| d.key.to_string()).collect();
+    keys.extend(stored.into_iter().map(|(k,)| k));
+    keys.sort();
+    keys.dedup();
+    let mut out = Vec::new();
+    for key in keys {
+        for locale in [Locale::Ru, Locale::En] {
+            match get_template(db, &key, locale).await {
+                Ok(t) => out.push(t),
+                Err(CoreError::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn compile_error(field: &str, e: &minijinja::Error) -> FieldError {
+    let line = e.line().map(|l| format!(" (line {l})")).unwrap_or_default();
+    let detail = e
+        .detail()
+        .map(str::to_string)
+        .unwrap_or_else(|| e.kind().to_string());
+    FieldError::new(
+        field,
+        "invalid_template",
+        format!("the template does not compile: {detail}{line}"),
+    )
+}
+
+/// Field errors for a subject or body that does not compile.
+pub fn check_template(subject: &str, body: &str) -> CoreResult<()> {
+    let env = minijinja::Environment::new();
+    let mut errors = FieldErrors::default();
+    if subject.trim().is_empty() {
+        errors.push(FieldError::required("subject"));
+    } else if subject.contains('\n') {
+        errors.push(FieldError::new(
+            "subject",
+            "control_characters",
+            "one line only",
+        ));
+    }
+    for (field, src) in [("subject", subject), ("body", body)] {
+        if let Err(e) = env.template_from_str(src) {
+            errors.push(compile_error(field, &e));
+        }
+    }
+    if body.trim().is_empty() {
+        errors.push(FieldError::required("body"));
+    }
+    errors.into_result()
+}
+
+/// Renders a subject and body with `context`. Values the context lacks render empty.
+pub fn render(
+    subject: &str,
+    body: &str,
+    context: &serde_json::Value,
+) -> Result<(String, String), String> {
+    let env = minijinja::Environment::new();
+    let ctx = minijinja::Value::from_serialize(context);
+    let one = |src: &str| {
+        env.template_from_str(src)
+            .and_then(|t| t.render(&ctx))
+            .map_err(|e| e.to_string())
+    };
+    Ok((one(subject)?.trim().to_string(), one(body)?))
+}
+
+/// What a template would say with its sample context, or the field errors if it does not
+/// compile or render.
+pub fn preview(key: &str, subject: &str, body: &str) -> CoreResult<(String, String)> {
+    check_template(subject, body)?;
+    let mut ctx = default_for(key)
+        .map(|d| (d.sample)())
+        .unwrap_or_else(|| json!({}));
+    if let Some(map) = ctx.as_object_mut() {
+        map.entry("person_name")
+            .or_insert_with(|| json!("Иван Петров"));
+        map.entry("link")
+            .or_insert_with(|| json!("https://shtab.example/"));
+    }
+    render(subject, body, &ctx).map_err(|e| CoreError::field("body", "invalid_template", e))
+}
+
+/// Stores an admin's version of a template (audit-logged).
+pub async fn save_template(
+    db: &Db,
+    actor: &Actor,
+    key: &str,
+    locale: Locale,
+    subject: &str,
+    body: &str,
+) -> CoreResult<Template> {
+    check_key(key)?;
+    check_template(subject, body)?;
+    let before = match get_template(db, key, locale).await {
+        Ok(t) => Some(t),
+        Err(CoreError::NotFound(_)) => None,
+        Err(e) => return Err(e),
+    };
+    let subject = subject.trim();
+    if before
+        .as_ref()
+        .is_some_and(|b| b.subject == subject && b.body == body && b.customised)
+    {
+        return get_template(db, key, locale).await;
+    }
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "INSERT INTO notify_templates (key, locale, subject, body, updated_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (key, locale) DO UPDATE SET subject = $3, body = $4, updated_at = $5",
+    )
+    .bind(key)
+    .bind(locale.code())
+    .bind(subject)
+    .bind(body)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    let mut changes = Changes::new();
+    let (old_subject, old_body) = before
+        .map(|b| (Some(b.subject), Some(b.body)))
+        .unwrap_or((None, None));
+    changes.diff("subject", &old_subject, &Some(subject.to_string()));
+    changes.diff("body", &old_body, &Some(body.to_string()));
+    audit::record(
+        &mut tx,
+        actor,
+        Event {
+            action: "notify.template.update",
+            object_kind: "notify_template",
+            object_id: format!("{key}/{}", locale.code()),
+            object_label: format!("{key} ({})", locale.code()),
+            changes,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    get_template(db, key, locale).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_default_compiles_and_renders_its_sample() {
+        for d in DEFAULTS {
+            for (subject, body) in [d.ru, d.en] {
+                let (s, b) = preview(d.key, subject, body).unwrap();
+                assert!(!s.is_empty() && !b.is_empty(), "{}", d.key);
+            }
+        }
+    }
+
+    #[test]
+    fn a_syntax_error_is_a_field_error() {
+        let Err(CoreError::Invalid(fields)) = check_template("ok", "Привет, {{ name ") else {
+            panic!("accepted")
+        };
+        assert_eq!(fields[0].field, "body");
+        assert_eq!(fields[0].code, "invalid_template");
+    }
+
+    #[test]
+    fn renders_with_a_json_context() {
+        let (s, b) = render(
+            "Счёт {{ n }}",
+            "Сумма: {{ amount }}{% if link %} {{ link }}{% endif %}",
+            &json!({"n": 7, "amount": "10,00"}),
+        )
+        .unwrap();
+        assert_eq!(s, "Счёт 7");
+        assert_eq!(b, "Сумма: 10,00");
+    }
+}

@@ -1,0 +1,233 @@
+//! Ports: the narrow interfaces through which capabilities reach the systems of record —
+//! tasks, CRM deals, invoices, the people directory and notifications. A capability holds an
+//! `Arc<dyn Port>`; the binary picks the implementation from configuration: the built-in one
+//! over our own tables, or (later) the Bitrix24 one in the `bitrix24` crate.
+//!
+//! Identifiers of outside objects are strings: a Bitrix24 task id and a built-in task number
+//! are both just "the id the tracker gave it".
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::CoreResult;
+use crate::ids::PersonId;
+use crate::people::Forge;
+use crate::types::Email;
+
+/// A task as the tracker knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: String,
+    /// The reference people write in commit messages (`SHT-42`, `#42`).
+    pub reference: String,
+    pub title: String,
+    pub url: Option<String>,
+    pub closed: bool,
+    pub responsible: Option<PersonId>,
+}
+
+/// A commit to attach to a task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitLink {
+    pub repository: String,
+    pub sha: String,
+    pub message: String,
+    pub author: Option<PersonId>,
+    pub author_name: String,
+    /// Unix milliseconds.
+    pub committed_at: i64,
+    /// The commit on the forge.
+    pub url: String,
+}
+
+/// Tasks. Used by `vcs` (commit ↔ task). Implemented by the built-in task tables (arriving
+/// with `vcs`) and by Bitrix24's tasks (later).
+#[async_trait]
+pub trait Tracker: Send + Sync {
+    /// The task a reference names, if there is one.
+    async fn find_task(&self, reference: &str) -> CoreResult<Option<Task>>;
+    /// Attaches a commit to a task; attaching the same commit twice changes nothing.
+    async fn link_commit(&self, task_id: &str, commit: &CommitLink) -> CoreResult<()>;
+    async fn comment(&self, task_id: &str, author: Option<PersonId>, text: &str) -> CoreResult<()>;
+    async fn close_task(&self, task_id: &str, by: Option<PersonId>) -> CoreResult<()>;
+    /// Records time spent, in minutes.
+    async fn log_time(
+        &self,
+        task_id: &str,
+        person: PersonId,
+        minutes: i64,
+        note: &str,
+    ) -> CoreResult<()>;
+}
+
+/// A deal in a CRM pipeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Deal {
+    pub id: String,
+    pub pipeline: String,
+    pub stage: String,
+    pub title: String,
+    pub responsible: Option<PersonId>,
+    /// Custom fields by name ("approved_price", "reg_number").
+    pub fields: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewDeal {
+    pub pipeline: String,
+    pub stage: String,
+    pub title: String,
+    pub responsible: Option<PersonId>,
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    /// Makes creation idempotent: a second call with the same key returns the first deal
+    /// (a tender's registration number).
+    pub external_key: String,
+}
+
+/// CRM deals. Used by `tenders` (a tender becomes a deal; stages have entry actions and
+/// required fields). Implemented by the built-in deal tables (arriving with `tenders`) and
+/// by Bitrix24's CRM (later).
+#[async_trait]
+pub trait Crm: Send + Sync {
+    async fn create_deal(&self, deal: &NewDeal) -> CoreResult<Deal>;
+    async fn get_deal(&self, id: &str) -> CoreResult<Option<Deal>>;
+    /// Moves a deal to `stage`. A stage whose required fields are empty refuses with field
+    /// errors naming them.
+    async fn move_deal(&self, id: &str, stage: &str) -> CoreResult<Deal>;
+    async fn read_fields(&self, id: &str)
+    -> CoreResult<serde_json::Map<String, serde_json::Value>>;
+    async fn write_fields(
+        &self,
+        id: &str,
+        fields: &serde_json::Map<String, serde_json::Value>,
+    ) -> CoreResult<()>;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvoiceState {
+    Open,
+    PartiallyPaid,
+    Paid,
+    Cancelled,
+}
+
+/// An invoice we issued. Money is kopecks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invoice {
+    pub id: String,
+    pub number: String,
+    pub payer_inn: String,
+    pub payer_name: String,
+    pub amount_kopecks: i64,
+    pub paid_kopecks: i64,
+    pub state: InvoiceState,
+    /// The manager who answers for it (told when a payment needs a look).
+    pub responsible: Option<PersonId>,
+}
+
+/// Invoices. Used by `bank` (payments are matched to open invoices). Implemented by the
+/// built-in invoice tables (arriving with `bank`) and by Bitrix24's invoices (later).
+#[async_trait]
+pub trait Invoices: Send + Sync {
+    async fn open_by_payer_inn(&self, inn: &str) -> CoreResult<Vec<Invoice>>;
+    async fn by_number(&self, number: &str) -> CoreResult<Option<Invoice>>;
+    /// Records `amount_kopecks` paid by the payment `payment_id`; the invoice becomes paid
+    /// or partially paid. Recording the same payment twice changes nothing.
+    async fn record_payment(
+        &self,
+        invoice_id: &str,
+        payment_id: &str,
+        amount_kopecks: i64,
+    ) -> CoreResult<Invoice>;
+}
+
+/// People, as the other capabilities look them up. Used by every capability (commit authors,
+/// whom to tell). Implemented by [`BuiltinDirectory`] over `core::people`, and by Bitrix24's
+/// users (later).
+#[async_trait]
+pub trait Directory: Send + Sync {
+    async fn person_by_email(&self, email: &Email) -> CoreResult<Option<PersonId>>;
+    async fn person_by_forge_login(
+        &self,
+        forge: Forge,
+        login: &str,
+    ) -> CoreResult<Option<PersonId>>;
+    /// Who answers for `person`'s work: their manager, if they have one.
+    async fn responsible_manager(&self, person: PersonId) -> CoreResult<Option<PersonId>>;
+}
+
+/// A message to one person, rendered from a template in their language.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Message {
+    /// The template's key (`bank.payment_needs_attention`).
+    pub template: String,
+    /// What the template refers to (`{{ payer }}`); `person_name` and `link` are added.
+    pub context: serde_json::Value,
+    /// A page about it: a path (`/bank/payments/7`, made absolute with `server.public_url`)
+    /// or a full URL.
+    pub link: Option<String>,
+}
+
+/// Telling people. Used by every capability and robot. Implemented by
+/// [`crate::notify::BuiltinNotifier`] (e-mail, Telegram, webhooks through the job queue) and
+/// by Bitrix24's notifications (later).
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    /// Queues the message on each channel the person enabled and returns the delivery ids;
+    /// never waits for a channel, so one that is down cannot hold up the caller.
+    async fn send(&self, person: PersonId, message: &Message) -> CoreResult<Vec<i64>>;
+}
+
+/// The [`Directory`] over our own people tables.
+#[derive(Clone)]
+pub struct BuiltinDirectory {
+    db: Db,
+}
+
+impl BuiltinDirectory {
+    pub fn new(db: Db) -> Self {
+        BuiltinDirectory { db }
+    }
+}
+
+#[async_trait]
+impl Directory for BuiltinDirectory {
+    async fn person_by_email(&self, email: &Email) -> CoreResult<Option<PersonId>> {
+        crate::people::find_by_email(&self.db, email).await
+    }
+
+    async fn person_by_forge_login(
+        &self,
+        forge: Forge,
+        login: &str,
+    ) -> CoreResult<Option<PersonId>> {
+        crate::people::find_by_forge_login(&self.db, forge, login).await
+    }
+
+    async fn responsible_manager(&self, person: PersonId) -> CoreResult<Option<PersonId>> {
+        let manager: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT manager_id FROM people WHERE id = $1")
+                .bind(person.0)
+                .fetch_optional(self.db.pool())
+                .await?;
+        match manager {
+            None => Err(crate::CoreError::NotFound("person")),
+            Some(m) => Ok(m.map(PersonId)),
+        }
+    }
+}
+
+/// The built-in implementations of the ports that exist so far.
+pub fn builtin_directory(db: &Db) -> BuiltinDirectory {
+    BuiltinDirectory::new(db.clone())
+}
+
+pub fn builtin_notifier(
+    db: &Db,
+    config: &std::sync::Arc<Config>,
+) -> crate::notify::BuiltinNotifier {
+    crate::notify::BuiltinNotifier::new(db.clone(), config.clone())
+}
