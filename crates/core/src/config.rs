@@ -418,10 +418,10 @@ impl Config {
 }
 
 /// Every dotted key of the configuration, with whether it holds a table.
-fn known_keys() -> BTreeMap<String, bool> {
+fn known_keys() -> BTreeMap<String, Kind> {
     let value = serde_json::to_value(Config::default()).expect("config serialises");
     let mut keys = BTreeMap::new();
-    fn walk(prefix: &str, v: &serde_json::Value, keys: &mut BTreeMap<String, bool>) {
+    fn walk(prefix: &str, v: &serde_json::Value, keys: &mut BTreeMap<String, Kind>) {
         if let serde_json::Value::Object(map) = v {
             for (k, child) in map {
                 let path = if prefix.is_empty() {
@@ -429,13 +429,29 @@ fn known_keys() -> BTreeMap<String, bool> {
                 } else {
                     format!("{prefix}.{k}")
                 };
-                keys.insert(path.clone(), child.is_object());
+                let kind = match child {
+                    serde_json::Value::Object(_) => Kind::Table,
+                    serde_json::Value::Number(_) => Kind::Number,
+                    serde_json::Value::Bool(_) => Kind::Bool,
+                    _ => Kind::Text,
+                };
+                keys.insert(path.clone(), kind);
                 walk(&path, child, keys);
             }
         }
     }
     walk("", &value, &mut keys);
     keys
+}
+
+/// What a key holds, read from its default: an environment value is a string, and is
+/// converted only for keys that hold numbers or flags (an all-digit password stays text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Table,
+    Text,
+    Number,
+    Bool,
 }
 
 pub fn env_name(key: &str) -> String {
@@ -445,12 +461,12 @@ pub fn env_name(key: &str) -> String {
 /// Turns `SHTAB_*` variables into a nested dictionary. Variables that name no key are
 /// returned as warnings (the environment often holds unrelated `SHTAB_TEST_*` names).
 fn env_layer(
-    keys: &BTreeMap<String, bool>,
+    keys: &BTreeMap<String, Kind>,
     env: impl IntoIterator<Item = (String, String)>,
 ) -> Result<(Dict, Vec<String>), ConfigError> {
     let by_env: BTreeMap<String, &String> = keys
         .iter()
-        .filter(|(_, table)| !**table)
+        .filter(|(_, kind)| **kind != Kind::Table)
         .map(|(k, _)| (env_name(k), k))
         .collect();
     let mut dict = Dict::new();
@@ -460,6 +476,7 @@ fn env_layer(
             continue;
         }
         let (key, value) = if let Some(key) = by_env.get(&name) {
+            let value = env_value(keys[key.as_str()], &value);
             ((*key).clone(), value)
         } else if let Some(key) = name.strip_suffix("_FILE").and_then(|base| by_env.get(base)) {
             if !SECRET_KEYS.contains(&key.as_str()) {
@@ -467,28 +484,32 @@ fn env_layer(
                     "{name}: {key} is not a secret and cannot be read from a file"
                 )));
             }
-            (format!("{key}_file"), value)
+            (format!("{key}_file"), Value::from(value))
         } else {
             if !name.starts_with("SHTAB_TEST_") {
                 warnings.push(format!("unknown environment variable {name} (ignored)"));
             }
             continue;
         };
-        insert_path(&mut dict, &key, env_value(&value));
+        insert_path(&mut dict, &key, value);
     }
     Ok((dict, warnings))
 }
 
-/// Environment values are strings; numbers and booleans are recognised so typed keys accept
-/// them. (A string that is meant to look like a number can be quoted in the TOML instead.)
-fn env_value(s: &str) -> Value {
-    if let Ok(n) = s.parse::<i64>() {
-        return Value::from(n);
-    }
-    match s {
-        "true" => Value::from(true),
-        "false" => Value::from(false),
-        _ => Value::from(s.to_string()),
+/// Converts an environment string for a key of `kind`. A value that does not convert stays
+/// a string, so the error names the key and what it expected.
+fn env_value(kind: Kind, s: &str) -> Value {
+    match kind {
+        Kind::Number => s
+            .parse::<i64>()
+            .map(Value::from)
+            .unwrap_or_else(|_| Value::from(s.to_string())),
+        Kind::Bool => match s {
+            "true" => Value::from(true),
+            "false" => Value::from(false),
+            _ => Value::from(s.to_string()),
+        },
+        Kind::Text | Kind::Table => Value::from(s.to_string()),
     }
 }
 
@@ -621,6 +642,19 @@ mod tests {
         assert_eq!(c.server.listen.port(), 9000);
         assert_eq!(c.database.max_connections, 7);
         assert_eq!(c.log.format, LogFormat::Json);
+    }
+
+    #[test]
+    fn an_all_digit_secret_from_the_environment_stays_text() {
+        let c = Config::load(
+            None,
+            env(&[
+                ("SHTAB_DATABASE_URL", "sqlite://x.db"),
+                ("SHTAB_NOTIFY_EMAIL_SMTP_PASSWORD", "123456"),
+            ]),
+        );
+        let c = c.unwrap().config;
+        assert_eq!(c.notify.email.smtp_password.expose(), "123456");
     }
 
     #[test]

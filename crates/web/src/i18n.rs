@@ -58,6 +58,7 @@ pub fn field_message(locale: Locale, e: &FieldError) -> String {
         "too_many" => "слишком много значений",
         "invalid_csv" => "файл не читается как CSV",
         "invalid_role" => "неизвестная роль",
+        "webhook_admin_only" => "адрес веб-хука может задать только администратор",
         "invalid_locale" => "неизвестный язык (ru или en)",
         "invalid_cron" => "это не выражение cron",
         "invalid_time_zone" => "это не часовой пояс IANA (например, Europe/Moscow)",

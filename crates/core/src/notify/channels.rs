@@ -116,11 +116,16 @@ pub async fn channels_of(db: &Db, person: PersonId) -> CoreResult<Vec<PersonChan
 /// Replaces the person's channels with `input` (a channel left out is removed). Every target
 /// is checked first; with any error nothing is written. The field of an error is the
 /// channel's name (`telegram`).
+///
+/// The hub itself calls a webhook address, so one pointed at an internal service would let
+/// anyone make the server reach it: only callers with `may_set_webhook` (those who manage
+/// notifications) may add or change a webhook address; others may keep or remove theirs.
 pub async fn set_channels(
     db: &Db,
     actor: &Actor,
     person: PersonId,
     input: &[RawChannel],
+    may_set_webhook: bool,
 ) -> CoreResult<Vec<PersonChannel>> {
     let mut errors = FieldErrors::default();
     let mut parsed: Vec<PersonChannel> = Vec::new();
@@ -161,6 +166,21 @@ pub async fn set_channels(
         .await?;
     let name = name.ok_or(CoreError::NotFound("person"))?;
     let before = channels_of(db, person).await?;
+    let webhook_of = |list: &[PersonChannel]| {
+        list.iter()
+            .find(|p| p.channel == Channel::Webhook)
+            .map(|p| p.target.clone())
+    };
+    if !may_set_webhook
+        && let Some(new) = webhook_of(&parsed)
+        && webhook_of(&before).as_ref() != Some(&new)
+    {
+        return Err(CoreError::Invalid(vec![FieldError::new(
+            "webhook",
+            "webhook_admin_only",
+            "only an administrator may set a webhook address",
+        )]));
+    }
     if before == parsed {
         return Ok(parsed);
     }

@@ -121,7 +121,7 @@ async fn set_channels(app: &TestApp, person: PersonId, channels: &[(&str, &str)]
             enabled: true,
         })
         .collect();
-    notify::set_channels(&app.db, &Actor::system("test"), person, &raw)
+    notify::set_channels(&app.db, &Actor::system("test"), person, &raw, true)
         .await
         .unwrap();
 }
@@ -776,6 +776,33 @@ async fn a_persons_channels_are_checked_and_only_they_or_an_admin_change_them() 
     assert_eq!(response.status(), 303);
     let page = dev.get_text("/notifications/me").await;
     assert!(page.contains("value=\"987654\""), "{page}");
+    // The hub calls webhook addresses itself, so only an admin may point one anywhere.
+    let response = dev
+        .post_form(
+            "/notifications/me",
+            &[
+                ("telegram", "987654"),
+                ("telegram_enabled", "1"),
+                ("webhook", "http://127.0.0.1:6379/"),
+                ("webhook_enabled", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("id=\"webhook-error\"")
+    );
+    let (status, body) = put(
+        &api,
+        &path,
+        json!({"channels": [{"channel": "webhook", "target": "https://hooks.agency.test/ivan"}]}),
+    )
+    .await;
+    assert_eq!(status, 200, "an admin may: {body}");
     // The test button queues a message to oneself.
     let response = dev.post_form("/notifications/test", &[]).await;
     assert_eq!(response.headers()["location"], "/notifications/me?sent=1");
@@ -785,5 +812,5 @@ async fn a_persons_channels_are_checked_and_only_they_or_an_admin_change_them() 
     .fetch_one(app.db.pool())
     .await
     .unwrap();
-    assert_eq!(audited, 2);
+    assert_eq!(audited, 3);
 }

@@ -229,7 +229,14 @@ pub async fn put_channels(
             enabled: c.enabled,
         })
         .collect();
-    let saved = notify::set_channels(&state.db, &user.actor(), person, &raw).await?;
+    let saved = notify::set_channels(
+        &state.db,
+        &user.actor(),
+        person,
+        &raw,
+        user.can(Permission::NotificationsManage),
+    )
+    .await?;
     Ok(Json(ChannelList {
         channels: saved.into_iter().map(ChannelBody::from).collect(),
     }))

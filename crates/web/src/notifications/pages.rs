@@ -383,7 +383,15 @@ async fn save_channels(
             enabled,
         })
         .collect();
-    match notify::set_channels(&state.db, &user.actor(), person, &raw).await {
+    match notify::set_channels(
+        &state.db,
+        &user.actor(),
+        person,
+        &raw,
+        user.can(Permission::NotificationsManage),
+    )
+    .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("{back}?saved=1")).into_response()),
         Err(CoreError::Invalid(fields)) => {
             let errors = FormErrors::new(lang.0, &fields);
