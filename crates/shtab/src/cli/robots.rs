@@ -67,7 +67,8 @@ pub async fn run(config: Config, cmd: RobotsCommand) -> anyhow::Result<ExitCode>
             });
             let outcome = tokio::select! {
                 run = robots::run_in_foreground(&db, &set, &name, Some(observer)) => Some(run),
-                _ = tokio::signal::ctrl_c() => None,
+                // Ctrl-C or SIGTERM: the run is marked interrupted, never left running.
+                () = crate::server::shutdown_signal() => None,
             };
             match outcome {
                 None => {
