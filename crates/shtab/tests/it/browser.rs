@@ -354,16 +354,18 @@ impl Browser {
         self.click(css).await;
         let deadline = Instant::now() + TIMEOUT;
         loop {
-            match old_root.tag_name().await {
+            let last_error = match old_root.tag_name().await {
                 Err(e) if is_status(&e, ErrorStatus::StaleElementReference) => break,
-                Ok(_) => {}
-                Err(e) => panic!(
-                    "{}",
-                    self.failure(format!("after click {css:?}: {e}")).await
-                ),
-            }
+                Ok(_) => None,
+                // While the next page loads, chromedriver may answer other errors (the
+                // document is half gone); keep asking until the old page is surely gone.
+                Err(e) => Some(e.to_string()),
+            };
             if Instant::now() >= deadline {
-                let what = format!("click {css:?} did not lead to a new page");
+                let what = match last_error {
+                    Some(e) => format!("after click {css:?}: {e}"),
+                    None => format!("click {css:?} did not lead to a new page"),
+                };
                 panic!("{}", self.failure(what).await);
             }
             tokio::time::sleep(POLL).await;

@@ -3,8 +3,10 @@
 //! `shtab_core::notify`; these handlers parse, check permissions, call it and render.
 
 mod api;
+mod channels;
 mod dto;
-mod pages;
+mod log;
+mod templates;
 mod texts;
 
 use axum::Router;
@@ -16,21 +18,21 @@ use crate::state::AppState;
 
 pub fn pages() -> Router<AppState> {
     Router::new()
-        .route("/notifications", get(pages::log))
-        .route("/notifications/test", post(pages::send_test))
-        .route("/notifications/deliveries/{id}/retry", post(pages::retry))
+        .route("/notifications", get(log::log))
+        .route("/notifications/test", post(log::send_test))
+        .route("/notifications/deliveries/{id}/retry", post(log::retry))
         .route(
             "/notifications/me",
-            get(pages::my_channels).post(pages::save_my_channels),
+            get(channels::my_channels).post(channels::save_my_channels),
         )
         .route(
             "/notifications/people/{id}",
-            get(pages::person_channels).post(pages::save_person_channels),
+            get(channels::person_channels).post(channels::save_person_channels),
         )
-        .route("/notifications/templates", get(pages::templates))
+        .route("/notifications/templates", get(templates::templates))
         .route(
             "/notifications/templates/{key}/{locale}",
-            get(pages::edit_template).post(pages::save_template),
+            get(templates::edit_template).post(templates::save_template),
         )
 }
 
