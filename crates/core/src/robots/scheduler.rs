@@ -4,7 +4,7 @@
 //! however many processes share the database.
 
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::store::{self, RobotRow};
 use super::{RobotSet, Schedule, Trigger};
@@ -13,11 +13,21 @@ use crate::error::CoreResult;
 use crate::time::now_ms;
 
 pub const TICK: Duration = Duration::from_secs(1);
+const CLEANUP_EVERY: Duration = Duration::from_secs(60);
 
 /// Ticks until `shutdown` completes.
 pub async fn run(db: Db, robots: RobotSet, shutdown: impl Future<Output = ()>) {
     tokio::pin!(shutdown);
+    let mut last_cleanup: Option<Instant> = None;
     loop {
+        // Runs cut off by a process that died are tidied before any run starts; this pass
+        // keeps the pages truthful in between without writing every second.
+        if last_cleanup.is_none_or(|at| at.elapsed() >= CLEANUP_EVERY) {
+            last_cleanup = Some(Instant::now());
+            if let Err(e) = store::interrupt_orphaned_runs(&db).await {
+                tracing::warn!(error = %e, "cannot mark interrupted runs");
+            }
+        }
         if let Err(e) = tick(&db, &robots, now_ms()).await {
             tracing::warn!(error = %e, "robot scheduler tick failed");
         }
@@ -38,7 +48,6 @@ struct Due {
 
 /// One look at the schedules as of `now`; returns the runs this process queued.
 pub async fn tick(db: &Db, robots: &RobotSet, now: i64) -> CoreResult<Vec<i64>> {
-    store::interrupt_orphaned_runs(db).await?;
     let due = sqlx::query_as::<_, Due>(
         "SELECT name, cron, time_zone, next_fire_at FROM robots \
          WHERE enabled = 1 AND (next_fire_at IS NULL OR next_fire_at <= $1) ORDER BY name",
@@ -46,6 +55,12 @@ pub async fn tick(db: &Db, robots: &RobotSet, now: i64) -> CoreResult<Vec<i64>> 
     .bind(now)
     .fetch_all(db.pool())
     .await?;
+    if due.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Before the busy checks below: a run its dead process left "running" must not hold
+    // its robot back.
+    store::interrupt_orphaned_runs(db).await?;
     let mut queued = Vec::new();
     for robot in due {
         if robots.get(&robot.name).is_none() {

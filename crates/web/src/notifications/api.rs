@@ -152,15 +152,6 @@ pub async fn put_template(
     Ok(Json(saved.into()))
 }
 
-/// Callers manage their own channels; managers of notifications anyone's.
-fn may_edit(user: &CurrentUser, person: PersonId) -> Result<(), ApiError> {
-    if user.user().person_id == person || user.can(Permission::NotificationsManage) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden)
-    }
-}
-
 /// A person's notification channels.
 #[utoipa::path(
     get,
@@ -184,7 +175,7 @@ pub async fn get_channels(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ChannelList>, ApiError> {
     let person = PersonId(id);
-    may_edit(&user, person)?;
+    super::may_edit_channels(&user, person)?;
     shtab_core::people::get(&state.db, person).await?;
     let channels = notify::channels_of(&state.db, person).await?;
     Ok(Json(ChannelList {
@@ -219,7 +210,7 @@ pub async fn put_channels(
     ApiJson(list): ApiJson<ChannelList>,
 ) -> Result<Json<ChannelList>, ApiError> {
     let person = PersonId(id);
-    may_edit(&user, person)?;
+    super::may_edit_channels(&user, person)?;
     let raw: Vec<RawChannel> = list
         .channels
         .into_iter()

@@ -250,9 +250,7 @@ pub async fn person_channels(
     Saved(saved): Saved,
 ) -> Result<ChannelsPage, PageError> {
     let person = PersonId(id);
-    if user.user().person_id != person {
-        user.require(Permission::NotificationsManage)?;
-    }
+    super::may_edit_channels(&user, person)?;
     channels_page(
         &state,
         &user,
@@ -274,9 +272,7 @@ pub async fn save_person_channels(
     Form(form): Form<ChannelsForm>,
 ) -> Result<Response, PageError> {
     let person = PersonId(id);
-    if user.user().person_id != person {
-        user.require(Permission::NotificationsManage)?;
-    }
+    super::may_edit_channels(&user, person)?;
     save_channels(
         &state,
         &user,

@@ -14,7 +14,21 @@ use axum::routing::{get, post};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use shtab_core::auth::Permission;
+use shtab_core::ids::PersonId;
+
+use crate::auth::{CurrentUser, Denied};
 use crate::state::AppState;
+
+/// Everyone manages their own channels; those who manage notifications, anyone's. One rule
+/// for the pages and the API.
+fn may_edit_channels(user: &CurrentUser, person: PersonId) -> Result<(), Denied> {
+    if user.user().person_id == person {
+        Ok(())
+    } else {
+        user.require(Permission::NotificationsManage)
+    }
+}
 
 pub fn pages() -> Router<AppState> {
     Router::new()
