@@ -16,6 +16,7 @@ pub mod notify;
 pub mod people;
 pub mod ports;
 pub mod robots;
+pub mod samples;
 pub mod settings;
 pub mod time;
 pub mod tls;

@@ -31,35 +31,55 @@ pub struct Task {
 /// A commit to attach to a task.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitLink {
+    /// The repository's name in Shtab.
     pub repository: String,
     pub sha: String,
+    /// Equal for a commit and its rebased or cherry-picked copies, so a tracker can show
+    /// them as one change.
+    pub change_key: String,
     pub message: String,
     pub author: Option<PersonId>,
     pub author_name: String,
+    /// Empty when the commit carried none.
+    pub author_email: String,
+    /// Unix milliseconds.
+    pub authored_at: i64,
     /// Unix milliseconds.
     pub committed_at: i64,
-    /// The commit on the forge.
-    pub url: String,
+    /// The commit on the forge, when the repository has a web address.
+    pub url: Option<String>,
+    /// Branches that carried it, as far as Shtab saw.
+    pub branches: Vec<String>,
 }
 
-/// Tasks. Used by `vcs` (commit ↔ task). Implemented by the built-in task tables (arriving
-/// with `vcs`) and by Bitrix24's tasks (later).
+/// Time spent on a task, from a commit's `@2h30m` or by hand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeEntry {
+    pub person: PersonId,
+    pub minutes: i64,
+    /// When the work was done (the commit's time), Unix milliseconds.
+    pub spent_at: i64,
+    pub note: String,
+    /// What logged it (`commit:<repository>@<sha>`); logging the same source twice
+    /// changes nothing.
+    pub source: String,
+}
+
+/// Tasks. Used by `vcs` (commit ↔ task). Implemented by the built-in task tables
+/// ([`crate::tasks::BuiltinTracker`]) and by Bitrix24's tasks (later).
 #[async_trait]
 pub trait Tracker: Send + Sync {
-    /// The task a reference names, if there is one.
+    /// The task a reference names, if there is one. A reference is canonical: `123` for
+    /// `#123` or `task 123`, `PROJ-123` (upper case) for a project key.
     async fn find_task(&self, reference: &str) -> CoreResult<Option<Task>>;
-    /// Attaches a commit to a task; attaching the same commit twice changes nothing.
+    /// Attaches a commit to a task. Attaching the same (repository, sha) again updates what
+    /// changed (the author once mapped, more branches) and adds nothing.
     async fn link_commit(&self, task_id: &str, commit: &CommitLink) -> CoreResult<()>;
     async fn comment(&self, task_id: &str, author: Option<PersonId>, text: &str) -> CoreResult<()>;
-    async fn close_task(&self, task_id: &str, by: Option<PersonId>) -> CoreResult<()>;
-    /// Records time spent, in minutes.
-    async fn log_time(
-        &self,
-        task_id: &str,
-        person: PersonId,
-        minutes: i64,
-        note: &str,
-    ) -> CoreResult<()>;
+    /// Closes the task; closing a closed task changes nothing.
+    async fn close_task(&self, task_id: &str, by: Option<PersonId>, note: &str) -> CoreResult<()>;
+    /// Records time spent; see [`TimeEntry::source`].
+    async fn log_time(&self, task_id: &str, entry: &TimeEntry) -> CoreResult<()>;
 }
 
 /// A deal in a CRM pipeline.

@@ -37,7 +37,7 @@ async fn main() -> anyhow::Result<()> {
     }
     std::fs::create_dir_all(&config.data_dir)?;
     let db = shtab_core::db::connect(&config).await?;
-    db.migrate().await?;
+    db.migrate(shtab::server::CAPABILITY_MIGRATIONS).await?;
     let backend = format!("{:?}", db.backend()).to_lowercase();
 
     let started = Instant::now();

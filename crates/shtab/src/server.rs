@@ -17,9 +17,14 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     let db = db::connect(config)
         .await
         .with_context(|| format!("cannot open the database ({})", describe_database(config)))?;
-    db.migrate().await.context("cannot migrate the database")?;
+    db.migrate(CAPABILITY_MIGRATIONS)
+        .await
+        .context("cannot migrate the database")?;
     Ok(db)
 }
+
+/// The capabilities' schema steps, applied after (and numbered apart from) the platform's.
+pub const CAPABILITY_MIGRATIONS: &[&[shtab_core::db::migrations::Step]] = &[];
 
 /// Where the database is, without any password.
 pub fn describe_database(config: &Config) -> String {

@@ -16,6 +16,14 @@ pub enum Permission {
     RobotsManage,
     /// See every delivery, edit message templates and anyone's channels.
     NotificationsManage,
+    /// See tasks and their commits.
+    TasksRead,
+    /// Create and change tasks, log time.
+    TasksWrite,
+    /// See repositories, webhook deliveries, sweeps and unmatched commit authors.
+    RepositoriesRead,
+    /// Add and change repositories (their secrets included) and map commit authors.
+    RepositoriesManage,
 }
 
 impl Permission {
@@ -30,6 +38,10 @@ impl Permission {
             Permission::RobotsRead => "robots_read",
             Permission::RobotsManage => "robots_manage",
             Permission::NotificationsManage => "notifications_manage",
+            Permission::TasksRead => "tasks_read",
+            Permission::TasksWrite => "tasks_write",
+            Permission::RepositoriesRead => "repositories_read",
+            Permission::RepositoriesManage => "repositories_manage",
         }
     }
 }
@@ -79,10 +91,29 @@ impl Role {
                 RobotsRead,
                 RobotsManage,
                 NotificationsManage,
+                TasksRead,
+                TasksWrite,
+                RepositoriesRead,
+                RepositoriesManage,
             ],
-            Role::Manager => &[PeopleRead, PeopleWrite, AuditRead, RobotsRead],
+            Role::Manager => &[
+                PeopleRead,
+                PeopleWrite,
+                AuditRead,
+                RobotsRead,
+                TasksRead,
+                TasksWrite,
+                RepositoriesRead,
+            ],
             Role::Accountant => &[PeopleRead],
-            Role::Developer => &[PeopleRead],
+            Role::Developer => &[
+                PeopleRead,
+                TasksRead,
+                TasksWrite,
+                RepositoriesRead,
+                RepositoriesManage,
+                RobotsRead,
+            ],
         }
     }
 

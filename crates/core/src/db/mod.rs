@@ -48,10 +48,16 @@ impl Db {
         tokio::time::timeout(timeout, probe).await.unwrap_or(false)
     }
 
-    /// Applies the migrations this binary knows; several processes may call it at once
-    /// (PostgreSQL serialises them with an advisory lock, SQLite with its write lock).
-    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
-        migrations::migrator(self.backend).run(&self.pool).await
+    /// Applies the platform's migrations and the capabilities' `sets`; several processes
+    /// may call it at once (PostgreSQL serialises them with an advisory lock, SQLite with its
+    /// write lock).
+    pub async fn migrate(
+        &self,
+        sets: &[&'static [migrations::Step]],
+    ) -> Result<(), sqlx::migrate::MigrateError> {
+        let mut all = vec![migrations::PLATFORM];
+        all.extend_from_slice(sets);
+        migrations::migrator(self.backend, &all).run(&self.pool).await
     }
 
     /// Pool figures for `/metrics`.

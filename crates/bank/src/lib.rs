@@ -1,0 +1,4 @@
+//! Bank: statements in, payments matched to invoices (being built).
+
+pub mod domain;
+pub mod sources;

@@ -1,0 +1,6 @@
+//! Pure rules, no IO: what a commit message refers to, what a forge sent, who wrote it.
+
+pub mod author;
+pub mod push;
+pub mod refs;
+pub mod signature;

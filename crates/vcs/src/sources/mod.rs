@@ -1,0 +1,3 @@
+//! The outside systems `vcs` reads: git repositories, through the `git` program.
+
+pub mod git;
