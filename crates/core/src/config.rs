@@ -36,6 +36,37 @@ pub struct Config {
     pub log: LogConfig,
     pub auth: AuthConfig,
     pub notify: NotifyConfig,
+    pub vcs: VcsConfig,
+}
+
+/// Code ↔ tasks.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VcsConfig {
+    /// How long one `git fetch` of a repository may take before the sweep gives it up.
+    pub fetch_timeout_secs: u64,
+    /// No-reply e-mail domains of self-hosted Gitea/Forgejo servers
+    /// (`noreply.git.agency.ru`), comma-separated: `login@domain` is matched by forge login.
+    pub gitea_noreply_domains: String,
+}
+
+impl Default for VcsConfig {
+    fn default() -> Self {
+        VcsConfig {
+            fetch_timeout_secs: 300,
+            gitea_noreply_domains: String::new(),
+        }
+    }
+}
+
+impl VcsConfig {
+    pub fn gitea_noreply_domains(&self) -> Vec<String> {
+        self.gitea_noreply_domains
+            .split(',')
+            .map(|d| d.trim().to_ascii_lowercase())
+            .filter(|d| !d.is_empty())
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -105,6 +136,7 @@ impl Default for Config {
             log: LogConfig::default(),
             auth: AuthConfig::default(),
             notify: NotifyConfig::default(),
+            vcs: VcsConfig::default(),
         }
     }
 }

@@ -21,4 +21,13 @@ macro_rules! id_type {
     )*};
 }
 
-id_type!(PersonId, UserId, ApiTokenId, SshKeyId, AuditId);
+id_type!(
+    PersonId,
+    UserId,
+    ApiTokenId,
+    SshKeyId,
+    AuditId,
+    TaskId,
+    TaskTimeEntryId,
+    TaskCommentId
+);

@@ -18,6 +18,7 @@ pub mod ports;
 pub mod robots;
 pub mod samples;
 pub mod settings;
+pub mod tasks;
 pub mod time;
 pub mod tls;
 pub mod types;

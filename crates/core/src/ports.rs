@@ -75,6 +75,14 @@ pub trait Tracker: Send + Sync {
     /// Attaches a commit to a task. Attaching the same (repository, sha) again updates what
     /// changed (the author once mapped, more branches) and adds nothing.
     async fn link_commit(&self, task_id: &str, commit: &CommitLink) -> CoreResult<()>;
+    /// [`Tracker::link_commit`] for many at once; a tracker that can write them together
+    /// (one transaction, one request) overrides it — the sweep's back-fill depends on it.
+    async fn link_commits(&self, links: &[(String, CommitLink)]) -> CoreResult<()> {
+        for (task_id, commit) in links {
+            self.link_commit(task_id, commit).await?;
+        }
+        Ok(())
+    }
     async fn comment(&self, task_id: &str, author: Option<PersonId>, text: &str) -> CoreResult<()>;
     /// Closes the task; closing a closed task changes nothing.
     async fn close_task(&self, task_id: &str, by: Option<PersonId>, note: &str) -> CoreResult<()>;

@@ -2,13 +2,16 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
 use shtab_core::config::Config;
 use shtab_core::db::{self, Db};
 use shtab_core::jobs::{Registry, Worker, WorkerConfig};
+use shtab_core::ports::{Directory, Tracker};
 use shtab_core::robots::{self, RobotSet};
+use shtab_vcs::linker::Linker;
 use shtab_web::AppState;
 use tokio::net::TcpListener;
 
@@ -24,7 +27,7 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
 }
 
 /// The capabilities' schema steps, applied after (and numbered apart from) the platform's.
-pub const CAPABILITY_MIGRATIONS: &[&[shtab_core::db::migrations::Step]] = &[];
+pub const CAPABILITY_MIGRATIONS: &[&[shtab_core::db::migrations::Step]] = &[shtab_vcs::MIGRATIONS];
 
 /// Where the database is, without any password.
 pub fn describe_database(config: &Config) -> String {
@@ -40,18 +43,48 @@ pub fn describe_database(config: &Config) -> String {
 
 /// The application with every enabled capability.
 pub fn application(db: Db, config: Arc<Config>) -> Router {
+    let robots = robot_set(&db, &config);
     let state = AppState::new(db, config, shtab_web::ops::metrics_handle());
-    shtab_web::robots::with_robots(shtab_web::build_router(state, Vec::new()), robot_set())
+    shtab_web::robots::with_robots(
+        shtab_web::build_router(state, vec![shtab_vcs::web::capability()]),
+        robots,
+    )
+}
+
+/// The system of record for tasks: Shtab's own task tables.
+pub fn tracker(db: &Db) -> Arc<dyn Tracker> {
+    Arc::new(shtab_core::tasks::BuiltinTracker::new(db.clone()))
+}
+
+/// The people directory the capabilities look people up in.
+pub fn directory(db: &Db) -> Arc<dyn Directory> {
+    Arc::new(shtab_core::ports::builtin_directory(db))
+}
+
+/// Commit ↔ task linking, shared by the webhook jobs and the sweep.
+pub fn linker(db: &Db, config: &Config) -> Linker {
+    Linker::new(
+        db.clone(),
+        tracker(db),
+        directory(db),
+        config.vcs.gitea_noreply_domains(),
+    )
 }
 
 /// The robots compiled into this binary; capabilities add theirs here.
-pub fn robot_set() -> RobotSet {
-    RobotSet::platform()
+pub fn robot_set(db: &Db, config: &Config) -> RobotSet {
+    RobotSet::platform().with(shtab_vcs::robots::Sweep::new(
+        linker(db, config),
+        config.data_dir.join("vcs").join("mirrors"),
+        Duration::from_secs(config.vcs.fetch_timeout_secs),
+    ))
 }
 
 /// Every job kind this process runs.
-pub fn job_registry(config: &Config, robots: RobotSet) -> Registry {
-    robots::jobs(robots).merge(shtab_core::notify::jobs(config))
+pub fn job_registry(db: &Db, config: &Config, robots: RobotSet) -> Registry {
+    robots::jobs(robots)
+        .merge(shtab_core::notify::jobs(config))
+        .merge(shtab_vcs::jobs::registry(linker(db, config)))
 }
 
 /// The robots' side of `shtab serve`: the job worker and the scheduler, until `shutdown`.
@@ -63,14 +96,14 @@ pub async fn background(
     worker: WorkerConfig,
     shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
-    let set = robot_set();
+    let set = robot_set(&db, &config);
     robots::sync_known(&db, &set, &config.server.time_zone)
         .await
         .context("cannot register the robots")?;
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
-    let worker = Worker::new(db.clone(), job_registry(&config, set.clone()), worker);
+    let worker = Worker::new(db.clone(), job_registry(&db, &config, set.clone()), worker);
     let scheduler = robots::scheduler::run(db.clone(), set, stopped(shutdown.clone()));
     tokio::join!(worker.run(stopped(shutdown)), scheduler);
     robots::interrupt_orphaned_runs(&db)

@@ -1,4 +1,5 @@
-//! Tenders: saved searches on the procurement portal (being built).
+//! Tenders: saved searches on the procurement portal (EIS), its feeds and notices parsed
+//! into domain types.
 
 pub mod domain;
 pub mod sources;

@@ -8,4 +8,17 @@
 //! `store` (SQL), `sources` (git), `robots`, `web`.
 
 pub mod domain;
+pub mod jobs;
+pub mod linker;
+pub mod robots;
 pub mod sources;
+pub mod store;
+pub mod web;
+
+/// The capability's schema, applied after the platform's.
+pub const MIGRATIONS: &[shtab_core::db::migrations::Step] = &[(
+    1001,
+    "1001_vcs",
+    include_str!("../migrations/sqlite/1001_vcs.sql"),
+    include_str!("../migrations/postgres/1001_vcs.sql"),
+)];

@@ -38,6 +38,7 @@ pub fn build_router(mut state: AppState, capabilities: Vec<Capability>) -> Route
     let mut nav = crate::shell::platform_nav();
     let mut pages = crate::pages::routes()
         .merge(crate::people::pages())
+        .merge(crate::tasks::pages())
         .merge(crate::users::pages())
         .merge(crate::tokens::pages())
         .merge(crate::audit::pages())
@@ -45,6 +46,7 @@ pub fn build_router(mut state: AppState, capabilities: Vec<Capability>) -> Route
         .merge(crate::notifications::pages());
     let mut api = OpenApiRouter::with_openapi(crate::openapi::base_document())
         .merge(crate::people::api())
+        .merge(crate::tasks::api())
         .merge(crate::users::api())
         .merge(crate::tokens::api())
         .merge(crate::audit::api())

@@ -68,6 +68,15 @@ pub fn field_message(locale: Locale, e: &FieldError) -> String {
         "duplicate_channel" => "канал указан дважды",
         "invalid_template" => "шаблон не компилируется",
         "invalid_key" => "латинские буквы, цифры, точки и подчёркивания",
+        "invalid_forge" => "неизвестный вид хостинга (github, gitlab, gitea или git)",
+        "invalid_clone_url" => {
+            "адрес для клонирования: https://…, ssh://…, git@host:путь или абсолютный путь"
+        }
+        "invalid_branch_filter" => "имена веток или шаблоны со звёздочкой, по одному в строке",
+        "invalid_pattern" => "регулярное выражение с группой task",
+        "invalid_project_key" => "ключ проекта: латинские буквы и цифры, с буквы",
+        "duplicate_name" => "имя уже занято",
+        "duplicate_web_url" => "этот адрес уже у другого репозитория",
         _ => return e.message.clone(),
     };
     if e.message.is_empty() {

@@ -20,6 +20,7 @@ pub mod people;
 pub mod robots;
 pub mod shell;
 pub mod state;
+pub mod tasks;
 pub mod tokens;
 pub mod users;
 

@@ -106,6 +106,12 @@ pub fn platform_nav() -> Vec<NavEntry> {
             label_en: "People",
             permission: Some(Permission::PeopleRead),
         },
+        NavEntry {
+            href: "/tasks",
+            label_ru: "Задачи",
+            label_en: "Tasks",
+            permission: Some(Permission::TasksRead),
+        },
     ]
 }
 

@@ -112,7 +112,6 @@ impl Role {
                 TasksWrite,
                 RepositoriesRead,
                 RepositoriesManage,
-                RobotsRead,
             ],
         }
     }

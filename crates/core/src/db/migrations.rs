@@ -34,6 +34,7 @@ pub const PLATFORM: &[Step] = &[
     step!(4, "0004_jobs"),
     step!(5, "0005_robots"),
     step!(6, "0006_notify"),
+    step!(7, "0007_tasks"),
 ];
 
 /// Every step of `sets` (the platform's and the capabilities'), in version order.
@@ -44,7 +45,10 @@ pub fn migrator(backend: Backend, sets: &[&'static [Step]]) -> Migrator {
     let mut steps: Vec<&Step> = sets.iter().flat_map(|set| set.iter()).collect();
     steps.sort_by_key(|s| s.0);
     if let Some(pair) = steps.windows(2).find(|w| w[0].0 == w[1].0) {
-        panic!("migrations {} and {} share version {}", pair[0].1, pair[1].1, pair[0].0);
+        panic!(
+            "migrations {} and {} share version {}",
+            pair[0].1, pair[1].1, pair[0].0
+        );
     }
     let migrations: Vec<Migration> = steps
         .into_iter()

@@ -57,7 +57,9 @@ impl Db {
     ) -> Result<(), sqlx::migrate::MigrateError> {
         let mut all = vec![migrations::PLATFORM];
         all.extend_from_slice(sets);
-        migrations::migrator(self.backend, &all).run(&self.pool).await
+        migrations::migrator(self.backend, &all)
+            .run(&self.pool)
+            .await
     }
 
     /// Pool figures for `/metrics`.

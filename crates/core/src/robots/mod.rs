@@ -26,8 +26,8 @@ pub use run::{RobotRunJob, interrupt_foreground, run_in_foreground};
 pub use schedule::Schedule;
 pub use store::{
     LogLine, RobotRow, RunCount, RunRow, ScheduleChange, active_run, get, get_run,
-    interrupt_orphaned_runs, last_run, list, logs, request_run, run_counts, runs, sync_known,
-    update_schedule,
+    interrupt_orphaned_runs, last_run, list, logs, queue_run_if_idle, request_run, run_counts,
+    runs, sync_known, update_schedule,
 };
 
 /// How a robot's run ended badly; the message is kept with the run.
@@ -119,6 +119,8 @@ pub enum Trigger {
     Schedule,
     Manual,
     Cli,
+    /// Something the robot watches asked for it (a webhook that sent only part of a push).
+    Event,
 }
 
 impl Trigger {
@@ -127,6 +129,7 @@ impl Trigger {
             Trigger::Schedule => "schedule",
             Trigger::Manual => "manual",
             Trigger::Cli => "cli",
+            Trigger::Event => "event",
         }
     }
 }

@@ -51,6 +51,7 @@ pub(super) async fn run_job(
             let trigger = match run.trigger.as_str() {
                 "schedule" => Trigger::Schedule,
                 "cli" => Trigger::Cli,
+                "event" => Trigger::Event,
                 _ => Trigger::Manual,
             };
             let mut tx = db.begin().await.map_err(CoreError::from)?;

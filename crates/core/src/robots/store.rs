@@ -218,6 +218,21 @@ pub async fn request_run(db: &Db, actor: &Actor, robot: &str) -> CoreResult<RunR
     get_run(db, run_id).await
 }
 
+/// Queues a run of `robot` in the caller's transaction because something it watches asked
+/// for it, unless one is already queued or running (which will see the same thing).
+pub async fn queue_run_if_idle(tx: &mut Tx, robot: &str) -> CoreResult<Option<i64>> {
+    let active: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM robot_runs WHERE robot = $1 AND status IN ('queued', 'running') LIMIT 1",
+    )
+    .bind(robot)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if active.is_some() {
+        return Ok(None);
+    }
+    Ok(Some(queue_run_in(tx, robot, Trigger::Event, None).await?))
+}
+
 /// Inserts a queued run and its job in the caller's transaction.
 pub(super) async fn queue_run_in(
     tx: &mut Tx,

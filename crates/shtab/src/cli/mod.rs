@@ -9,6 +9,7 @@ mod robots;
 mod serve;
 mod token;
 mod user;
+mod vcs;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,6 +54,9 @@ enum Command {
     /// The robots: list them, or run one now in the foreground.
     #[command(subcommand)]
     Robots(robots::RobotsCommand),
+    /// Code ↔ tasks: `shtab vcs refs "MESSAGE"` shows what a commit message refers to.
+    #[command(subcommand)]
+    Vcs(vcs::VcsCommand),
     /// Exit 0 when the running hub answers /healthz with 200, 1 otherwise (for containers).
     Healthcheck(healthcheck::Args),
 }
@@ -88,6 +92,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             cli.data_dir.as_deref(),
         ));
     }
+    if let Command::Vcs(cmd) = cli.command {
+        return vcs::run(cmd);
+    }
     let config = load_config(cli.config.as_deref(), cli.data_dir.as_deref())?;
     logging::init(&config.config);
     for w in &config.warnings {
@@ -102,7 +109,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo => demo::run(config).await,
         Command::Robots(cmd) => robots::run(config, cmd).await,
         Command::Healthcheck(args) => Ok(healthcheck::run(&config, args).await),
-        Command::Config(_) => unreachable!("handled above"),
+        Command::Config(_) | Command::Vcs(_) => unreachable!("handled above"),
     }
 }
 

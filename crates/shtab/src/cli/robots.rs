@@ -22,7 +22,7 @@ pub enum RobotsCommand {
 
 pub async fn run(config: Config, cmd: RobotsCommand) -> anyhow::Result<ExitCode> {
     let db = crate::server::open_database(&config).await?;
-    let set = crate::server::robot_set();
+    let set = crate::server::robot_set(&db, &config);
     robots::sync_known(&db, &set, &config.server.time_zone).await?;
     let tz = config.time_zone();
     let code = match cmd {

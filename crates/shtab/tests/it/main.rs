@@ -9,11 +9,14 @@ mod cli;
 mod notify;
 mod ops;
 mod people;
+mod repositories;
 mod robots;
 mod schema;
 mod smoke;
+mod tasks;
 mod testkit;
 mod ui;
+mod vcs;
 
 /// reqwest is built without a TLS provider of its own (the tree keeps *ring* only), so every
 /// client needs the process's provider installed first: before any test runs.

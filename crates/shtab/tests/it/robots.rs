@@ -163,13 +163,21 @@ async fn shutdown_in_the_middle_of_a_job_hands_it_back_without_using_an_attempt(
 
 /// Gives the test hub's robots their rows, as `shtab serve` does on start.
 async fn sync(app: &TestApp) {
-    robots::sync_known(&app.db, &shtab::server::robot_set(), "Europe/Moscow")
-        .await
-        .unwrap();
+    robots::sync_known(
+        &app.db,
+        &shtab::server::robot_set(&app.db, &app.config),
+        "Europe/Moscow",
+    )
+    .await
+    .unwrap();
 }
 
 async fn drain(app: &TestApp) {
-    let registry = shtab::server::job_registry(&app.config, shtab::server::robot_set());
+    let registry = shtab::server::job_registry(
+        &app.db,
+        &app.config,
+        shtab::server::robot_set(&app.db, &app.config),
+    );
     jobs::run_due(&app.db, &registry).await.unwrap();
 }
 
@@ -234,7 +242,7 @@ async fn run_now_through_the_api_records_counters_progress_and_log() {
 async fn a_robot_never_runs_twice_at_the_same_time() {
     let app = TestApp::spawn().await;
     sync(&app).await;
-    let set = shtab::server::robot_set();
+    let set = shtab::server::robot_set(&app.db, &app.config);
     // One run is going (in another process, say).
     let api = app.token_as("boss@agency.test", &[Role::Admin]).await;
     let first = json(api.post("/api/v1/robots/housekeeping/run"), 202).await;
@@ -634,7 +642,7 @@ async fn a_queued_run_whose_job_ended_without_it_does_not_block_the_robot() {
 async fn concurrent_ticks_fire_a_due_robot_once_and_a_disabled_one_never() {
     let app = TestApp::spawn().await;
     sync(&app).await;
-    let set = shtab::server::robot_set();
+    let set = shtab::server::robot_set(&app.db, &app.config);
     let now = now_ms();
     sqlx::query("UPDATE robots SET next_fire_at = $1 WHERE name = 'housekeeping'")
         .bind(now - 1_000)

@@ -154,7 +154,9 @@ async fn sqlite_and_postgresql_migrate_to_the_same_schema() {
 
 async fn migrated(config: &Config) -> Db {
     let db = db::connect(config).await.expect("connect");
-    db.migrate(shtab::server::CAPABILITY_MIGRATIONS).await.expect("migrate");
+    db.migrate(shtab::server::CAPABILITY_MIGRATIONS)
+        .await
+        .expect("migrate");
     db
 }
 

@@ -54,7 +54,9 @@ impl TestApp {
         let db = db::connect(&config)
             .await
             .expect("connect to the test database");
-        db.migrate(shtab::server::CAPABILITY_MIGRATIONS).await.expect("migrate the test database");
+        db.migrate(shtab::server::CAPABILITY_MIGRATIONS)
+            .await
+            .expect("migrate the test database");
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind a free port");

@@ -172,3 +172,97 @@ async fn switching_to_english_from_the_user_menu() {
     b.screenshot(shot("english")).await;
     b.close().await;
 }
+
+#[tokio::test]
+async fn a_task_shows_its_commits_oldest_first_with_author_and_forge_link() {
+    use shtab_core::ports::Tracker;
+
+    let b = browser_or_skip!();
+    let app = TestApp::spawn().await;
+    app.create_user(
+        "dev@agency.test",
+        "Дмитрий Разработчиков",
+        &[Role::Developer],
+    )
+    .await;
+    let ivan = app.add_person("Иван Петров", "ivan@agency.test").await;
+    let id = crate::tasks::add_task(&app, "Оплата картой", Some("PAY-7")).await;
+    // As the vcs capability would: through the tracker port, the newer commit first.
+    let tracker = shtab_core::tasks::BuiltinTracker::new(app.db.clone());
+    let mut newer = crate::tasks::commit(
+        "2222222222222222222222222222222222222222",
+        "Handle declined cards PAY-7",
+        1_700_000_200_000,
+    );
+    newer.author = Some(ivan);
+    let older = crate::tasks::commit(
+        "1111111111111111111111111111111111111111",
+        "Add the payment form PAY-7\n\nBehind a feature flag for now.",
+        1_700_000_100_000,
+    );
+    tracker.link_commit(&id.to_string(), &newer).await.unwrap();
+    tracker.link_commit(&id.to_string(), &older).await.unwrap();
+
+    log_in(&b, &app, "dev@agency.test", None).await;
+    b.click_and_load(".sidenav a[href='/tasks']").await;
+    b.wait_for_text("h1", "Задачи").await;
+    b.click_and_load(&format!("#tasks-results a[href='/tasks/{id}']"))
+        .await;
+    b.wait_for_text("h1", "Оплата картой").await;
+
+    let rows = b.texts("#commits tr.commit").await;
+    assert_eq!(rows.len(), 2, "{rows:#?}");
+    assert!(
+        rows[0].contains("1111111") && rows[0].contains("Add the payment form PAY-7"),
+        "the older commit comes first: {rows:#?}"
+    );
+    assert!(
+        rows[0].contains("Ivan Petrov") && rows[0].contains("ivan@agency.test"),
+        "an unmapped author by name and e-mail: {rows:#?}"
+    );
+    assert!(rows[0].contains("2023-11-15 01:15"), "{rows:#?}");
+    assert!(
+        rows[1].contains("2222222") && rows[1].contains("Handle declined cards PAY-7"),
+        "{rows:#?}"
+    );
+    assert!(
+        rows[1].contains("Иван Петров"),
+        "a mapped author by their name: {rows:#?}"
+    );
+    assert!(
+        !rows[0].contains("Behind a feature flag"),
+        "the rest of the message stays folded: {rows:#?}"
+    );
+
+    // The hash opens the commit on the forge, in a new tab; nothing external is visited.
+    let links = b
+        .eval(
+            "return [...document.querySelectorAll('#commits tr.commit td:first-child a')]\
+             .map(a => [a.getAttribute('href'), a.target, a.rel])",
+        )
+        .await;
+    assert_eq!(
+        links,
+        serde_json::json!([
+            [
+                "https://git.agency.test/backend/commit/1111111111111111111111111111111111111111",
+                "_blank",
+                "noopener noreferrer"
+            ],
+            [
+                "https://git.agency.test/backend/commit/2222222222222222222222222222222222222222",
+                "_blank",
+                "noopener noreferrer"
+            ]
+        ])
+    );
+    let person = b
+        .eval("return document.querySelector('#commits .commit-author a').getAttribute('href')")
+        .await;
+    assert_eq!(person, serde_json::json!(format!("/people/{ivan}")));
+    b.click("#commits details summary").await;
+    b.wait_for_text("#commits tr.commit", "Behind a feature flag for now.")
+        .await;
+    b.screenshot(shot("task-commits")).await;
+    b.close().await;
+}

@@ -1,1 +1,17 @@
-//! (being written)
+//! Pure types and rules of the tenders capability: what a tender is, how money and
+//! registration numbers look, what a saved search asks for. No IO here.
+
+pub mod feed;
+pub mod money;
+pub mod notice;
+pub mod reg_number;
+pub mod search;
+pub mod stage;
+pub mod time;
+
+pub use feed::FeedItem;
+pub use money::{Kopecks, MoneyError};
+pub use notice::{Modification, Party, Placer, TenderNotice, TradingPlatform};
+pub use reg_number::{Law, RegNumber, RegNumberError};
+pub use search::SavedSearchSpec;
+pub use stage::Stage;

@@ -118,8 +118,10 @@ impl RobotsTexts {
             ("schedule", true) => "по расписанию",
             ("manual", true) => "вручную",
             ("cli", true) => "из командной строки",
+            ("event", true) => "по событию",
             ("schedule", false) => "schedule",
             ("manual", false) => "manual",
+            ("event", false) => "event",
             _ => "command line",
         }
     }

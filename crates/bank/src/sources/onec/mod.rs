@@ -1,0 +1,284 @@
+//! 1CClientBankExchange (`kl_to_1c.txt`), the statement file every Russian bank exports.
+//!
+//! The reader is strict where a mistake would import wrong money (amounts, dates, structure,
+//! truncation, broken encoding: the file is refused with the line and key) and lenient where
+//! banks merely differ (key case, unknown keys, empty values, blank lines, CRLF or LF,
+//! identifiers of foreign counterparties).
+
+mod decode;
+mod document;
+mod fields;
+mod key;
+mod statement;
+
+#[cfg(test)]
+mod tests;
+
+pub use decode::TextEncoding;
+pub use key::stable_key;
+pub use statement::{AccountSection, Header, Statement};
+
+use fields::Fields;
+
+use crate::sources::ParseError;
+
+/// The first line of every exchange file.
+pub const SIGNATURE: &str = "1CClientBankExchange";
+
+/// Reads a whole file. Either all of it is read or nothing is: a truncated or malformed
+/// file is an error naming the line (and the key, when one value is at fault).
+pub fn parse(bytes: &[u8]) -> Result<Statement, ParseError> {
+    let (text, encoding) = decode::decode(bytes)?;
+    let mut reader = Reader::new();
+    // Files from old Macs end lines with CR alone; everything else has LF (CR is trimmed).
+    let separator = if text.contains('\n') { '\n' } else { '\r' };
+    for (index, raw) in text.split(separator).enumerate() {
+        let line = raw.trim();
+        if line.is_empty() {
+            continue;
+        }
+        if reader.line(index + 1, line)? == Flow::EndOfFile {
+            return reader.finish(encoding);
+        }
+    }
+    Err(match reader.last_line {
+        0 => ParseError::line(1, "the file is empty"),
+        last => ParseError::line(last, "the file ends without КонецФайла (truncated?)"),
+    })
+}
+
+#[derive(PartialEq)]
+enum Flow {
+    Continue,
+    EndOfFile,
+}
+
+enum State {
+    /// Before the signature line.
+    Start,
+    /// Header keys and between sections.
+    TopLevel,
+    Account(Fields),
+    Document(Option<String>, Fields),
+}
+
+/// What one non-blank line is.
+enum Line<'a> {
+    AccountStart,
+    AccountEnd,
+    DocumentStart(&'a str),
+    DocumentEnd,
+    FileEnd,
+    /// `key` as written, `lower` lower-cased for lookups.
+    Pair {
+        key: &'a str,
+        lower: String,
+        value: &'a str,
+    },
+    Other,
+}
+
+fn classify(line: &str) -> Line<'_> {
+    let (key, value) = match line.split_once('=') {
+        Some((k, v)) => (k.trim(), v.trim()),
+        None => (line, ""),
+    };
+    let lower = key.to_lowercase();
+    match lower.as_str() {
+        "секциярасчсчет" => Line::AccountStart,
+        "конецрасчсчет" => Line::AccountEnd,
+        "секциядокумент" => Line::DocumentStart(value),
+        "конецдокумента" => Line::DocumentEnd,
+        "конецфайла" => Line::FileEnd,
+        _ if line.contains('=') && !key.is_empty() => Line::Pair { key, lower, value },
+        _ => Line::Other,
+    }
+}
+
+/// A short quote of a line for messages: enough to recognise it, never a whole purpose.
+fn quote(line: &str) -> String {
+    let mut q: String = line.chars().take(60).collect();
+    if q.len() < line.len() {
+        q.push('…');
+    }
+    format!("«{q}»")
+}
+
+struct Reader {
+    state: State,
+    last_line: usize,
+    header: Fields,
+    header_accounts: Vec<HeaderAccount>,
+    sections: Vec<AccountSection>,
+    operations: Vec<crate::domain::Operation>,
+}
+
+/// A header `РасчСчет=` line, parsed when the file is complete.
+struct HeaderAccount {
+    line: usize,
+    key: String,
+    value: String,
+}
+
+impl Reader {
+    fn new() -> Reader {
+        Reader {
+            state: State::Start,
+            last_line: 0,
+            header: Fields::new(1),
+            header_accounts: Vec::new(),
+            sections: Vec::new(),
+            operations: Vec::new(),
+        }
+    }
+
+    fn line(&mut self, n: usize, text: &str) -> Result<Flow, ParseError> {
+        self.last_line = n;
+        let state = std::mem::replace(&mut self.state, State::TopLevel);
+        self.state = match state {
+            State::Start => {
+                if !text.eq_ignore_ascii_case(SIGNATURE) {
+                    return Err(ParseError::line(
+                        n,
+                        format!(
+                            "not a 1CClientBankExchange file: it must start with «{SIGNATURE}», \
+                             not {}",
+                            quote(text)
+                        ),
+                    ));
+                }
+                State::TopLevel
+            }
+            State::TopLevel => match classify(text) {
+                Line::AccountStart => State::Account(Fields::new(n)),
+                Line::DocumentStart(kind) => {
+                    let kind = (!kind.is_empty()).then(|| kind.to_owned());
+                    State::Document(kind, Fields::new(n))
+                }
+                Line::FileEnd => return Ok(Flow::EndOfFile),
+                Line::AccountEnd | Line::DocumentEnd => {
+                    return Err(ParseError::line(
+                        n,
+                        format!("{} closes a section that was never opened", quote(text)),
+                    ));
+                }
+                Line::Pair { key, lower, value } => {
+                    self.header_pair(n, key, &lower, value)?;
+                    State::TopLevel
+                }
+                Line::Other => return Err(not_a_pair(n, text)),
+            },
+            State::Account(mut fields) => match classify(text) {
+                Line::AccountEnd => {
+                    self.sections.push(AccountSection::from_fields(&fields)?);
+                    State::TopLevel
+                }
+                Line::Pair { key, lower, value } => {
+                    fields.insert(n, key, &lower, value)?;
+                    State::Account(fields)
+                }
+                Line::Other => return Err(not_a_pair(n, text)),
+                _ => {
+                    return Err(unclosed(
+                        n,
+                        text,
+                        "СекцияРасчСчет",
+                        "КонецРасчСчет",
+                        &fields,
+                    ));
+                }
+            },
+            State::Document(kind, mut fields) => match classify(text) {
+                Line::DocumentEnd => {
+                    self.operations.push(document::operation(kind, &fields)?);
+                    State::TopLevel
+                }
+                Line::Pair { key, lower, value } => {
+                    fields.insert(n, key, &lower, value)?;
+                    State::Document(kind, fields)
+                }
+                Line::Other => return Err(not_a_pair(n, text)),
+                _ => {
+                    return Err(unclosed(
+                        n,
+                        text,
+                        "СекцияДокумент",
+                        "КонецДокумента",
+                        &fields,
+                    ));
+                }
+            },
+        };
+        Ok(Flow::Continue)
+    }
+
+    fn header_pair(
+        &mut self,
+        n: usize,
+        key: &str,
+        lower: &str,
+        value: &str,
+    ) -> Result<(), ParseError> {
+        // The header names one `РасчСчет` per account, so this key may repeat.
+        if lower == "расчсчет" {
+            if !value.is_empty() {
+                self.header_accounts.push(HeaderAccount {
+                    line: n,
+                    key: key.to_owned(),
+                    value: value.to_owned(),
+                });
+            }
+            return Ok(());
+        }
+        self.header.insert(n, key, lower, value)
+    }
+
+    fn finish(self, encoding: TextEncoding) -> Result<Statement, ParseError> {
+        let h = &self.header;
+        let mut accounts = Vec::new();
+        for a in &self.header_accounts {
+            let account = crate::domain::AccountNumber::parse(&a.value)
+                .map_err(|e| ParseError::field(a.line, &a.key, e.to_string()))?;
+            if !accounts.contains(&account) {
+                accounts.push(account);
+            }
+        }
+        let header = Header {
+            format_version: h.owned("версияформата"),
+            declared_encoding: h.owned("кодировка"),
+            sender: h.owned("отправитель"),
+            recipient: h.owned("получатель"),
+            created_on: h.date("датасоздания")?,
+            period_start: h.date("датаначала")?,
+            period_end: h.date("датаконца")?,
+            accounts,
+        };
+        Ok(Statement {
+            encoding,
+            header,
+            sections: self.sections,
+            operations: self.operations,
+        })
+    }
+}
+
+fn not_a_pair(n: usize, text: &str) -> ParseError {
+    ParseError::line(
+        n,
+        format!(
+            "expected Key=Value or a section marker, found {}",
+            quote(text)
+        ),
+    )
+}
+
+fn unclosed(n: usize, text: &str, opened: &str, closer: &str, fields: &Fields) -> ParseError {
+    ParseError::line(
+        n,
+        format!(
+            "{} inside the {opened} that starts at line {}: {closer} is missing",
+            quote(text),
+            fields.start_line
+        ),
+    )
+}

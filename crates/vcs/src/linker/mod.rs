@@ -1,0 +1,258 @@
+//! The linker: what webhooks and the sweep both feed. It finds the task references in each
+//! commit, works out who wrote it, stores the commits that name tasks, and links every
+//! reference whose task exists through the tracker port; the others wait until their task
+//! appears. Commands (`fixes #12`, `@2h`) run once, when a reference is first linked.
+
+mod authors;
+mod commands;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use shtab_core::db::Db;
+use shtab_core::error::CoreResult;
+use shtab_core::ids::PersonId;
+use shtab_core::ports::{CommitLink, Directory, Task, Tracker};
+
+use crate::domain::change::change_key;
+use crate::domain::refs::{Command, RefRules, Scan};
+use crate::domain::repository::RepoForge;
+use crate::store::Repository;
+use crate::store::commits::{self, CommitRecord, RefFilter, RefRecord, RefRow};
+
+pub use authors::AuthorResolver;
+
+/// A commit as a webhook or the sweep saw it.
+#[derive(Debug, Clone)]
+pub struct IncomingCommit {
+    pub sha: String,
+    pub message: String,
+    pub author_name: String,
+    /// As given; normalised here.
+    pub author_email: Option<String>,
+    pub authored_at: i64,
+    pub committed_at: i64,
+    /// The branch that carried it, when known.
+    pub branch: Option<String>,
+}
+
+/// What one batch did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Commits looked at.
+    pub scanned: u64,
+    /// Of those, commits that name at least one task.
+    pub with_refs: u64,
+    /// References newly linked to their task.
+    pub linked: u64,
+}
+
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, o: Counts) {
+        self.scanned += o.scanned;
+        self.with_refs += o.with_refs;
+        self.linked += o.linked;
+    }
+}
+
+#[derive(Clone)]
+pub struct Linker {
+    db: Db,
+    tracker: Arc<dyn Tracker>,
+    directory: Arc<dyn Directory>,
+    gitea_noreply_domains: Arc<Vec<String>>,
+}
+
+/// Tasks looked up during one run: a reference is asked of the tracker once.
+#[derive(Default)]
+pub struct TaskCache(HashMap<String, Option<Task>>);
+
+impl Linker {
+    pub fn new(
+        db: Db,
+        tracker: Arc<dyn Tracker>,
+        directory: Arc<dyn Directory>,
+        gitea_noreply_domains: Vec<String>,
+    ) -> Linker {
+        Linker {
+            db,
+            tracker,
+            directory,
+            gitea_noreply_domains: Arc::new(gitea_noreply_domains),
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn author_resolver(&self) -> AuthorResolver {
+        AuthorResolver::new(
+            self.db.clone(),
+            self.directory.clone(),
+            self.gitea_noreply_domains.clone(),
+        )
+    }
+
+    /// Stores the commits of `batch` that name tasks and links what can be linked.
+    pub async fn ingest(
+        &self,
+        repository: &Repository,
+        rules: &RefRules,
+        batch: &[IncomingCommit],
+        authors: &mut AuthorResolver,
+        tasks: &mut TaskCache,
+    ) -> CoreResult<Counts> {
+        let mut counts = Counts {
+            scanned: batch.len() as u64,
+            ..Counts::default()
+        };
+        let mut records = Vec::new();
+        for commit in batch {
+            let scan = rules.scan(&commit.message);
+            if scan.refs.is_empty() {
+                continue;
+            }
+            let email = commit
+                .author_email
+                .as_deref()
+                .and_then(crate::domain::author::normalize_email)
+                .unwrap_or_default();
+            let person = authors.resolve(&email).await?;
+            records.push(CommitRecord {
+                sha: commit.sha.clone(),
+                change_key: change_key(&email, &commit.message),
+                author_name: commit.author_name.clone(),
+                author_email: email,
+                person,
+                authored_at: commit.authored_at,
+                committed_at: commit.committed_at,
+                message: commit.message.clone(),
+                branch: commit.branch.clone(),
+                refs: ref_records(&scan),
+            });
+        }
+        counts.with_refs = records.len() as u64;
+        if records.is_empty() {
+            return Ok(counts);
+        }
+        let mut tx = self.db.begin().await?;
+        commits::store_batch(&mut tx, repository.id, &records).await?;
+        tx.commit().await?;
+        let shas: Vec<String> = records.into_iter().map(|r| r.sha).collect();
+        counts.linked = self
+            .link(
+                RefFilter::UnlinkedOf {
+                    repository: repository.id,
+                    shas: &shas,
+                },
+                tasks,
+            )
+            .await?;
+        Ok(counts)
+    }
+
+    /// Links the references `filter` selects whose tasks exist; returns how many.
+    pub async fn link(&self, filter: RefFilter<'_>, tasks: &mut TaskCache) -> CoreResult<u64> {
+        let rows = commits::load_refs(&self.db, filter).await?;
+        let mut linked = Vec::new();
+        let mut links = Vec::new();
+        for row in rows {
+            let task = match tasks.0.get(&row.reference) {
+                Some(t) => t.clone(),
+                None => {
+                    let t = self.tracker.find_task(&row.reference).await?;
+                    tasks.0.insert(row.reference.clone(), t.clone());
+                    t
+                }
+            };
+            let Some(task) = task else { continue };
+            links.push((task.id.clone(), commit_link(&row)));
+            linked.push((row, task));
+        }
+        self.tracker.link_commits(&links).await?;
+        let marks: Vec<(i64, String, String, String)> = linked
+            .iter()
+            .map(|(row, task)| {
+                (
+                    row.repository_id,
+                    row.sha.clone(),
+                    row.reference.clone(),
+                    task.id.clone(),
+                )
+            })
+            .collect();
+        commits::mark_linked(&self.db, &marks).await?;
+        for (row, task) in &linked {
+            commands::run(self, row, task).await?;
+        }
+        Ok(linked.len() as u64)
+    }
+
+    /// Links every waiting reference whose task exists now (the sweep's first step, and
+    /// what happens when the tracker reports a new task).
+    pub async fn link_waiting(&self) -> CoreResult<u64> {
+        self.link(RefFilter::AllUnlinked, &mut TaskCache::default())
+            .await
+    }
+
+    /// After "this is …" mapped `email` to a person (see [`crate::store::authors::set_alias`]):
+    /// tells the tracker again about each linked commit under it, now with its author.
+    pub async fn relink_author(&self, email: &str) -> CoreResult<u64> {
+        let rows = commits::load_refs(&self.db, RefFilter::LinkedByAuthor(email)).await?;
+        let links: Vec<(String, CommitLink)> = rows
+            .iter()
+            .filter_map(|row| row.task_id.clone().map(|task| (task, commit_link(row))))
+            .collect();
+        self.tracker.link_commits(&links).await?;
+        Ok(links.len() as u64)
+    }
+
+    pub(crate) fn tracker(&self) -> &dyn Tracker {
+        self.tracker.as_ref()
+    }
+}
+
+/// One record per reference, carrying whether the message asked to close the task and
+/// how much time it logged on it.
+fn ref_records(scan: &Scan) -> Vec<RefRecord> {
+    scan.refs
+        .iter()
+        .map(|r| {
+            let close = scan
+                .commands
+                .iter()
+                .any(|c| matches!(c, Command::Close(t) if t == r));
+            let minutes = scan
+                .commands
+                .iter()
+                .map(|c| match c {
+                    Command::LogTime { task, minutes } if task == r => *minutes,
+                    _ => 0,
+                })
+                .sum();
+            RefRecord {
+                reference: r.as_str().to_string(),
+                close,
+                minutes,
+            }
+        })
+        .collect()
+}
+
+fn commit_link(row: &RefRow) -> CommitLink {
+    let url = RepoForge::parse(&row.forge).and_then(|f| f.commit_url(&row.web_url, &row.sha));
+    CommitLink {
+        repository: row.repository_name.clone(),
+        sha: row.sha.clone(),
+        change_key: row.change_key.clone(),
+        message: row.message.clone(),
+        author: row.person_id.map(PersonId),
+        author_name: row.author_name.clone(),
+        author_email: row.author_email.clone(),
+        authored_at: row.authored_at,
+        committed_at: row.committed_at,
+        url,
+        branches: row.branches.lines().map(str::to_string).collect(),
+    }
+}

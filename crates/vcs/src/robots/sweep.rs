@@ -1,0 +1,215 @@
+//! The sweep: fetches each repository into a bare mirror under the data directory and
+//! walks, Redmine's way, the commits reachable from any branch head that were not reachable
+//! from the heads it saw last time — so webhooks that never came, pushes over the forge's
+//! limits, force-pushes and deleted branches all come out right. The first sweep of a
+//! repository walks its whole history. Heads are remembered only after everything below
+//! them was linked: a sweep cut off half-way walks the same commits again, harmlessly.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use shtab_core::robots::{LogLevel, Robot, RobotError, RunContext};
+use shtab_core::time::now_ms;
+use shtab_core::types::Locale;
+
+use crate::linker::{Counts, IncomingCommit, Linker, TaskCache};
+use crate::sources::git::{Credential, GitCommit, Mirror};
+use crate::store::{Repository, deliveries, heads, repositories};
+
+/// Commits handed to the linker at once: one transaction each.
+const BATCH: usize = 1000;
+const DELIVERIES_KEPT_MS: i64 = 30 * 86_400_000;
+
+pub struct Sweep {
+    linker: Linker,
+    mirrors: PathBuf,
+    fetch_timeout: Duration,
+}
+
+impl Sweep {
+    /// `mirrors`: where the bare mirrors live (`<data_dir>/vcs/mirrors`).
+    pub fn new(linker: Linker, mirrors: PathBuf, fetch_timeout: Duration) -> Sweep {
+        Sweep {
+            linker,
+            mirrors,
+            fetch_timeout,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Robot for Sweep {
+    fn name(&self) -> &'static str {
+        "vcs.sweep"
+    }
+
+    fn title(&self, locale: Locale) -> &'static str {
+        match locale {
+            Locale::Ru => "Обход репозиториев",
+            Locale::En => "Repository sweep",
+        }
+    }
+
+    fn default_schedule(&self) -> &'static str {
+        "*/15 * * * *"
+    }
+
+    async fn run(&self, ctx: &RunContext) -> Result<(), RobotError> {
+        let db = self.linker.db();
+        deliveries::prune(db, now_ms() - DELIVERIES_KEPT_MS).await?;
+        let waiting = self.linker.link_waiting().await?;
+        ctx.count("waiting_linked", waiting as i64).await?;
+        let all = repositories::list(db).await?;
+        let swept: Vec<&Repository> = all
+            .iter()
+            .filter(|r| r.enabled && !r.clone_url.is_empty())
+            .collect();
+        let mut failed = Vec::new();
+        for repository in &swept {
+            ctx.log(LogLevel::Info, format!("{}: fetching", repository.name))
+                .await?;
+            match self.sweep_one(ctx, repository).await {
+                Ok(counts) => {
+                    repositories::record_sweep(db, repository.id, None, counts.scanned as i64)
+                        .await?;
+                    ctx.count("repositories", 1).await?;
+                    ctx.count("commits", counts.scanned as i64).await?;
+                    ctx.count("with_references", counts.with_refs as i64)
+                        .await?;
+                    ctx.count("linked", counts.linked as i64).await?;
+                    ctx.log(
+                        LogLevel::Info,
+                        format!(
+                            "{}: {} new commits, {} naming tasks, {} links made",
+                            repository.name, counts.scanned, counts.with_refs, counts.linked
+                        ),
+                    )
+                    .await?;
+                }
+                Err(e) => {
+                    repositories::record_sweep(db, repository.id, Some(&e), 0).await?;
+                    ctx.count("failed", 1).await?;
+                    ctx.log(LogLevel::Error, format!("{}: {e}", repository.name))
+                        .await?;
+                    failed.push(repository.name.clone());
+                }
+            }
+        }
+        if failed.is_empty() {
+            Ok(())
+        } else {
+            Err(RobotError(format!(
+                "{} of {} repositories failed: {}",
+                failed.len(),
+                swept.len(),
+                failed.join(", ")
+            )))
+        }
+    }
+}
+
+impl Sweep {
+    async fn sweep_one(&self, ctx: &RunContext, repository: &Repository) -> Result<Counts, String> {
+        let rules = repository
+            .ref_rules()
+            .map_err(|e| format!("reference patterns: {e}"))?;
+        let mirror = Mirror::open(&self.mirrors.join(format!("{}.git", repository.id)))
+            .await
+            .map_err(|e| e.to_string())?;
+        let credential = repository.has_credential().then(|| Credential {
+            username: if repository.credential_username.is_empty() {
+                // GitHub, GitLab and Gitea all take a token with any user name.
+                "oauth2".to_string()
+            } else {
+                repository.credential_username.clone()
+            },
+            secret: repository.credential_secret.clone(),
+        });
+        mirror
+            .fetch(
+                &repository.clone_url,
+                credential.as_ref(),
+                self.fetch_timeout,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let filter = repository.branch_filter();
+        let current: BTreeMap<String, String> = mirror
+            .branch_heads()
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .filter(|(branch, _)| filter.accepts(branch))
+            .collect();
+        let db = self.linker.db();
+        let seen = heads::get(db, repository.id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut exclude: Vec<String> = seen.values().cloned().collect();
+        let changed: Vec<(&String, &String)> = current
+            .iter()
+            .filter(|(branch, sha)| seen.get(*branch) != Some(*sha))
+            .collect();
+        let include: Vec<String> = changed.iter().map(|(_, sha)| (*sha).clone()).collect();
+        let total = mirror
+            .count(&include, &exclude)
+            .await
+            .map_err(|e| e.to_string())?;
+        ctx.progress(0, total as i64)
+            .await
+            .map_err(|e| e.to_string())?;
+
+        let mut counts = Counts::default();
+        let mut authors = self.linker.author_resolver();
+        let mut tasks = TaskCache::default();
+        // Branch by branch, so each commit carries the first branch that reached it; heads
+        // already walked are excluded, so shared history is walked once.
+        for (branch, sha) in changed {
+            let mut walk = mirror
+                .walk(std::slice::from_ref(sha), &exclude)
+                .await
+                .map_err(|e| e.to_string())?;
+            let mut batch = Vec::with_capacity(BATCH);
+            while let Some(commit) = walk.next().await.map_err(|e| e.to_string())? {
+                batch.push(incoming(commit, branch));
+                if batch.len() == BATCH {
+                    counts += self
+                        .linker
+                        .ingest(repository, &rules, &batch, &mut authors, &mut tasks)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    batch.clear();
+                    ctx.progress(counts.scanned as i64, total as i64)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+            }
+            counts += self
+                .linker
+                .ingest(repository, &rules, &batch, &mut authors, &mut tasks)
+                .await
+                .map_err(|e| e.to_string())?;
+            ctx.progress(counts.scanned as i64, total as i64)
+                .await
+                .map_err(|e| e.to_string())?;
+            exclude.push(sha.clone());
+        }
+        heads::replace(db, repository.id, &current)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(counts)
+    }
+}
+
+fn incoming(c: GitCommit, branch: &str) -> IncomingCommit {
+    IncomingCommit {
+        sha: c.sha,
+        message: c.message,
+        author_name: c.author_name,
+        author_email: (!c.author_email.is_empty()).then_some(c.author_email),
+        authored_at: c.authored_at_ms,
+        committed_at: c.committed_at_ms,
+        branch: Some(branch.to_string()),
+    }
+}

@@ -1,0 +1,260 @@
+//! Commits that name tasks and their references. The linker writes a batch of commits in
+//! one transaction, then reads back the references still waiting for their task.
+
+use std::collections::HashMap;
+
+use shtab_core::db::{Db, FromRow, Tx};
+use shtab_core::error::CoreResult;
+use shtab_core::ids::PersonId;
+use shtab_core::time::now_ms;
+
+use super::RepositoryId;
+
+/// A reference as found in a commit, with the commands attached to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefRecord {
+    pub reference: String,
+    pub close: bool,
+    pub minutes: i64,
+}
+
+/// A commit about to be stored.
+#[derive(Debug, Clone)]
+pub struct CommitRecord {
+    pub sha: String,
+    pub change_key: String,
+    pub author_name: String,
+    pub author_email: String,
+    pub person: Option<PersonId>,
+    pub authored_at: i64,
+    pub committed_at: i64,
+    pub message: String,
+    pub branch: Option<String>,
+    pub refs: Vec<RefRecord>,
+}
+
+/// Stores a batch: new commits are inserted, known ones gain the branch that carried them
+/// again; references are added once.
+pub async fn store_batch(
+    tx: &mut Tx,
+    repository: RepositoryId,
+    batch: &[CommitRecord],
+) -> CoreResult<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let known = known_branches(tx, repository, batch).await?;
+    let now = now_ms();
+    for c in batch {
+        match known.get(&c.sha) {
+            None => {
+                sqlx::query(
+                    "INSERT INTO vcs_commits (repository_id, sha, change_key, author_name, author_email, person_id, \
+                     authored_at, committed_at, message, branches, first_seen_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (repository_id, sha) DO NOTHING",
+                )
+                .bind(repository.0)
+                .bind(&c.sha)
+                .bind(&c.change_key)
+                .bind(&c.author_name)
+                .bind(&c.author_email)
+                .bind(c.person.map(|p| p.0))
+                .bind(c.authored_at)
+                .bind(c.committed_at)
+                .bind(&c.message)
+                .bind(c.branch.clone().unwrap_or_default())
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+            }
+            Some(branches) => {
+                if let Some(b) = &c.branch
+                    && !branches.lines().any(|known| known == b)
+                {
+                    let joined = if branches.is_empty() {
+                        b.clone()
+                    } else {
+                        format!("{branches}\n{b}")
+                    };
+                    sqlx::query("UPDATE vcs_commits SET branches = $1 WHERE repository_id = $2 AND sha = $3")
+                        .bind(joined)
+                        .bind(repository.0)
+                        .bind(&c.sha)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+            }
+        }
+        for r in &c.refs {
+            sqlx::query(
+                "INSERT INTO vcs_refs (repository_id, sha, reference, close_requested, minutes) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (repository_id, sha, reference) DO NOTHING",
+            )
+            .bind(repository.0)
+            .bind(&c.sha)
+            .bind(&r.reference)
+            .bind(i64::from(r.close))
+            .bind(r.minutes)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn known_branches(
+    tx: &mut Tx,
+    repository: RepositoryId,
+    batch: &[CommitRecord],
+) -> CoreResult<HashMap<String, String>> {
+    let mut known = HashMap::new();
+    // Bounded IN lists: SQLite allows 32 766 parameters, PostgreSQL 65 535.
+    for chunk in batch.chunks(500) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT sha, branches FROM vcs_commits WHERE repository_id = $1 AND sha IN ({})",
+            placeholders.join(", ")
+        );
+        let mut q =
+            sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql)).bind(repository.0);
+        for c in chunk {
+            q = q.bind(&c.sha);
+        }
+        known.extend(q.fetch_all(&mut **tx).await?);
+    }
+    Ok(known)
+}
+
+/// A reference with everything the tracker needs about its commit.
+#[derive(Debug, Clone, FromRow)]
+pub struct RefRow {
+    pub repository_id: i64,
+    pub repository_name: String,
+    pub forge: String,
+    pub web_url: String,
+    pub repository_created_at: i64,
+    pub sha: String,
+    pub reference: String,
+    pub task_id: Option<String>,
+    pub close_requested: i64,
+    pub minutes: i64,
+    pub commands_status: String,
+    pub change_key: String,
+    pub author_name: String,
+    pub author_email: String,
+    pub person_id: Option<i64>,
+    pub authored_at: i64,
+    pub committed_at: i64,
+    pub message: String,
+    pub branches: String,
+}
+
+/// Which references to load.
+pub enum RefFilter<'a> {
+    /// Those of these commits not linked yet.
+    UnlinkedOf {
+        repository: RepositoryId,
+        shas: &'a [String],
+    },
+    /// Every reference not linked yet with this canonical text (a task appeared).
+    UnlinkedNamed(&'a str),
+    /// Every reference not linked yet.
+    AllUnlinked,
+    /// Linked references of commits by this e-mail (an author was mapped).
+    LinkedByAuthor(&'a str),
+}
+
+const REF_COLUMNS: &str = "r.repository_id, p.name AS repository_name, p.forge, p.web_url, p.created_at AS repository_created_at, \
+     r.sha, r.reference, r.task_id, r.close_requested, r.minutes, r.commands_status, c.change_key, c.author_name, \
+     c.author_email, c.person_id, c.authored_at, c.committed_at, c.message, c.branches";
+
+const REF_FROM: &str = "FROM vcs_refs r JOIN vcs_commits c ON c.repository_id = r.repository_id AND c.sha = r.sha \
+     JOIN vcs_repositories p ON p.id = r.repository_id";
+
+pub async fn load_refs(db: &Db, filter: RefFilter<'_>) -> CoreResult<Vec<RefRow>> {
+    let order = "ORDER BY c.committed_at, r.sha, r.reference";
+    match filter {
+        RefFilter::UnlinkedOf { repository, shas } => {
+            let mut rows = Vec::new();
+            for chunk in shas.chunks(500) {
+                let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+                let sql = format!(
+                    "SELECT {REF_COLUMNS} {REF_FROM} WHERE r.task_id IS NULL AND r.repository_id = $1 AND r.sha IN ({}) {order}",
+                    placeholders.join(", ")
+                );
+                let mut q = sqlx::query_as::<_, RefRow>(sqlx::AssertSqlSafe(sql)).bind(repository.0);
+                for sha in chunk {
+                    q = q.bind(sha);
+                }
+                rows.extend(q.fetch_all(db.pool()).await?);
+            }
+            Ok(rows)
+        }
+        RefFilter::UnlinkedNamed(reference) => Ok(sqlx::query_as::<_, RefRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {REF_COLUMNS} {REF_FROM} WHERE r.task_id IS NULL AND r.reference = $1 {order}"
+        )))
+        .bind(reference)
+        .fetch_all(db.pool())
+        .await?),
+        RefFilter::AllUnlinked => Ok(sqlx::query_as::<_, RefRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {REF_COLUMNS} {REF_FROM} WHERE r.task_id IS NULL {order}"
+        )))
+        .fetch_all(db.pool())
+        .await?),
+        RefFilter::LinkedByAuthor(email) => Ok(sqlx::query_as::<_, RefRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {REF_COLUMNS} {REF_FROM} WHERE r.task_id IS NOT NULL AND c.author_email = $1 {order}"
+        )))
+        .bind(email)
+        .fetch_all(db.pool())
+        .await?),
+    }
+}
+
+/// Distinct references still waiting for a task.
+pub async fn unlinked_references(db: &Db) -> CoreResult<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT reference FROM vcs_refs WHERE task_id IS NULL ORDER BY reference",
+    )
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// Records that references now point at their tasks.
+pub async fn mark_linked(db: &Db, linked: &[(i64, String, String, String)]) -> CoreResult<()> {
+    if linked.is_empty() {
+        return Ok(());
+    }
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    for (repository, sha, reference, task) in linked {
+        sqlx::query(
+            "UPDATE vcs_refs SET task_id = $1, linked_at = $2 WHERE repository_id = $3 AND sha = $4 AND reference = $5",
+        )
+        .bind(task)
+        .bind(now)
+        .bind(repository)
+        .bind(sha)
+        .bind(reference)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn set_commands_status(
+    db: &Db,
+    repository: i64,
+    sha: &str,
+    reference: &str,
+    status: &str,
+) -> CoreResult<()> {
+    sqlx::query("UPDATE vcs_refs SET commands_status = $1 WHERE repository_id = $2 AND sha = $3 AND reference = $4")
+        .bind(status)
+        .bind(repository)
+        .bind(sha)
+        .bind(reference)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,10 @@
+//! The capability's SQL: repositories, deliveries, commits and their references, the heads
+//! the sweep saw, and author aliases. One statement set for SQLite and PostgreSQL.
+
+pub mod authors;
+pub mod commits;
+pub mod deliveries;
+pub mod heads;
+pub mod repositories;
+
+pub use repositories::{Repository, RepositoryId};

@@ -1,0 +1,272 @@
+//! `POST /hooks/{github,gitlab,gitea}`: push webhooks. The body is checked against the
+//! repository's secret byte for byte, the delivery is recorded once (a redelivery is a
+//! no-op), and the linking is queued, so the forge gets its answer in milliseconds even for
+//! a push of thousands of commits.
+//!
+//! The repository is found by the web address in the payload (or `?repository=ID`, for a
+//! forge whose payload names it differently); only then can the signature be checked, with
+//! that repository's secret.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde::Deserialize;
+use serde_json::json;
+use shtab_core::db::Db;
+use shtab_core::jobs;
+use shtab_core::people::Forge;
+use shtab_web::AppState;
+
+use crate::domain::push::{self, Hook, Push};
+use crate::domain::repository::RepoForge;
+use crate::domain::signature;
+use crate::jobs::{IngestDelivery, QueuedCommit, QueuedPush};
+use crate::store::deliveries::{self, DeliveryStatus, NewDelivery};
+use crate::store::{Repository, RepositoryId, repositories};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/hooks/github", post(github))
+        .route("/hooks/gitlab", post(gitlab))
+        .route("/hooks/gitea", post(gitea))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Target {
+    repository: Option<i64>,
+}
+
+async fn github(
+    State(s): State<AppState>,
+    Query(t): Query<Target>,
+    h: HeaderMap,
+    body: Bytes,
+) -> Response {
+    receive(&s.db, Forge::Github, t, &h, &body).await
+}
+
+async fn gitlab(
+    State(s): State<AppState>,
+    Query(t): Query<Target>,
+    h: HeaderMap,
+    body: Bytes,
+) -> Response {
+    receive(&s.db, Forge::Gitlab, t, &h, &body).await
+}
+
+async fn gitea(
+    State(s): State<AppState>,
+    Query(t): Query<Target>,
+    h: HeaderMap,
+    body: Bytes,
+) -> Response {
+    receive(&s.db, Forge::Gitea, t, &h, &body).await
+}
+
+/// The answer a forge shows in its delivery log: a status word and a sentence.
+fn answer(status: StatusCode, word: &str, message: impl Into<String>) -> Response {
+    let body = if status.is_success() {
+        json!({ "status": word, "message": message.into() })
+    } else {
+        json!({ "error": { "code": word, "message": message.into() } })
+    };
+    (status, axum::Json(body)).into_response()
+}
+
+async fn receive(
+    db: &Db,
+    forge: Forge,
+    target: Target,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
+    match handle(db, forge, target, headers, body).await {
+        Ok(r) | Err(r) => r,
+    }
+}
+
+async fn handle(
+    db: &Db,
+    forge: Forge,
+    target: Target,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, Response> {
+    let unavailable = |e: shtab_core::CoreError| {
+        tracing::error!(error = %e, "webhook: storage failed");
+        answer(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "Shtab cannot store the delivery now; redeliver it later",
+        )
+    };
+    let hook = push::parse(forge, headers, body)
+        .map_err(|e| answer(StatusCode::BAD_REQUEST, "invalid_payload", e.to_string()))?;
+    let repository = find_repository(db, forge, &target, &hook)
+        .await
+        .map_err(unavailable)?;
+    if let (None, Hook::Ignored { reason, .. }) = (&repository, &hook) {
+        // Events Shtab does not read carry nothing to store; refusing them would only make
+        // GitLab disable the whole hook after a few 4xx answers.
+        return Ok(answer(StatusCode::OK, "ignored", *reason));
+    }
+    let repository = repository.ok_or_else(|| {
+        answer(
+            StatusCode::NOT_FOUND,
+            "unknown_repository",
+            "no repository in Shtab has this web address; add it, or append ?repository=ID to the hook URL",
+        )
+    })?;
+    let claimed = push::delivery_id(forge, headers, body);
+    let event = event_name(&hook);
+    if let Err(e) = signature::verify(forge, repository.webhook_secret.as_bytes(), body, headers) {
+        let reason = e.to_string();
+        tracing::warn!(repository = %repository.name, %reason, "webhook refused");
+        deliveries::insert_rejected(db, repository.id, &claimed, event, &reason)
+            .await
+            .map_err(unavailable)?;
+        return Err(answer(StatusCode::UNAUTHORIZED, "bad_signature", reason));
+    }
+    let (status, reason, queued) = triage(&repository, &hook);
+    let payload = queued
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| answer(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    let git_ref = match &hook {
+        Hook::Push(p) => p.git_ref.as_str(),
+        _ => "",
+    };
+    let record = NewDelivery {
+        repository: repository.id,
+        claimed_id: &claimed,
+        event,
+        status,
+        reason: &reason,
+        git_ref,
+        commits: queued.as_ref().map_or(0, |q| q.commits.len() as i64),
+        payload: payload.as_deref(),
+    };
+    let mut tx = db.begin().await.map_err(|e| unavailable(e.into()))?;
+    let Some(id) = deliveries::insert_accepted(&mut tx, &record)
+        .await
+        .map_err(unavailable)?
+    else {
+        return Ok(answer(
+            StatusCode::OK,
+            "duplicate",
+            format!("delivery {claimed} was received before"),
+        ));
+    };
+    if queued.is_some() {
+        jobs::enqueue_in(&mut tx, &IngestDelivery { delivery: id }, None)
+            .await
+            .map_err(unavailable)?;
+    }
+    if truncated(&hook) {
+        // The forge sent only part of the push: the sweep reads the rest from git.
+        if let Err(e) = shtab_core::robots::queue_run_if_idle(&mut tx, "vcs.sweep").await {
+            tracing::warn!(error = %e, "could not queue a sweep for a truncated push");
+        }
+    }
+    tx.commit().await.map_err(|e| unavailable(e.into()))?;
+    Ok(match status {
+        DeliveryStatus::Queued => answer(StatusCode::ACCEPTED, "queued", reason),
+        _ => answer(StatusCode::OK, status.as_str(), reason),
+    })
+}
+
+async fn find_repository(
+    db: &Db,
+    forge: Forge,
+    target: &Target,
+    hook: &Hook,
+) -> shtab_core::error::CoreResult<Option<Repository>> {
+    let wanted = RepoForge::from_hook_forge(forge);
+    if let Some(id) = target.repository {
+        return match repositories::get(db, RepositoryId(id)).await {
+            Ok(r) if r.forge == wanted => Ok(Some(r)),
+            Ok(_) | Err(shtab_core::CoreError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        };
+    }
+    let ident = match hook {
+        Hook::Push(p) => Some(&p.repository),
+        Hook::Ping { repository } => repository.as_ref(),
+        Hook::Ignored { .. } => None,
+    };
+    let Some(key) = ident.and_then(|i| i.forge_key()) else {
+        return Ok(None);
+    };
+    repositories::find_by_forge_key(db, wanted, &key).await
+}
+
+fn event_name(hook: &Hook) -> &str {
+    match hook {
+        Hook::Ping { .. } => "ping",
+        Hook::Push(_) => "push",
+        Hook::Ignored { event, .. } => event,
+    }
+}
+
+/// What to do with an authentic hook: queue its commits, or say why not.
+fn triage(repository: &Repository, hook: &Hook) -> (DeliveryStatus, String, Option<QueuedPush>) {
+    let ignored = |why: &str| (DeliveryStatus::Ignored, why.to_string(), None);
+    let push = match hook {
+        Hook::Ping { .. } => return ignored("ping: the hook is set up"),
+        Hook::Ignored { reason, .. } => return ignored(reason),
+        Hook::Push(p) => p,
+    };
+    if !repository.enabled {
+        return ignored("the repository is disabled in Shtab");
+    }
+    if push.is_tag {
+        return ignored("tag pushes carry no new commits to link");
+    }
+    if push.deleted {
+        return ignored("a deleted branch carries no commits");
+    }
+    let Some(branch) = &push.branch else {
+        return ignored("not a branch");
+    };
+    if !repository.branch_filter().accepts(branch) {
+        return ignored("the branch is not among the repository's branches");
+    }
+    if push.commits.is_empty() {
+        return ignored("the push has no commits");
+    }
+    let queued = queue(push, branch);
+    let reason = format!("{} commits queued", queued.commits.len());
+    (DeliveryStatus::Queued, reason, Some(queued))
+}
+
+fn queue(push: &Push, branch: &str) -> QueuedPush {
+    QueuedPush {
+        branch: Some(branch.to_string()),
+        commits: push
+            .commits
+            .iter()
+            .map(|c| QueuedCommit {
+                sha: c.sha.clone(),
+                message: c.message.clone(),
+                author_name: c.author.name.clone(),
+                author_email: c.author.email.clone(),
+                timestamp_ms: c.timestamp_ms,
+            })
+            .collect(),
+    }
+}
+
+/// GitLab sends the newest 20 commits, Gitea a configured number, GitHub at most 2048.
+fn truncated(hook: &Hook) -> bool {
+    match hook {
+        Hook::Push(p) => {
+            let sent = p.commits.len() as u64;
+            p.total_commits.is_some_and(|total| total > sent) || sent >= 2048
+        }
+        _ => false,
+    }
+}
