@@ -37,6 +37,39 @@ pub struct Config {
     pub auth: AuthConfig,
     pub notify: NotifyConfig,
     pub vcs: VcsConfig,
+    pub bank: BankConfig,
+}
+
+/// Bank statements.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BankConfig {
+    /// The T-Bank Business API's address (tests point it at a fake).
+    pub tbank_api_url: String,
+    /// A folder the statements robot imports 1CClientBankExchange files from (a bank client
+    /// or a mail rule drops them there). Empty: no inbox.
+    pub inbox_dir: String,
+    /// How many days back the first T-Bank pull of an account goes when the account says
+    /// nothing about where to start.
+    pub statement_days: u32,
+}
+
+impl Default for BankConfig {
+    fn default() -> Self {
+        BankConfig {
+            tbank_api_url: "https://business.tbank.ru/openapi".into(),
+            inbox_dir: String::new(),
+            statement_days: 30,
+        }
+    }
+}
+
+impl BankConfig {
+    /// The inbox folder, when one is configured.
+    pub fn inbox_dir(&self) -> Option<PathBuf> {
+        let dir = self.inbox_dir.trim();
+        (!dir.is_empty()).then(|| PathBuf::from(dir))
+    }
 }
 
 /// Code ↔ tasks.
@@ -137,6 +170,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             notify: NotifyConfig::default(),
             vcs: VcsConfig::default(),
+            bank: BankConfig::default(),
         }
     }
 }
@@ -401,6 +435,13 @@ impl Config {
         let api = &self.notify.telegram.api_url;
         if !(api.starts_with("http://") || api.starts_with("https://")) {
             return bad("notify.telegram.api_url", "an http:// or https:// URL", api);
+        }
+        let tbank = &self.bank.tbank_api_url;
+        if !(tbank.starts_with("http://") || tbank.starts_with("https://")) {
+            return bad("bank.tbank_api_url", "an http:// or https:// URL", tbank);
+        }
+        if self.bank.statement_days == 0 {
+            return bad("bank.statement_days", "a number of days of at least 1", "0");
         }
         Ok(())
     }
@@ -784,6 +825,31 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("notify.email.from"), "{err}");
+    }
+
+    #[test]
+    fn bank_keys_have_defaults_and_env_names() {
+        let c = Config::load(None, env(&[])).unwrap().config;
+        assert_eq!(c.bank.tbank_api_url, "https://business.tbank.ru/openapi");
+        assert_eq!(c.bank.inbox_dir(), None);
+        assert_eq!(c.bank.statement_days, 30);
+        let c = Config::load(
+            None,
+            env(&[
+                ("SHTAB_BANK_TBANK_API_URL", "http://127.0.0.1:9/openapi"),
+                ("SHTAB_BANK_INBOX_DIR", "/srv/bank/inbox"),
+                ("SHTAB_BANK_STATEMENT_DAYS", "90"),
+            ]),
+        )
+        .unwrap()
+        .config;
+        assert_eq!(c.bank.tbank_api_url, "http://127.0.0.1:9/openapi");
+        assert_eq!(c.bank.inbox_dir(), Some(PathBuf::from("/srv/bank/inbox")));
+        assert_eq!(c.bank.statement_days, 90);
+        let err = Config::load(None, env(&[("SHTAB_BANK_TBANK_API_URL", "tbank.ru")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("bank.tbank_api_url"), "{err}");
     }
 
     #[test]

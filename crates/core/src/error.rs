@@ -78,8 +78,19 @@ impl CoreError {
             // PostgreSQL's answers for "not now": connection exceptions (08…), shutdown or
             // restart (57P…), too many connections (53300), and a database that does not
             // allow connections (55000, a broad code, but a program bug rarely raises it).
+            // SQLite's busy and locked codes (5, 6 and their extended forms: numbers of at
+            // most four digits, where PostgreSQL's codes have five characters), and
+            // PostgreSQL's serialization failure and deadlock: another writer was in the
+            // way, and the same work succeeds a moment later.
             CoreError::Db(sqlx::Error::Database(e)) => e.code().is_some_and(|c| {
-                c.starts_with("08") || c.starts_with("57P") || c == "53300" || c == "55000"
+                c.starts_with("08")
+                    || c.starts_with("57P")
+                    || c == "53300"
+                    || c == "55000"
+                    || c == "40001"
+                    || c == "40P01"
+                    || (c.len() < 5
+                        && matches!(c.parse::<i64>(), Ok(n) if n & 0xff == 5 || n & 0xff == 6))
             }),
             _ => false,
         }

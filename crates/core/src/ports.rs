@@ -72,6 +72,21 @@ pub trait Tracker: Send + Sync {
     /// The task a reference names, if there is one. A reference is canonical: `123` for
     /// `#123` or `task 123`, `PROJ-123` (upper case) for a project key.
     async fn find_task(&self, reference: &str) -> CoreResult<Option<Task>>;
+    /// [`Tracker::find_task`] for many references; those naming no task are absent from
+    /// the answer. A tracker that can look them up together overrides it — a back-fill asks
+    /// about thousands of references, most naming nothing.
+    async fn find_tasks(
+        &self,
+        references: &[String],
+    ) -> CoreResult<std::collections::HashMap<String, Task>> {
+        let mut found = std::collections::HashMap::new();
+        for reference in references {
+            if let Some(task) = self.find_task(reference).await? {
+                found.insert(reference.clone(), task);
+            }
+        }
+        Ok(found)
+    }
     /// Attaches a commit to a task. Attaching the same (repository, sha) again updates what
     /// changed (the author once mapped, more branches) and adds nothing.
     async fn link_commit(&self, task_id: &str, commit: &CommitLink) -> CoreResult<()>;
@@ -157,19 +172,21 @@ pub struct Invoice {
 }
 
 /// Invoices. Used by `bank` (payments are matched to open invoices). Implemented by the
-/// built-in invoice tables (arriving with `bank`) and by Bitrix24's invoices (later).
+/// built-in invoice tables (`shtab_bank::invoices`) and by Bitrix24's invoices (later).
 #[async_trait]
 pub trait Invoices: Send + Sync {
     async fn open_by_payer_inn(&self, inn: &str) -> CoreResult<Vec<Invoice>>;
-    async fn by_number(&self, number: &str) -> CoreResult<Option<Invoice>>;
+    async fn get(&self, id: &str) -> CoreResult<Option<Invoice>>;
     /// Records `amount_kopecks` paid by the payment `payment_id`; the invoice becomes paid
-    /// or partially paid. Recording the same payment twice changes nothing.
+    /// or partially paid. Recording the same payment again replaces its amount, never adds.
     async fn record_payment(
         &self,
         invoice_id: &str,
         payment_id: &str,
         amount_kopecks: i64,
     ) -> CoreResult<Invoice>;
+    /// Takes the payment `payment_id` back off the invoice (a manual un-allocation).
+    async fn reverse_payment(&self, invoice_id: &str, payment_id: &str) -> CoreResult<Invoice>;
 }
 
 /// People, as the other capabilities look them up. Used by every capability (commit authors,

@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
+use shtab_bank::service::matching::Matcher;
 use shtab_core::config::Config;
 use shtab_core::db::{self, Db};
 use shtab_core::jobs::{Registry, Worker, WorkerConfig};
-use shtab_core::ports::{Directory, Tracker};
+use shtab_core::ports::{Directory, Invoices, Notifier, Tracker};
 use shtab_core::robots::{self, RobotSet};
 use shtab_vcs::linker::Linker;
 use shtab_web::AppState;
@@ -27,7 +28,8 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
 }
 
 /// The capabilities' schema steps, applied after (and numbered apart from) the platform's.
-pub const CAPABILITY_MIGRATIONS: &[&[shtab_core::db::migrations::Step]] = &[shtab_vcs::MIGRATIONS];
+pub const CAPABILITY_MIGRATIONS: &[&[shtab_core::db::migrations::Step]] =
+    &[shtab_vcs::MIGRATIONS, shtab_bank::MIGRATIONS];
 
 /// Where the database is, without any password.
 pub fn describe_database(config: &Config) -> String {
@@ -46,7 +48,10 @@ pub fn application(db: Db, config: Arc<Config>) -> Router {
     let robots = robot_set(&db, &config);
     let state = AppState::new(db, config, shtab_web::ops::metrics_handle());
     shtab_web::robots::with_robots(
-        shtab_web::build_router(state, vec![shtab_vcs::web::capability()]),
+        shtab_web::build_router(
+            state,
+            vec![shtab_vcs::web::capability(), shtab_bank::web::capability()],
+        ),
         robots,
     )
 }
@@ -61,6 +66,30 @@ pub fn directory(db: &Db) -> Arc<dyn Directory> {
     Arc::new(shtab_core::ports::builtin_directory(db))
 }
 
+/// The system of record for invoices: Shtab's own invoice tables.
+pub fn invoices(db: &Db) -> Arc<dyn Invoices> {
+    Arc::new(shtab_bank::invoices::BuiltinInvoices::new(db.clone()))
+}
+
+/// How people are told: e-mail, Telegram and webhooks through the job queue.
+pub fn notifier(db: &Db, config: &Config) -> Arc<dyn Notifier> {
+    Arc::new(shtab_core::ports::builtin_notifier(
+        db,
+        &Arc::new(config.clone()),
+    ))
+}
+
+/// Payment ↔ invoice matching, shared by the statement robot and the import jobs.
+pub fn matcher(db: &Db, config: &Config) -> Matcher {
+    Matcher::new(
+        db.clone(),
+        invoices(db),
+        notifier(db, config),
+        directory(db),
+    )
+    .with_note_locale(config.default_locale())
+}
+
 /// Commit ↔ task linking, shared by the webhook jobs and the sweep.
 pub fn linker(db: &Db, config: &Config) -> Linker {
     Linker::new(
@@ -73,11 +102,16 @@ pub fn linker(db: &Db, config: &Config) -> Linker {
 
 /// The robots compiled into this binary; capabilities add theirs here.
 pub fn robot_set(db: &Db, config: &Config) -> RobotSet {
-    RobotSet::platform().with(shtab_vcs::robots::Sweep::new(
-        linker(db, config),
-        config.data_dir.join("vcs").join("mirrors"),
-        Duration::from_secs(config.vcs.fetch_timeout_secs),
-    ))
+    RobotSet::platform()
+        .with(shtab_vcs::robots::Sweep::new(
+            linker(db, config),
+            config.data_dir.join("vcs").join("mirrors"),
+            Duration::from_secs(config.vcs.fetch_timeout_secs),
+        ))
+        .with(shtab_bank::robots::statements::Statements::new(
+            matcher(db, config),
+            &config.bank,
+        ))
 }
 
 /// Every job kind this process runs.
@@ -85,6 +119,7 @@ pub fn job_registry(db: &Db, config: &Config, robots: RobotSet) -> Registry {
     robots::jobs(robots)
         .merge(shtab_core::notify::jobs(config))
         .merge(shtab_vcs::jobs::registry(linker(db, config)))
+        .merge(shtab_bank::service::matching::registry(matcher(db, config)))
 }
 
 /// The robots' side of `shtab serve`: the job worker and the scheduler, until `shutdown`.

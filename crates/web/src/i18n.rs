@@ -77,6 +77,15 @@ pub fn field_message(locale: Locale, e: &FieldError) -> String {
         "invalid_project_key" => "ключ проекта: латинские буквы и цифры, с буквы",
         "duplicate_name" => "имя уже занято",
         "duplicate_web_url" => "этот адрес уже у другого репозитория",
+        "invalid_amount" => "это не сумма: цифры и не больше двух знаков после запятой",
+        "invalid_identifier" => "неверный реквизит: проверьте цифры",
+        "invalid_invoice_number" => "в номере счёта нет ни букв, ни цифр",
+        "duplicate_invoice_number" => "у этого плательщика уже есть счёт с таким номером",
+        "amount_not_positive" => "сумма должна быть больше нуля",
+        "amount_too_large" => "слишком большая сумма",
+        "amount_below_paid" => "сумма не может быть меньше уже оплаченной",
+        "due_before_issue" => "срок оплаты раньше даты счёта",
+        "invoice_has_payments" => "к счёту привязаны платежи, плательщика сменить нельзя",
         _ => return e.message.clone(),
     };
     if e.message.is_empty() {

@@ -16,6 +16,7 @@ pub mod notifications;
 pub mod openapi;
 pub mod ops;
 pub mod pages;
+pub mod paging;
 pub mod people;
 pub mod robots;
 pub mod shell;

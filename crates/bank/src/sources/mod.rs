@@ -5,6 +5,7 @@ mod error;
 pub mod onec;
 mod parsed;
 pub mod tbank;
+pub mod tbank_client;
 
 pub use error::ParseError;
 pub use parsed::{Format, ParsedFile, ParsedOperation, parse_any};

@@ -24,6 +24,14 @@ pub enum Permission {
     RepositoriesRead,
     /// Add and change repositories (their secrets included) and map commit authors.
     RepositoriesManage,
+    /// See bank accounts, payments, the dashboard; save payment filters.
+    BankRead,
+    /// Add accounts and statement sources, import statements, allocate payments by hand.
+    BankManage,
+    /// See invoices.
+    InvoicesRead,
+    /// Create, change, cancel and import invoices.
+    InvoicesWrite,
 }
 
 impl Permission {
@@ -42,6 +50,10 @@ impl Permission {
             Permission::TasksWrite => "tasks_write",
             Permission::RepositoriesRead => "repositories_read",
             Permission::RepositoriesManage => "repositories_manage",
+            Permission::BankRead => "bank_read",
+            Permission::BankManage => "bank_manage",
+            Permission::InvoicesRead => "invoices_read",
+            Permission::InvoicesWrite => "invoices_write",
         }
     }
 }
@@ -95,6 +107,10 @@ impl Role {
                 TasksWrite,
                 RepositoriesRead,
                 RepositoriesManage,
+                BankRead,
+                BankManage,
+                InvoicesRead,
+                InvoicesWrite,
             ],
             Role::Manager => &[
                 PeopleRead,
@@ -104,8 +120,17 @@ impl Role {
                 TasksRead,
                 TasksWrite,
                 RepositoriesRead,
+                BankRead,
+                InvoicesRead,
+                InvoicesWrite,
             ],
-            Role::Accountant => &[PeopleRead],
+            Role::Accountant => &[
+                PeopleRead,
+                BankRead,
+                BankManage,
+                InvoicesRead,
+                InvoicesWrite,
+            ],
             Role::Developer => &[
                 PeopleRead,
                 TasksRead,

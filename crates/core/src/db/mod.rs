@@ -38,8 +38,16 @@ impl Db {
         self.backend
     }
 
+    /// A transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a
+    /// deferred transaction that reads and then writes fails with "database is locked"
+    /// (SQLITE_BUSY_SNAPSHOT) when another writer committed in between, whereas an
+    /// immediate one just waits its turn within the busy timeout. Our transactions exist
+    /// to write, so nothing is lost by taking the lock first.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        self.pool.begin().await
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
     }
 
     /// Answers whether the database responds, within `timeout`.

@@ -35,16 +35,40 @@ static DEFAULTS: &[TemplateDefault] = &[
     TemplateDefault {
         key: "bank.payment_needs_attention",
         ru: (
-            "Платёж от {{ payer }} требует внимания",
-            "Платёж от {{ payer }} на {{ amount }} ₽ {% if reason == \"partial\" %}оплачивает счёт {{ invoice }} частично{% elif reason == \"several\" %}покрывает несколько счетов{% else %}не сопоставлен ни с одним счётом{% endif %}.\nНазначение: {{ purpose }}",
+            "Платёж от {{ payer }} на {{ amount }} ₽ требует внимания",
+            "Платёж от {{ payer }}{% if inn %} (ИНН {{ inn }}){% endif %} на {{ amount }} ₽ от {{ date }} \
+{% if outcome == \"partial\" %}оплачивает счёт № {{ invoice }} частично.\
+{% elif outcome == \"several\" %}оплачивает сразу несколько счетов: № {{ invoices }}.\
+{% elif outcome == \"overpayment\" %}больше остатка по счёту № {{ invoices }} ({{ remaining }} ₽) и не разнесён.\
+{% elif outcome == \"underpays_several\" %}меньше суммы счетов № {{ invoices }} ({{ remaining }} ₽) и не разнесён.\
+{% elif outcome == \"several_equal\" %}подходит по сумме к нескольким счетам (№ {{ invoices }}) и не разнесён.\
+{% elif outcome == \"ambiguous_number\" %}называет номер {{ numbers }}, который есть у нескольких счетов, и не разнесён.\
+{% elif outcome == \"numbers_not_found\" %}называет счета № {{ numbers }}, которых у плательщика нет, и не разнесён.\
+{% elif outcome == \"no_payer_inn\" %}пришёл без ИНН плательщика и не разнесён.\
+{% elif outcome == \"no_candidates\" %}не разнесён: у плательщика нет неоплаченных счетов.\
+{% else %}не подходит ни к одному счёту плательщика и не разнесён.{% endif %}
+Назначение: {{ purpose }}",
         ),
         en: (
-            "A payment from {{ payer }} needs attention",
-            "A payment of {{ amount }} RUB from {{ payer }} {% if reason == \"partial\" %}pays invoice {{ invoice }} in part{% elif reason == \"several\" %}covers several invoices{% else %}matches no invoice{% endif %}.\nPurpose: {{ purpose }}",
+            "A payment of {{ amount }} RUB from {{ payer }} needs attention",
+            "A payment of {{ amount }} RUB from {{ payer }}{% if inn %} (INN {{ inn }}){% endif %} on {{ date }} \
+{% if outcome == \"partial\" %}pays invoice {{ invoice }} in part.\
+{% elif outcome == \"several\" %}pays several invoices at once: {{ invoices }}.\
+{% elif outcome == \"overpayment\" %}is more than what is left of invoice {{ invoices }} ({{ remaining }} RUB) and was not allocated.\
+{% elif outcome == \"underpays_several\" %}is less than invoices {{ invoices }} add up to ({{ remaining }} RUB) and was not allocated.\
+{% elif outcome == \"several_equal\" %}fits several invoices by amount ({{ invoices }}) and was not allocated.\
+{% elif outcome == \"ambiguous_number\" %}names number {{ numbers }}, which several invoices have, and was not allocated.\
+{% elif outcome == \"numbers_not_found\" %}names invoices {{ numbers }}, which the payer does not have, and was not allocated.\
+{% elif outcome == \"no_payer_inn\" %}came without the payer's INN and was not allocated.\
+{% elif outcome == \"no_candidates\" %}was not allocated: the payer has no unpaid invoice.\
+{% else %}fits none of the payer's invoices and was not allocated.{% endif %}
+Purpose: {{ purpose }}",
         ),
         sample: || {
-            json!({"payer": "ООО «Ромашка»", "amount": "12 500,00", "reason": "partial",
-                   "invoice": "2024-117", "purpose": "Оплата по счёту 2024-117"})
+            json!({"payer": "ООО «Ромашка»", "inn": "7707083893", "amount": "12 500,00",
+                   "date": "02.02.2026", "outcome": "partial", "invoice": "2024-117",
+                   "invoices": "2024-117", "numbers": "2024-117", "remaining": null,
+                   "purpose": "Оплата по счёту 2024-117"})
         },
     },
     TemplateDefault {

@@ -100,8 +100,82 @@ async fn audit(
     .await
 }
 
+/// Of `references`, those that may name an existing task: one query for the numbers and
+/// one for the keys, so the many references naming nothing cost nothing more.
+async fn existing(db: &Db, references: &[String]) -> CoreResult<Vec<String>> {
+    let mut numbers: Vec<(i64, &String)> = Vec::new();
+    let mut keys: Vec<(String, &String)> = Vec::new();
+    for r in references {
+        let text = r.trim();
+        let number = text.strip_prefix('#').unwrap_or(text);
+        if !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()) {
+            if let Ok(n) = number.parse::<i64>() {
+                numbers.push((n, r));
+            }
+        } else {
+            keys.push((text.to_uppercase(), r));
+        }
+    }
+    let mut hits = std::collections::HashSet::new();
+    for chunk in numbers.chunks(500) {
+        let sql = format!(
+            "SELECT id FROM tasks WHERE id IN ({})",
+            (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
+        for (n, _) in chunk {
+            q = q.bind(*n);
+        }
+        hits.extend(
+            q.fetch_all(db.pool())
+                .await?
+                .into_iter()
+                .map(|id| id.to_string()),
+        );
+    }
+    for chunk in keys.chunks(500) {
+        let sql = format!(
+            "SELECT key FROM tasks WHERE key IN ({})",
+            (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+        for (k, _) in chunk {
+            q = q.bind(k.clone());
+        }
+        hits.extend(q.fetch_all(db.pool()).await?);
+    }
+    let numbered = numbers
+        .into_iter()
+        .filter(|(n, _)| hits.contains(&n.to_string()))
+        .map(|(_, r)| r.clone());
+    let keyed = keys
+        .into_iter()
+        .filter(|(k, _)| hits.contains(k))
+        .map(|(_, r)| r.clone());
+    Ok(numbered.chain(keyed).collect())
+}
+
 #[async_trait]
 impl Tracker for BuiltinTracker {
+    async fn find_tasks(
+        &self,
+        references: &[String],
+    ) -> CoreResult<std::collections::HashMap<String, ports::Task>> {
+        let mut found = std::collections::HashMap::new();
+        for reference in existing(&self.db, references).await? {
+            if let Some(task) = self.find_task(&reference).await? {
+                found.insert(reference, task);
+            }
+        }
+        Ok(found)
+    }
+
     /// `123` (or `#123`) is task 123; `WEB-12`, in any case, is the task with that key.
     async fn find_task(&self, reference: &str) -> CoreResult<Option<ports::Task>> {
         let reference = reference.trim();

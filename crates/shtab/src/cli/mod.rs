@@ -1,5 +1,6 @@
 //! `shtab` commands, one file each.
 
+mod bank;
 mod config_check;
 mod demo;
 mod healthcheck;
@@ -54,6 +55,10 @@ enum Command {
     /// The robots: list them, or run one now in the foreground.
     #[command(subcommand)]
     Robots(robots::RobotsCommand),
+    /// Bank statements: `shtab bank parse FILE` prints the operations of a statement as JSON
+    /// lines; `shtab bank import FILE` stores them.
+    #[command(subcommand)]
+    Bank(bank::BankCommand),
     /// Code ↔ tasks: `shtab vcs refs "MESSAGE"` shows what a commit message refers to.
     #[command(subcommand)]
     Vcs(vcs::VcsCommand),
@@ -108,6 +113,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token(cmd) => token::run(config, cmd).await,
         Command::Demo => demo::run(config).await,
         Command::Robots(cmd) => robots::run(config, cmd).await,
+        Command::Bank(cmd) => bank::run(config, cmd).await,
         Command::Healthcheck(args) => Ok(healthcheck::run(&config, args).await),
         Command::Config(_) | Command::Vcs(_) => unreachable!("handled above"),
     }

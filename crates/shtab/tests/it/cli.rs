@@ -476,3 +476,50 @@ async fn two_hubs_share_one_postgresql_database() {
         .unwrap();
     assert_eq!(on_b.status(), 200);
 }
+
+#[test]
+fn vcs_refs_shows_what_a_commit_message_refers_to() {
+    let out = Command::new(BIN)
+        .args([
+            "vcs",
+            "refs",
+            "Fixes #12 @1h30m, see PROJ-4 (https://x.test/a#99)",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("reference: #12"), "{text}");
+    assert!(text.contains("reference: PROJ-4"), "{text}");
+    assert!(
+        !text.contains("99"),
+        "a link's fragment is not a task: {text}"
+    );
+    assert!(text.contains("command: close #12"), "{text}");
+    assert!(text.contains("command: log 1h 30m on #12"), "{text}");
+
+    let keys = Command::new(BIN)
+        .args(["vcs", "refs", "--keys", "WEB", "PROJ-4 and WEB-5"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(keys.stdout).unwrap();
+    assert!(text.contains("WEB-5") && !text.contains("PROJ-4"), "{text}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let patterns = dir.path().join("patterns.txt");
+    std::fs::write(&patterns, "(unclosed\n").unwrap();
+    let bad = Command::new(BIN)
+        .args(["vcs", "refs", "--patterns", patterns.to_str().unwrap(), "x"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("line 1"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}

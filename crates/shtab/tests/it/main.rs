@@ -4,8 +4,13 @@
 
 mod audit;
 mod auth;
+mod bank_import;
+mod bank_matching;
+mod bank_payments;
+mod bank_tbank;
 mod browser;
 mod cli;
+mod invoices;
 mod notify;
 mod ops;
 mod people;

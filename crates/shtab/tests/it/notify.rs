@@ -176,8 +176,9 @@ async fn serve_fake(router: Router) -> SocketAddr {
 }
 
 fn payment_context() -> Value {
-    json!({"payer": "ООО «Ромашка»", "amount": "12 500,00", "reason": "partial",
-           "invoice": "2024-117", "purpose": "Оплата по счёту 2024-117"})
+    json!({"payer": "ООО «Ромашка»", "inn": "7707083893", "amount": "12 500,00",
+           "date": "20.11.2026", "outcome": "partial", "invoice": "2024-117",
+           "purpose": "Оплата по счёту 2024-117"})
 }
 
 // ---------------------------------------------------------------------------------------
@@ -219,7 +220,10 @@ async fn an_email_reaches_a_real_smtp_server_with_the_rendered_russian_template(
     let files = sink.messages();
     assert_eq!(files.len(), 1, "one message in the sink");
     let mail = parse_mail(&files[0]);
-    assert_eq!(mail["subject"], "Платёж от ООО «Ромашка» требует внимания");
+    assert_eq!(
+        mail["subject"],
+        "Платёж от ООО «Ромашка» на 12 500,00 ₽ требует внимания"
+    );
     assert!(
         mail["to"]
             .as_str()
@@ -235,7 +239,7 @@ async fn an_email_reaches_a_real_smtp_server_with_the_rendered_russian_template(
     assert_eq!(mail["charset"], "utf-8");
     let body = mail["body"].as_str().unwrap();
     assert!(
-        body.contains("Платёж от ООО «Ромашка» на 12 500,00 ₽ оплачивает счёт 2024-117 частично."),
+        body.contains("оплачивает счёт № 2024-117 частично."),
         "{body}"
     );
     assert!(
@@ -461,10 +465,13 @@ async fn telegram_messages_honour_429_retry_after_and_refusals_fail_for_good() {
     assert_eq!(body["chat_id"], json!(123456789));
     let text = body["text"].as_str().unwrap();
     assert!(
-        text.starts_with("Платёж от ООО «Ромашка» требует внимания\n\n"),
+        text.starts_with("Платёж от ООО «Ромашка» на 12 500,00 ₽ требует внимания\n\n"),
         "{text}"
     );
-    assert!(text.contains("оплачивает счёт 2024-117 частично"), "{text}");
+    assert!(
+        text.contains("оплачивает счёт № 2024-117 частично"),
+        "{text}"
+    );
 
     // 400 "chat not found": sending again cannot help.
     let lost = app.add_person("Пётр Лосев", "petr@agency.test").await;

@@ -196,9 +196,14 @@ async fn run_now_through_the_api_records_counters_progress_and_log() {
         .ok();
     let api = app.token_as("boss@agency.test", &[Role::Admin]).await;
     let listed = json(api.get("/api/v1/robots"), 200).await;
-    assert_eq!(listed["robots"][0]["name"], "housekeeping");
-    assert_eq!(listed["robots"][0]["cron"], "30 3 * * *");
-    assert_eq!(listed["robots"][0]["time_zone"], "Europe/Moscow");
+    let housekeeping = listed["robots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "housekeeping")
+        .expect("housekeeping is listed");
+    assert_eq!(housekeeping["cron"], "30 3 * * *");
+    assert_eq!(housekeeping["time_zone"], "Europe/Moscow");
 
     let queued = json(api.post("/api/v1/robots/housekeeping/run"), 202).await;
     let run_id = queued["run_id"].as_i64().unwrap();

@@ -266,3 +266,95 @@ async fn a_task_shows_its_commits_oldest_first_with_author_and_forge_link() {
     b.screenshot(shot("task-commits")).await;
     b.close().await;
 }
+
+#[tokio::test]
+async fn an_accountant_filters_payments_saves_the_filter_and_reopens_it_from_the_dashboard() {
+    let b = browser_or_skip!();
+    let app = TestApp::spawn().await;
+    app.create_user("buh@agency.test", "Бухгалтер Ольга", &[Role::Accountant])
+        .await;
+    let account: i64 = sqlx::query_scalar(
+        "INSERT INTO bank_accounts (number, bic, balance, balance_at, created_at, updated_at) \
+         VALUES ('40702810900000000001', '044525974', 25000000, 1, 1, 1) RETURNING id",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    // Today where the hub is, so the dashboard's last 30 days hold the payments.
+    let now = shtab_core::time::format_ms(shtab_core::time::now_ms(), app.config.time_zone());
+    let today = &now[..10];
+    let today_ru = format!("{}.{}.{}", &today[8..10], &today[5..7], &today[..4]);
+    for (n, (amount, payer, inn)) in [
+        (100_000_i64, "ООО «Ромашка»", "7707083893"),
+        (250_050, "ООО «Ромашка»", "7707083893"),
+        (30_000, "ИП Василёк Анна", "500100732259"),
+        (5_000_000, "АО «Берёзка»", "7736050003"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // As the importer stores an incoming payment still waiting for its invoice.
+        sqlx::query(
+            "INSERT INTO bank_payments (account_id, op_key, source, direction, amount, op_date, \
+               payer_name, payer_inn, purpose, search_text, match_state, created_at) \
+             VALUES ($1, $2, '1c', 'incoming', $3, $4, $5, $6, 'Оплата по счету', $7, 'waiting', 1)",
+        )
+        .bind(account)
+        .bind(format!("ui:{n}"))
+        .bind(amount)
+        .bind(today)
+        .bind(payer)
+        .bind(inn)
+        .bind(format!("{payer} {inn}").to_lowercase())
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    }
+
+    log_in(&b, &app, "buh@agency.test", None).await;
+    b.click_and_load(".sidenav a[href='/bank']").await;
+    b.wait_for("svg.bank-chart").await;
+    b.click_and_load(".page-header a[href='/bank/payments']")
+        .await;
+    assert_eq!(b.texts("#payments-results tr.payment").await.len(), 4);
+
+    b.fill("#payer", "ромашка").await;
+    b.click_and_load("#apply-filter").await;
+    let rows = b.texts("#payments-results tr.payment").await;
+    assert_eq!(rows.len(), 2, "{rows:#?}");
+    assert!(
+        rows.iter().all(|r| r.contains("ООО «Ромашка»")),
+        "{rows:#?}"
+    );
+    // The same day: the later one (by id) first.
+    assert!(
+        rows[0].contains(&today_ru) && rows[0].contains("2 500,50"),
+        "{rows:#?}"
+    );
+    b.wait_for_text("#payments-summary", "Найдено: 2").await;
+
+    b.fill("#filter-name", "Ромашка").await;
+    b.click_and_load("#save-filter button[type=submit]").await;
+    b.wait_for_text(".flash-ok", "Фильтр сохранён").await;
+    assert_eq!(
+        b.texts("#payments-results tr.payment").await,
+        rows,
+        "the same list after saving"
+    );
+    b.screenshot(shot("bank-payments")).await;
+
+    b.click_and_load(".page-header a[href='/bank']").await;
+    b.wait_for_text("#balances", "250 000,00 ₽").await;
+    b.wait_for_text("#top-payers", "АО «Берёзка»").await;
+    b.screenshot(shot("bank-dashboard")).await;
+
+    b.goto(&app.url("/bank/payments")).await;
+    assert_eq!(b.texts("#payments-results tr.payment").await.len(), 4);
+    b.click_and_load("#my-filters a.saved-filter").await;
+    assert_eq!(b.texts("#payments-results tr.payment").await, rows);
+    let payer = b
+        .eval("return document.querySelector('#payer').value")
+        .await;
+    assert_eq!(payer, serde_json::json!("ромашка"));
+    b.close().await;
+}

@@ -12,30 +12,34 @@ use shtab_core::ports::{Task, TimeEntry};
 use super::Linker;
 use crate::store::commits::{self, RefRow};
 
-pub(super) async fn run(linker: &Linker, row: &RefRow, task: &Task) -> CoreResult<()> {
-    if !row.commands_status.is_empty() {
-        return Ok(());
-    }
-    let wanted = row.close_requested != 0 || row.minutes > 0;
-    let status = if !wanted {
-        "none".to_string()
-    } else {
-        match refusal(linker, row).await? {
-            Some(why) => format!("skipped: {why}"),
-            None => {
-                execute(linker, row, task).await?;
-                "done".to_string()
-            }
+/// Runs the commands of newly linked references. Most commits carry none: their status is
+/// written in one transaction, not one statement each.
+pub(super) async fn run_all(linker: &Linker, linked: &[(RefRow, Task)]) -> CoreResult<()> {
+    let mut statuses = Vec::new();
+    for (row, task) in linked {
+        if !row.commands_status.is_empty() {
+            continue;
         }
-    };
-    commits::set_commands_status(
-        linker.db(),
-        row.repository_id,
-        &row.sha,
-        &row.reference,
-        &status,
-    )
-    .await
+        let wanted = row.close_requested != 0 || row.minutes > 0;
+        let status = if !wanted {
+            "none".to_string()
+        } else {
+            match refusal(linker, row).await? {
+                Some(why) => format!("skipped: {why}"),
+                None => {
+                    execute(linker, row, task).await?;
+                    "done".to_string()
+                }
+            }
+        };
+        statuses.push((
+            row.repository_id,
+            row.sha.clone(),
+            row.reference.clone(),
+            status,
+        ));
+    }
+    commits::set_commands_statuses(linker.db(), &statuses).await
 }
 
 async fn refusal(linker: &Linker, row: &RefRow) -> CoreResult<Option<&'static str>> {

@@ -155,18 +155,24 @@ impl Linker {
     /// Links the references `filter` selects whose tasks exist; returns how many.
     pub async fn link(&self, filter: RefFilter<'_>, tasks: &mut TaskCache) -> CoreResult<u64> {
         let rows = commits::load_refs(&self.db, filter).await?;
+        let mut unknown: Vec<String> = rows
+            .iter()
+            .filter(|r| !tasks.0.contains_key(&r.reference))
+            .map(|r| r.reference.clone())
+            .collect();
+        unknown.sort();
+        unknown.dedup();
+        let mut found = self.tracker.find_tasks(&unknown).await?;
+        for reference in unknown {
+            let task = found.remove(&reference);
+            tasks.0.insert(reference, task);
+        }
         let mut linked = Vec::new();
         let mut links = Vec::new();
         for row in rows {
-            let task = match tasks.0.get(&row.reference) {
-                Some(t) => t.clone(),
-                None => {
-                    let t = self.tracker.find_task(&row.reference).await?;
-                    tasks.0.insert(row.reference.clone(), t.clone());
-                    t
-                }
+            let Some(Some(task)) = tasks.0.get(&row.reference).cloned() else {
+                continue;
             };
-            let Some(task) = task else { continue };
             links.push((task.id.clone(), commit_link(&row)));
             linked.push((row, task));
         }
@@ -183,9 +189,7 @@ impl Linker {
             })
             .collect();
         commits::mark_linked(&self.db, &marks).await?;
-        for (row, task) in &linked {
-            commands::run(self, row, task).await?;
-        }
+        commands::run_all(self, &linked).await?;
         Ok(linked.len() as u64)
     }
 

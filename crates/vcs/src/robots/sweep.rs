@@ -18,7 +18,7 @@ use crate::sources::git::{Credential, GitCommit, Mirror};
 use crate::store::{Repository, deliveries, heads, repositories};
 
 /// Commits handed to the linker at once: one transaction each.
-const BATCH: usize = 1000;
+const BATCH: usize = 5000;
 const DELIVERIES_KEPT_MS: i64 = 30 * 86_400_000;
 
 pub struct Sweep {

@@ -242,19 +242,26 @@ pub async fn mark_linked(db: &Db, linked: &[(i64, String, String, String)]) -> C
     Ok(())
 }
 
-pub async fn set_commands_status(
+/// Records how the commands of references went: (repository, sha, reference, status).
+pub async fn set_commands_statuses(
     db: &Db,
-    repository: i64,
-    sha: &str,
-    reference: &str,
-    status: &str,
+    statuses: &[(i64, String, String, String)],
 ) -> CoreResult<()> {
-    sqlx::query("UPDATE vcs_refs SET commands_status = $1 WHERE repository_id = $2 AND sha = $3 AND reference = $4")
+    if statuses.is_empty() {
+        return Ok(());
+    }
+    let mut tx = db.begin().await?;
+    for (repository, sha, reference, status) in statuses {
+        sqlx::query(
+            "UPDATE vcs_refs SET commands_status = $1 WHERE repository_id = $2 AND sha = $3 AND reference = $4",
+        )
         .bind(status)
         .bind(repository)
         .bind(sha)
         .bind(reference)
-        .execute(db.pool())
+        .execute(&mut *tx)
         .await?;
+    }
+    tx.commit().await?;
     Ok(())
 }

@@ -15,6 +15,7 @@ use super::texts::{TasksTexts, texts};
 use crate::auth::CurrentUser;
 use crate::error::PageError;
 use crate::i18n::Lang;
+use crate::paging::Paging;
 use crate::shell::{self, Shell, ShellTexts};
 use crate::state::AppState;
 
@@ -203,17 +204,6 @@ fn results(
         limit,
     } = page;
     let shown = items.len() as i64;
-    let range = if shown == 0 {
-        format!("0 {} {}", t.of, t.number(total))
-    } else {
-        format!(
-            "{}–{} {} {}",
-            t.number(offset + 1),
-            t.number(offset + shown),
-            t.of,
-            t.number(total)
-        )
-    };
     let href = |offset: i64| {
         let mut params = vec![("q", q.to_string()), ("status", status.as_str().into())];
         if offset > 0 {
@@ -227,12 +217,13 @@ fn results(
             serde_urlencoded::to_string(params).unwrap_or_default()
         )
     };
+    let paging = Paging::new(offset, limit, shown, total, t.of, |n| t.number(n), href);
     Results {
         t,
         nav,
         rows: items.into_iter().map(|s| Row::new(t, state, s)).collect(),
-        range,
-        prev: (offset > 0).then(|| href((offset - limit).max(0))),
-        next: (offset + shown < total).then(|| href(offset + limit)),
+        range: paging.range,
+        prev: paging.prev,
+        next: paging.next,
     }
 }

@@ -1,0 +1,3 @@
+//! The capability's robot: bank statements.
+
+pub mod statements;

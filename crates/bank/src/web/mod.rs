@@ -1,0 +1,41 @@
+//! The bank's pages and JSON API: accounts and imports, payments (list, filters, saved
+//! filters, export, one payment with its allocations), invoices, the dashboard.
+
+mod accounts;
+mod dashboard;
+mod invoices;
+mod payment;
+mod payments;
+
+use shtab_core::auth::Permission;
+use shtab_web::Capability;
+use shtab_web::shell::NavEntry;
+
+pub fn capability() -> Capability {
+    Capability {
+        nav: vec![
+            NavEntry {
+                href: "/bank",
+                label_ru: "Банк",
+                label_en: "Bank",
+                permission: Some(Permission::BankRead),
+            },
+            NavEntry {
+                href: "/invoices",
+                label_ru: "Счета",
+                label_en: "Invoices",
+                permission: Some(Permission::InvoicesRead),
+            },
+        ],
+        pages: dashboard::pages()
+            .merge(accounts::pages())
+            .merge(payments::pages())
+            .merge(payment::pages())
+            .merge(invoices::pages()),
+        api: dashboard::api()
+            .merge(accounts::api())
+            .merge(payments::api())
+            .merge(payment::api())
+            .merge(invoices::api()),
+    }
+}
