@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod auth;
 pub mod config;
+pub mod csv_text;
 pub mod db;
 pub mod demo;
 pub mod error;

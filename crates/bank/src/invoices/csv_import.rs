@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use shtab_core::audit::Actor;
+use shtab_core::csv_text;
 use shtab_core::db::Db;
 use shtab_core::error::{CoreError, CoreResult};
 use shtab_core::ids::PersonId;
@@ -90,7 +91,7 @@ fn file_error(message: impl Into<String>) -> CoreError {
 pub async fn import_csv(db: &Db, actor: &Actor, bytes: &[u8]) -> CoreResult<ImportReport> {
     let text = decode(bytes)?;
     let mut reader = csv::ReaderBuilder::new()
-        .delimiter(sniff_delimiter(&text))
+        .delimiter(csv_text::sniff_delimiter(&text))
         .flexible(true)
         .from_reader(text.as_bytes());
     let headers = reader
@@ -283,37 +284,17 @@ async fn existing_number(db: &Db, payer_inn: &str, key: &str) -> CoreResult<Opti
     )
 }
 
-/// Spreadsheets saved on Russian Windows are Windows-1251; anything that is not valid
-/// UTF-8 is read as that. (The people import does the same, privately.)
+/// The file's text; text broken before it reached us (U+FFFD: a Windows-1251 file once
+/// read as UTF-8 and saved) is refused, since importing it would store garbage names.
 fn decode(bytes: &[u8]) -> CoreResult<String> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) => encoding_rs::WINDOWS_1251
-            .decode_without_bom_handling(bytes)
-            .0
-            .into_owned(),
-    };
-    // U+FFFD means the text was broken before it reached us (a Windows-1251 file once read
-    // as UTF-8 and saved): its names are lost, and importing them would store garbage.
-    if let Some(at) = text.find('\u{FFFD}') {
-        let line = 1 + text[..at].bytes().filter(|&b| b == b'\n').count();
+    let text = csv_text::decode(bytes);
+    if let Some(line) = csv_text::first_broken_line(&text) {
         return Err(file_error(format!(
             "line {line} has replacement characters (�): the file was saved in a wrong \
              encoding and its text is lost; export it again"
         )));
     }
     Ok(text)
-}
-
-/// Excel in a Russian locale writes `;`; everything else `,`. The header row decides.
-fn sniff_delimiter(text: &str) -> u8 {
-    let header = text.lines().next().unwrap_or("");
-    if header.matches(';').count() > header.matches(',').count() {
-        b';'
-    } else {
-        b','
-    }
 }
 
 #[cfg(test)]
@@ -326,8 +307,8 @@ mod tests {
             .encode("Номер;Дата;Плательщик;ИНН;Сумма\n1;01.02.2026;ООО;7707083893;1 000,00\n");
         let text = decode(&bytes).unwrap();
         assert!(text.starts_with("Номер;"));
-        assert_eq!(sniff_delimiter(&text), b';');
-        assert_eq!(sniff_delimiter("number,date\n"), b',');
+        assert_eq!(csv_text::sniff_delimiter(&text), b';');
+        assert_eq!(csv_text::sniff_delimiter("number,date\n"), b',');
     }
 
     #[test]

@@ -54,8 +54,8 @@ const COLUMNS: &[(&str, &[&str])] = &[
 /// Reads a CSV file (UTF-8 or Windows-1251, comma or semicolon separated, with a header row)
 /// and adds its people. Managers may be named by e-mail, also of people in the same file.
 pub async fn import_csv(db: &Db, actor: &Actor, bytes: &[u8]) -> CoreResult<ImportReport> {
-    let text = decode(bytes);
-    let delimiter = sniff_delimiter(&text);
+    let text = crate::csv_text::decode(bytes);
+    let delimiter = crate::csv_text::sniff_delimiter(&text);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
@@ -273,38 +273,4 @@ pub async fn import_csv(db: &Db, actor: &Actor, bytes: &[u8]) -> CoreResult<Impo
     }
     tx.commit().await?;
     Ok(report)
-}
-
-/// Spreadsheets saved on Russian Windows are often Windows-1251; anything that is not valid
-/// UTF-8 is read as that.
-fn decode(bytes: &[u8]) -> String {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) => encoding_rs::WINDOWS_1251.decode(bytes).0.into_owned(),
-    }
-}
-
-/// Excel in a Russian locale writes `;`; everything else `,`. The header row decides.
-fn sniff_delimiter(text: &str) -> u8 {
-    let header = text.lines().next().unwrap_or("");
-    if header.matches(';').count() > header.matches(',').count() {
-        b';'
-    } else {
-        b','
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_windows_1251_and_semicolons() {
-        let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode("ФИО;почта\nИван;ivan@a.ru\n");
-        let text = decode(&bytes);
-        assert!(text.starts_with("ФИО;"));
-        assert_eq!(sniff_delimiter(&text), b';');
-        assert_eq!(sniff_delimiter("full_name,emails\n"), b',');
-    }
 }

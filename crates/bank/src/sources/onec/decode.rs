@@ -65,6 +65,10 @@ fn declared_encoding(bytes: &[u8]) -> TextEncoding {
 /// as UTF-8 and saved, so every Cyrillic letter became the same character. Importing it would
 /// store garbage names and purposes, so the file is refused at the first such line.
 fn reject_replacement_characters(text: &str) -> Result<(), ParseError> {
+    // `contains` with a string is a vectorised search; `find` is only for the rare hit.
+    if !text.contains("\u{FFFD}") {
+        return Ok(());
+    }
     if let Some(at) = text.find('\u{FFFD}') {
         let line = 1 + text[..at].bytes().filter(|&b| b == b'\n').count();
         return Err(ParseError::line(

@@ -1,115 +1,137 @@
 //! The `Key=Value` lines of one section, looked up case-insensitively and converted with
 //! errors that name the line and the key as the file wrote it.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 
+use super::names::{Key, Name};
 use crate::domain::{AccountNumber, Kopecks};
 use crate::sources::ParseError;
 
-struct Entry {
+/// One line's value, borrowed from the decoded text.
+#[derive(Clone, Copy)]
+struct Entry<'a> {
     line: usize,
-    key: String,
-    value: String,
+    /// The key as written, for messages.
+    key: &'a str,
+    value: &'a str,
 }
 
-/// One section's values. Keys are stored lower-cased because banks disagree on case
-/// (`ПлательщикКорсчет` and `ПлательщикКорСчет`); empty values count as absent.
-pub struct Fields {
+/// One section's values, by key compared case-insensitively (see [`Name`]); empty values
+/// count as absent.
+pub struct Fields<'a> {
     /// Where the section starts, for errors about a key that is missing.
     pub start_line: usize,
-    entries: HashMap<String, Entry>,
+    known: [Option<Entry<'a>>; Key::COUNT],
+    /// Keys the reader does not know, lower-cased; few, so looked through in order.
+    others: Vec<(String, Entry<'a>)>,
 }
 
-impl Fields {
-    pub fn new(start_line: usize) -> Fields {
+impl<'a> Fields<'a> {
+    pub fn new(start_line: usize) -> Fields<'a> {
         Fields {
             start_line,
-            entries: HashMap::new(),
+            known: [None; Key::COUNT],
+            others: Vec::new(),
         }
     }
 
-    /// Records `key=value`. The same key twice with different values is refused: taking
-    /// either one silently could import the wrong amount or account.
-    /// `lower` is `key` lower-cased (the caller has it already).
+    /// Empties it for a section starting at `start_line` (keeping its allocation).
+    pub fn reset(&mut self, start_line: usize) {
+        self.start_line = start_line;
+        self.known = [None; Key::COUNT];
+        self.others.clear();
+    }
+
+    /// Records `key=value`; `name` is [`Name::of`] `key` (the caller has it already). The
+    /// same key twice with different values is refused: taking either one silently could
+    /// import the wrong amount or account.
     pub fn insert(
         &mut self,
         line: usize,
-        key: &str,
-        lower: &str,
-        value: &str,
+        key: &'a str,
+        name: Name,
+        value: &'a str,
     ) -> Result<(), ParseError> {
         if value.is_empty() {
             return Ok(());
         }
-        if let Some(first) = self.entries.get(lower) {
-            if first.value == value {
-                return Ok(());
-            }
-            return Err(ParseError::field(
-                line,
-                key,
-                format!(
-                    "given again with a different value (first at line {}: «{}»)",
-                    first.line, first.value
-                ),
-            ));
-        }
-        self.entries.insert(
-            lower.to_owned(),
-            Entry {
-                line,
-                key: key.to_owned(),
-                value: value.to_owned(),
+        let entry = Entry { line, key, value };
+        let first = match name {
+            Name::Known(k) => match &mut self.known[k as usize] {
+                Some(first) => *first,
+                slot => {
+                    *slot = Some(entry);
+                    return Ok(());
+                }
             },
-        );
-        Ok(())
+            Name::Other(lower) => match self.others.iter().find(|(l, _)| *l == lower) {
+                Some((_, first)) => *first,
+                None => {
+                    self.others.push((lower, entry));
+                    return Ok(());
+                }
+            },
+        };
+        if first.value == value {
+            return Ok(());
+        }
+        Err(ParseError::field(
+            line,
+            key,
+            format!(
+                "given again with a different value (first at line {}: «{}»)",
+                first.line, first.value
+            ),
+        ))
     }
 
-    /// The value of `key` (given in lower case), if present and not empty.
-    pub fn text(&self, key: &str) -> Option<&str> {
-        self.entries.get(key).map(|e| e.value.as_str())
+    fn entry(&self, key: Key) -> Option<&Entry<'a>> {
+        self.known[key as usize].as_ref()
     }
 
-    pub fn owned(&self, key: &str) -> Option<String> {
+    /// The value of `key`, if present and not empty.
+    pub fn text(&self, key: Key) -> Option<&'a str> {
+        self.entry(key).map(|e| e.value)
+    }
+
+    pub fn owned(&self, key: Key) -> Option<String> {
         self.text(key).map(str::to_owned)
     }
 
     /// The first of `keys` that has a value.
-    pub fn first_of(&self, keys: &[&str]) -> Option<String> {
-        keys.iter().find_map(|k| self.owned(k))
+    pub fn first_of(&self, keys: &[Key]) -> Option<String> {
+        keys.iter().find_map(|&k| self.owned(k))
     }
 
     fn parsed<T>(
         &self,
-        key: &str,
+        key: Key,
         parse: impl FnOnce(&str) -> Result<T, String>,
     ) -> Result<Option<T>, ParseError> {
-        match self.entries.get(key) {
+        match self.entry(key) {
             None => Ok(None),
-            Some(e) => parse(&e.value)
+            Some(e) => parse(e.value)
                 .map(Some)
-                .map_err(|m| ParseError::field(e.line, &e.key, m)),
+                .map_err(|m| ParseError::field(e.line, e.key, m)),
         }
     }
 
-    pub fn amount(&self, key: &str) -> Result<Option<Kopecks>, ParseError> {
+    pub fn amount(&self, key: Key) -> Result<Option<Kopecks>, ParseError> {
         self.parsed(key, |v| Kopecks::parse(v).map_err(|e| e.to_string()))
     }
 
-    pub fn date(&self, key: &str) -> Result<Option<NaiveDate>, ParseError> {
+    pub fn date(&self, key: Key) -> Result<Option<NaiveDate>, ParseError> {
         self.parsed(key, parse_date).map(Option::flatten)
     }
 
-    pub fn account(&self, key: &str) -> Result<Option<AccountNumber>, ParseError> {
+    pub fn account(&self, key: Key) -> Result<Option<AccountNumber>, ParseError> {
         self.parsed(key, |v| AccountNumber::parse(v).map_err(|e| e.to_string()))
     }
 
-    /// An error about the value of `key` (lower case); `written` names it when absent.
-    pub fn error_at(&self, key: &str, written: &str, message: &str) -> ParseError {
-        match self.entries.get(key) {
-            Some(e) => ParseError::field(e.line, &e.key, message),
+    /// An error about the value of `key`; `written` names it when absent.
+    pub fn error_at(&self, key: Key, written: &str, message: &str) -> ParseError {
+        match self.entry(key) {
+            Some(e) => ParseError::field(e.line, e.key, message),
             None => ParseError::field(self.start_line, written, message),
         }
     }
@@ -178,25 +200,27 @@ mod tests {
     #[test]
     fn keys_are_case_insensitive_and_duplicates_checked() {
         let mut f = Fields::new(10);
-        f.insert(11, "ПлательщикКорСчет", "плательщиккорсчет", "301")
-            .unwrap();
-        f.insert(12, "Сумма", "сумма", "").unwrap();
-        assert_eq!(f.text("плательщиккорсчет"), Some("301"));
-        assert_eq!(f.text("сумма"), None);
-        f.insert(13, "ПлательщикКорсчет", "плательщиккорсчет", "301")
-            .unwrap();
-        let e = f
-            .insert(14, "ПЛАТЕЛЬЩИККОРСЧЕТ", "плательщиккорсчет", "302")
-            .unwrap_err();
+        let mut insert = |n, key, value| f.insert(n, key, Name::of(key), value);
+        insert(11, "ПлательщикКорСчет", "301").unwrap();
+        insert(12, "Сумма", "").unwrap();
+        insert(13, "ПлательщикКорсчет", "301").unwrap();
+        let e = insert(14, "ПЛАТЕЛЬЩИККОРСЧЕТ", "302").unwrap_err();
         assert_eq!(e.line_number(), Some(14));
         assert!(e.to_string().contains("line 11"), "{e}");
+        // Keys the reader does not know are checked the same way.
+        insert(15, "СрокОплатыЁ", "1").unwrap();
+        insert(16, "срокоплатыё", "1").unwrap();
+        let e = insert(17, "СРОКОПЛАТЫЁ", "2").unwrap_err();
+        assert!(e.to_string().contains("line 15"), "{e}");
+        assert_eq!(f.text(Key::PayerCorrAccount), Some("301"));
+        assert_eq!(f.text(Key::Amount), None);
     }
 
     #[test]
     fn bad_values_name_line_and_key() {
         let mut f = Fields::new(1);
-        f.insert(7, "Сумма", "сумма", "12,3,4").unwrap();
-        let e = f.amount("сумма").unwrap_err();
+        f.insert(7, "Сумма", Name::of("Сумма"), "12,3,4").unwrap();
+        let e = f.amount(Key::Amount).unwrap_err();
         assert!(e.to_string().starts_with("line 7, Сумма: «12,3,4»"), "{e}");
     }
 }

@@ -13,6 +13,7 @@
 
 use sha2::{Digest, Sha256};
 
+use super::names::lowercase;
 use crate::domain::Operation;
 
 pub fn stable_key(op: &Operation) -> String {
@@ -46,8 +47,12 @@ pub fn stable_key(op: &Operation) -> String {
 /// Case and runs of spaces differ between exports of the same payment (and between
 /// `НазначениеПлатежа` and its line-split `НазначениеПлатежа1…6`), the words do not.
 fn normalise_purpose(p: &str) -> String {
-    p.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    let mut words = String::with_capacity(p.len());
+    for word in p.split_whitespace() {
+        if !words.is_empty() {
+            words.push(' ');
+        }
+        words.push_str(word);
+    }
+    lowercase(&words)
 }

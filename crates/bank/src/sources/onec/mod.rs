@@ -9,6 +9,7 @@ mod decode;
 mod document;
 mod fields;
 mod key;
+mod names;
 mod statement;
 
 #[cfg(test)]
@@ -19,6 +20,7 @@ pub use key::stable_key;
 pub use statement::{AccountSection, Header, Statement};
 
 use fields::Fields;
+use names::{Key, Name};
 
 use crate::sources::ParseError;
 
@@ -53,13 +55,15 @@ enum Flow {
     EndOfFile,
 }
 
+/// Where the reader is; the open section's values are in [`Reader::section`].
 enum State {
     /// Before the signature line.
     Start,
     /// Header keys and between sections.
     TopLevel,
-    Account(Fields),
-    Document(Option<String>, Fields),
+    Account,
+    /// A document of this type.
+    Document(Option<String>),
 }
 
 /// What one non-blank line is.
@@ -69,28 +73,27 @@ enum Line<'a> {
     DocumentStart(&'a str),
     DocumentEnd,
     FileEnd,
-    /// `key` as written, `lower` lower-cased for lookups.
+    /// `key` as written, `name` for lookups.
     Pair {
         key: &'a str,
-        lower: String,
+        name: Name,
         value: &'a str,
     },
     Other,
 }
 
 fn classify(line: &str) -> Line<'_> {
-    let (key, value) = match line.split_once('=') {
-        Some((k, v)) => (k.trim(), v.trim()),
-        None => (line, ""),
+    let (key, value, has_equals) = match line.split_once('=') {
+        Some((k, v)) => (k.trim(), v.trim(), true),
+        None => (line, "", false),
     };
-    let lower = key.to_lowercase();
-    match lower.as_str() {
-        "секциярасчсчет" => Line::AccountStart,
-        "конецрасчсчет" => Line::AccountEnd,
-        "секциядокумент" => Line::DocumentStart(value),
-        "конецдокумента" => Line::DocumentEnd,
-        "конецфайла" => Line::FileEnd,
-        _ if line.contains('=') && !key.is_empty() => Line::Pair { key, lower, value },
+    match Name::of(key) {
+        Name::Known(Key::AccountStart) => Line::AccountStart,
+        Name::Known(Key::AccountEnd) => Line::AccountEnd,
+        Name::Known(Key::DocumentStart) => Line::DocumentStart(value),
+        Name::Known(Key::DocumentEnd) => Line::DocumentEnd,
+        Name::Known(Key::FileEnd) => Line::FileEnd,
+        name if has_equals && !key.is_empty() => Line::Pair { key, name, value },
         _ => Line::Other,
     }
 }
@@ -104,35 +107,39 @@ fn quote(line: &str) -> String {
     format!("«{q}»")
 }
 
-struct Reader {
+/// Values borrow from the decoded text; only what goes into the [`Statement`] is copied.
+struct Reader<'a> {
     state: State,
     last_line: usize,
-    header: Fields,
-    header_accounts: Vec<HeaderAccount>,
+    header: Fields<'a>,
+    /// The open section's values (reused from one section to the next).
+    section: Fields<'a>,
+    header_accounts: Vec<HeaderAccount<'a>>,
     sections: Vec<AccountSection>,
     operations: Vec<crate::domain::Operation>,
 }
 
 /// A header `РасчСчет=` line, parsed when the file is complete.
-struct HeaderAccount {
+struct HeaderAccount<'a> {
     line: usize,
-    key: String,
-    value: String,
+    key: &'a str,
+    value: &'a str,
 }
 
-impl Reader {
-    fn new() -> Reader {
+impl<'a> Reader<'a> {
+    fn new() -> Reader<'a> {
         Reader {
             state: State::Start,
             last_line: 0,
             header: Fields::new(1),
+            section: Fields::new(0),
             header_accounts: Vec::new(),
             sections: Vec::new(),
             operations: Vec::new(),
         }
     }
 
-    fn line(&mut self, n: usize, text: &str) -> Result<Flow, ParseError> {
+    fn line(&mut self, n: usize, text: &'a str) -> Result<Flow, ParseError> {
         self.last_line = n;
         let state = std::mem::replace(&mut self.state, State::TopLevel);
         self.state = match state {
@@ -150,10 +157,13 @@ impl Reader {
                 State::TopLevel
             }
             State::TopLevel => match classify(text) {
-                Line::AccountStart => State::Account(Fields::new(n)),
+                Line::AccountStart => {
+                    self.section.reset(n);
+                    State::Account
+                }
                 Line::DocumentStart(kind) => {
-                    let kind = (!kind.is_empty()).then(|| kind.to_owned());
-                    State::Document(kind, Fields::new(n))
+                    self.section.reset(n);
+                    State::Document((!kind.is_empty()).then(|| kind.to_owned()))
                 }
                 Line::FileEnd => return Ok(Flow::EndOfFile),
                 Line::AccountEnd | Line::DocumentEnd => {
@@ -162,20 +172,21 @@ impl Reader {
                         format!("{} closes a section that was never opened", quote(text)),
                     ));
                 }
-                Line::Pair { key, lower, value } => {
-                    self.header_pair(n, key, &lower, value)?;
+                Line::Pair { key, name, value } => {
+                    self.header_pair(n, key, name, value)?;
                     State::TopLevel
                 }
                 Line::Other => return Err(not_a_pair(n, text)),
             },
-            State::Account(mut fields) => match classify(text) {
+            State::Account => match classify(text) {
                 Line::AccountEnd => {
-                    self.sections.push(AccountSection::from_fields(&fields)?);
+                    self.sections
+                        .push(AccountSection::from_fields(&self.section)?);
                     State::TopLevel
                 }
-                Line::Pair { key, lower, value } => {
-                    fields.insert(n, key, &lower, value)?;
-                    State::Account(fields)
+                Line::Pair { key, name, value } => {
+                    self.section.insert(n, key, name, value)?;
+                    State::Account
                 }
                 Line::Other => return Err(not_a_pair(n, text)),
                 _ => {
@@ -184,18 +195,19 @@ impl Reader {
                         text,
                         "СекцияРасчСчет",
                         "КонецРасчСчет",
-                        &fields,
+                        &self.section,
                     ));
                 }
             },
-            State::Document(kind, mut fields) => match classify(text) {
+            State::Document(kind) => match classify(text) {
                 Line::DocumentEnd => {
-                    self.operations.push(document::operation(kind, &fields)?);
+                    self.operations
+                        .push(document::operation(kind, &self.section)?);
                     State::TopLevel
                 }
-                Line::Pair { key, lower, value } => {
-                    fields.insert(n, key, &lower, value)?;
-                    State::Document(kind, fields)
+                Line::Pair { key, name, value } => {
+                    self.section.insert(n, key, name, value)?;
+                    State::Document(kind)
                 }
                 Line::Other => return Err(not_a_pair(n, text)),
                 _ => {
@@ -204,7 +216,7 @@ impl Reader {
                         text,
                         "СекцияДокумент",
                         "КонецДокумента",
-                        &fields,
+                        &self.section,
                     ));
                 }
             },
@@ -215,42 +227,42 @@ impl Reader {
     fn header_pair(
         &mut self,
         n: usize,
-        key: &str,
-        lower: &str,
-        value: &str,
+        key: &'a str,
+        name: Name,
+        value: &'a str,
     ) -> Result<(), ParseError> {
         // The header names one `РасчСчет` per account, so this key may repeat.
-        if lower == "расчсчет" {
+        if name == Name::Known(Key::Account) {
             if !value.is_empty() {
                 self.header_accounts.push(HeaderAccount {
                     line: n,
-                    key: key.to_owned(),
-                    value: value.to_owned(),
+                    key,
+                    value,
                 });
             }
             return Ok(());
         }
-        self.header.insert(n, key, lower, value)
+        self.header.insert(n, key, name, value)
     }
 
     fn finish(self, encoding: TextEncoding) -> Result<Statement, ParseError> {
         let h = &self.header;
         let mut accounts = Vec::new();
         for a in &self.header_accounts {
-            let account = crate::domain::AccountNumber::parse(&a.value)
-                .map_err(|e| ParseError::field(a.line, &a.key, e.to_string()))?;
+            let account = crate::domain::AccountNumber::parse(a.value)
+                .map_err(|e| ParseError::field(a.line, a.key, e.to_string()))?;
             if !accounts.contains(&account) {
                 accounts.push(account);
             }
         }
         let header = Header {
-            format_version: h.owned("версияформата"),
-            declared_encoding: h.owned("кодировка"),
-            sender: h.owned("отправитель"),
-            recipient: h.owned("получатель"),
-            created_on: h.date("датасоздания")?,
-            period_start: h.date("датаначала")?,
-            period_end: h.date("датаконца")?,
+            format_version: h.owned(Key::FormatVersion),
+            declared_encoding: h.owned(Key::Encoding),
+            sender: h.owned(Key::Sender),
+            recipient: h.owned(Key::Payee),
+            created_on: h.date(Key::CreatedOn)?,
+            period_start: h.date(Key::PeriodStart)?,
+            period_end: h.date(Key::PeriodEnd)?,
             accounts,
         };
         Ok(Statement {
@@ -272,7 +284,7 @@ fn not_a_pair(n: usize, text: &str) -> ParseError {
     )
 }
 
-fn unclosed(n: usize, text: &str, opened: &str, closer: &str, fields: &Fields) -> ParseError {
+fn unclosed(n: usize, text: &str, opened: &str, closer: &str, fields: &Fields<'_>) -> ParseError {
     ParseError::line(
         n,
         format!(

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::decode::TextEncoding;
 use super::fields::Fields;
+use super::names::Key;
 use crate::domain::{AccountNumber, Kopecks, Operation};
 use crate::sources::ParseError;
 
@@ -49,18 +50,18 @@ pub struct AccountSection {
 }
 
 impl AccountSection {
-    pub(super) fn from_fields(f: &Fields) -> Result<AccountSection, ParseError> {
+    pub(super) fn from_fields(f: &Fields<'_>) -> Result<AccountSection, ParseError> {
         Ok(AccountSection {
             line: f.start_line,
             account: f
-                .account("расчсчет")?
+                .account(Key::Account)?
                 .ok_or_else(|| f.missing("РасчСчет", "account section"))?,
-            period_start: f.date("датаначала")?,
-            period_end: f.date("датаконца")?,
-            opening_balance: f.amount("начальныйостаток")?,
-            total_in: f.amount("всегопоступило")?,
-            total_out: f.amount("всегосписано")?,
-            closing_balance: f.amount("конечныйостаток")?,
+            period_start: f.date(Key::PeriodStart)?,
+            period_end: f.date(Key::PeriodEnd)?,
+            opening_balance: f.amount(Key::OpeningBalance)?,
+            total_in: f.amount(Key::TotalIn)?,
+            total_out: f.amount(Key::TotalOut)?,
+            closing_balance: f.amount(Key::ClosingBalance)?,
         })
     }
 }

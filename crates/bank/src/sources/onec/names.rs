@@ -1,0 +1,214 @@
+//! Key names. Banks disagree on case (`ПлательщикКорсчет` and `ПлательщикКорСчет`), so a
+//! key is compared lower-cased. The keys the reader knows are a fixed table ([`Key`]): a
+//! line's key is matched against it once, and sections store and look up values by
+//! [`Key`] instead of by string. Any other key is kept lower-cased ([`Name::Other`]), so
+//! duplicates are still caught.
+
+/// Declares [`Key`] from `Variant = "lower-cased key"` pairs.
+macro_rules! keys {
+    ($($variant:ident = $lower:literal,)*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Key {
+            $($variant,)*
+        }
+
+        impl Key {
+            /// How many keys there are: [`Key`] as `usize` indexes an array of this length.
+            pub const COUNT: usize = [$($lower),*].len();
+
+            /// The key whose lower-cased name is `lower` (UTF-8).
+            fn from_lower(lower: &[u8]) -> Option<Key> {
+                match lower {
+                    $(_ if lower == $lower.as_bytes() => Some(Key::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+keys! {
+    // Section markers.
+    AccountStart = "секциярасчсчет",
+    AccountEnd = "конецрасчсчет",
+    DocumentStart = "секциядокумент",
+    DocumentEnd = "конецдокумента",
+    FileEnd = "конецфайла",
+    // The header and the account sections.
+    FormatVersion = "версияформата",
+    Encoding = "кодировка",
+    Sender = "отправитель",
+    CreatedOn = "датасоздания",
+    PeriodStart = "датаначала",
+    PeriodEnd = "датаконца",
+    Account = "расчсчет",
+    OpeningBalance = "начальныйостаток",
+    TotalIn = "всегопоступило",
+    TotalOut = "всегосписано",
+    ClosingBalance = "конечныйостаток",
+    // Documents.
+    Number = "номер",
+    Date = "дата",
+    Amount = "сумма",
+    DebitedOn = "датасписано",
+    CreditedOn = "датапоступило",
+    PaymentKind = "видплатежа",
+    Vo = "видоплаты",
+    Priority = "очередность",
+    Uin = "код",
+    Purpose = "назначениеплатежа",
+    Purpose1 = "назначениеплатежа1",
+    Purpose2 = "назначениеплатежа2",
+    Purpose3 = "назначениеплатежа3",
+    Purpose4 = "назначениеплатежа4",
+    Purpose5 = "назначениеплатежа5",
+    Purpose6 = "назначениеплатежа6",
+    PayerStatus = "статуссоставителя",
+    Kbk = "показателькбк",
+    Oktmo = "окато",
+    TaxBasis = "показательоснования",
+    TaxPeriod = "показательпериода",
+    TaxDocNumber = "показательномера",
+    TaxDocDate = "показательдаты",
+    TaxKind = "показательтипа",
+    // The parties. The header's `Получатель` (the receiving program) is `Payee` too.
+    Payer = "плательщик",
+    Payer1 = "плательщик1",
+    PayerAccount = "плательщиксчет",
+    PayerSettlementAccount = "плательщикрасчсчет",
+    PayerKpp = "плательщиккпп",
+    PayerBank1 = "плательщикбанк1",
+    PayerBic = "плательщикбик",
+    PayerCorrAccount = "плательщиккорсчет",
+    PayerInn = "плательщикинн",
+    Payee = "получатель",
+    Payee1 = "получатель1",
+    PayeeAccount = "получательсчет",
+    PayeeSettlementAccount = "получательрасчсчет",
+    PayeeKpp = "получателькпп",
+    PayeeBank1 = "получательбанк1",
+    PayeeBic = "получательбик",
+    PayeeCorrAccount = "получателькорсчет",
+    PayeeInn = "получательинн",
+    // Standard keys that are not read, listed so that they are matched without allocating.
+    CreatedAt = "времясоздания",
+    Document = "документ",
+    PayerBank2 = "плательщикбанк2",
+    PayeeBank2 = "получательбанк2",
+    DueDate = "срокплатежа",
+    AcceptanceTerm = "срокакцепта",
+    LetterOfCreditKind = "видаккредитива",
+    PaymentCondition1 = "условиеоплаты1",
+    SentOn = "датаотсылкидок",
+    ByPresentation = "платежпопредст",
+    ExtraConditions = "дополнусловия",
+    SupplierAccountNumber = "номерсчетапоставщика",
+}
+
+/// A key as the reader compares it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Name {
+    Known(Key),
+    /// Any other key, lower-cased.
+    Other(String),
+}
+
+/// The longest known key is well under this many bytes of UTF-8.
+const MAX_KNOWN_LEN: usize = 48;
+
+impl Name {
+    /// The name of `key` as written in the file. Known keys are lower-cased into a buffer
+    /// on the stack, and only other keys allocate.
+    pub fn of(key: &str) -> Name {
+        let mut buf = [0u8; MAX_KNOWN_LEN];
+        let mut len = 0;
+        for c in key.chars() {
+            let Some(lower) = simple_lowercase(c) else {
+                return Name::Other(lowercase(key));
+            };
+            let end = len + lower.len_utf8();
+            let Some(to) = buf.get_mut(len..end) else {
+                return Name::Other(lowercase(key));
+            };
+            lower.encode_utf8(to);
+            len = end;
+        }
+        match Key::from_lower(&buf[..len]) {
+            Some(known) => Name::Known(known),
+            None => Name::Other(lowercase(key)),
+        }
+    }
+}
+
+/// `s.to_lowercase()`, without looking up tables for ASCII and basic Cyrillic letters.
+pub fn lowercase(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match simple_lowercase(c) {
+            Some(lower) => out.push(lower),
+            // `str::to_lowercase` lower-cases Σ by its context, every other character alone.
+            None if c == 'Σ' => return s.to_lowercase(),
+            None => out.extend(c.to_lowercase()),
+        }
+    }
+    out
+}
+
+/// The lower case of ASCII and basic Cyrillic (U+0400–U+045F) letters, which is one
+/// character found by arithmetic; `None` for other characters.
+fn simple_lowercase(c: char) -> Option<char> {
+    match c {
+        'A'..='Z' => Some(c.to_ascii_lowercase()),
+        'Ѐ'..='Џ' => char::from_u32(c as u32 + 0x50),
+        'А'..='Я' => char::from_u32(c as u32 + 0x20),
+        _ if c.is_ascii() || ('а'..='џ').contains(&c) => Some(c),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_keys_in_any_case() {
+        for key in [
+            "ПлательщикКорсчет",
+            "ПлательщикКорСчет",
+            "ПЛАТЕЛЬЩИККОРСЧЕТ",
+        ] {
+            assert_eq!(Name::of(key), Name::Known(Key::PayerCorrAccount), "{key}");
+        }
+        assert_eq!(Name::of("НазначениеПлатежа6"), Name::Known(Key::Purpose6));
+    }
+
+    #[test]
+    fn other_keys_are_lower_cased_like_to_lowercase() {
+        let long = "ОченьДлинныйКлючКоторогоНетВТаблицеИзвестныхКлючей";
+        for key in [
+            "СрокАкцептаЁ",
+            "ЀЏЁЂ",
+            "Ѡѡ",
+            "ΣΟΦΟΣ",
+            "Straße",
+            "Key\u{212A}",
+            "ИНН",
+            long,
+        ] {
+            assert_eq!(Name::of(key), Name::Other(key.to_lowercase()), "{key}");
+        }
+    }
+
+    #[test]
+    fn lowercase_is_to_lowercase() {
+        for s in [
+            "",
+            "Оплата по счету № 12 от 01.02.2026, НДС НЕ ОБЛАГАЕТСЯ",
+            "ЀЏЁЂ Ѡѡ Straße İSTANBUL",
+            "ΣΟΦΟΣ Σ ΑΣ.",
+            "Key\u{212A} ÀÉ ǅ",
+        ] {
+            assert_eq!(lowercase(s), s.to_lowercase(), "{s}");
+        }
+    }
+}
