@@ -22,6 +22,7 @@ pub const SECRET_KEYS: &[&str] = &[
     "notify.email.smtp_password",
     "notify.telegram.bot_token",
     "notify.webhook.signing_secret",
+    "tenders.soap_token",
 ];
 
 const ENV_PREFIX: &str = "SHTAB_";
@@ -38,6 +39,7 @@ pub struct Config {
     pub notify: NotifyConfig,
     pub vcs: VcsConfig,
     pub bank: BankConfig,
+    pub tenders: TendersConfig,
 }
 
 /// Bank statements.
@@ -69,6 +71,52 @@ impl BankConfig {
     pub fn inbox_dir(&self) -> Option<PathBuf> {
         let dir = self.inbox_dir.trim();
         (!dir.is_empty()).then(|| PathBuf::from(dir))
+    }
+}
+
+/// Tenders: the procurement portal (EIS) and its document service.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TendersConfig {
+    /// The portal's address (RSS search feed, notice XML); tests point it at a fake.
+    pub portal_url: String,
+    /// The token-based document service (SOAP `getDocsIP`).
+    pub soap_url: String,
+    /// The personal token of the document service; empty: that source is off.
+    pub soap_token: Secret,
+    /// PEM files of extra trusted CA certificates, comma-separated (the portal's
+    /// Russian Trusted Root CA is not in the usual root stores).
+    pub extra_ca_files: String,
+    /// How long one request to the portal may take.
+    pub request_timeout_secs: u64,
+    /// The deal's responsible person is reminded this many days before the deadline.
+    pub reminder_days: u32,
+    /// Where the CRM's vendor e-mail goes when the deal's `vendor_email` field is empty.
+    pub vendor_email: String,
+}
+
+impl Default for TendersConfig {
+    fn default() -> Self {
+        TendersConfig {
+            portal_url: "https://zakupki.gov.ru".into(),
+            soap_url: "https://int44.zakupki.gov.ru/eis-integration/services/getDocsIP".into(),
+            soap_token: Secret::default(),
+            extra_ca_files: String::new(),
+            request_timeout_secs: 60,
+            reminder_days: 2,
+            vendor_email: String::new(),
+        }
+    }
+}
+
+impl TendersConfig {
+    pub fn extra_ca_files(&self) -> Vec<PathBuf> {
+        self.extra_ca_files
+            .split(',')
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .map(PathBuf::from)
+            .collect()
     }
 }
 
@@ -171,6 +219,7 @@ impl Default for Config {
             notify: NotifyConfig::default(),
             vcs: VcsConfig::default(),
             bank: BankConfig::default(),
+            tenders: TendersConfig::default(),
         }
     }
 }

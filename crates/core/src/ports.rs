@@ -134,17 +134,27 @@ pub struct NewDeal {
 /// by Bitrix24's CRM (later).
 #[async_trait]
 pub trait Crm: Send + Sync {
-    async fn create_deal(&self, deal: &NewDeal) -> CoreResult<Deal>;
+    /// Creates the deal, or returns the one already created with the same `external_key`.
+    async fn create_deal(&self, deal: &NewDeal, by: &crate::audit::Actor) -> CoreResult<Deal>;
     async fn get_deal(&self, id: &str) -> CoreResult<Option<Deal>>;
-    /// Moves a deal to `stage`. A stage whose required fields are empty refuses with field
-    /// errors naming them.
-    async fn move_deal(&self, id: &str, stage: &str) -> CoreResult<Deal>;
+    /// Moves a deal to `stage`. The stage rules are checked first (fields required to leave
+    /// the current stage or to enter the next); a refusal is a field error per missing
+    /// field, and nothing changes. Then the new stage's entry actions run (queued).
+    async fn move_deal(&self, id: &str, stage: &str, by: &crate::audit::Actor) -> CoreResult<Deal>;
+    /// Makes `responsible` (or nobody) the person the deal's stages notify.
+    async fn assign_deal(
+        &self,
+        id: &str,
+        responsible: Option<PersonId>,
+        by: &crate::audit::Actor,
+    ) -> CoreResult<Deal>;
     async fn read_fields(&self, id: &str)
     -> CoreResult<serde_json::Map<String, serde_json::Value>>;
     async fn write_fields(
         &self,
         id: &str,
         fields: &serde_json::Map<String, serde_json::Value>,
+        by: &crate::audit::Actor,
     ) -> CoreResult<()>;
 }
 

@@ -28,8 +28,12 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
 }
 
 /// The capabilities' schema steps, applied after (and numbered apart from) the platform's.
-pub const CAPABILITY_MIGRATIONS: &[&[shtab_core::db::migrations::Step]] =
-    &[shtab_vcs::MIGRATIONS, shtab_bank::MIGRATIONS];
+pub const CAPABILITY_MIGRATIONS: &[&[shtab_core::db::migrations::Step]] = &[
+    shtab_vcs::MIGRATIONS,
+    shtab_bank::MIGRATIONS,
+    shtab_tenders::MIGRATIONS,
+    shtab_access::MIGRATIONS,
+];
 
 /// Where the database is, without any password.
 pub fn describe_database(config: &Config) -> String {
@@ -47,13 +51,22 @@ pub fn describe_database(config: &Config) -> String {
 pub fn application(db: Db, config: Arc<Config>) -> Router {
     let robots = robot_set(&db, &config);
     let state = AppState::new(db, config, shtab_web::ops::metrics_handle());
+    // The agents authenticate with server tokens, not users': their routes join after the
+    // shell's authentication layer.
+    let agents = shtab_access::web::agent::routes(state.clone());
     shtab_web::robots::with_robots(
         shtab_web::build_router(
             state,
-            vec![shtab_vcs::web::capability(), shtab_bank::web::capability()],
+            vec![
+                shtab_vcs::web::capability(),
+                shtab_bank::web::capability(),
+                shtab_tenders::web::capability(),
+                shtab_access::web::capability(),
+            ],
         ),
         robots,
     )
+    .merge(agents)
 }
 
 /// The system of record for tasks: Shtab's own task tables.
@@ -71,12 +84,25 @@ pub fn invoices(db: &Db) -> Arc<dyn Invoices> {
     Arc::new(shtab_bank::invoices::BuiltinInvoices::new(db.clone()))
 }
 
+/// The system of record for CRM deals: Shtab's own pipeline and deal tables.
+pub fn crm(db: &Db, config: &Config) -> Arc<dyn shtab_core::ports::Crm> {
+    Arc::new(shtab_tenders::crm::BuiltinCrm::new(
+        db.clone(),
+        Arc::new(config.clone()),
+    ))
+}
+
 /// How people are told: e-mail, Telegram and webhooks through the job queue.
 pub fn notifier(db: &Db, config: &Config) -> Arc<dyn Notifier> {
     Arc::new(shtab_core::ports::builtin_notifier(
         db,
         &Arc::new(config.clone()),
     ))
+}
+
+/// Running saved tender searches against the configured portal, into the CRM.
+pub fn tender_ingest(db: &Db, config: &Config) -> shtab_tenders::service::Ingest {
+    shtab_tenders::service::Ingest::from_config(db.clone(), &config.tenders, crm(db, config))
 }
 
 /// Payment ↔ invoice matching, shared by the statement robot and the import jobs.
@@ -112,6 +138,16 @@ pub fn robot_set(db: &Db, config: &Config) -> RobotSet {
             matcher(db, config),
             &config.bank,
         ))
+        .with(shtab_access::robots::Expiry::new(db.clone()))
+        .with(shtab_tenders::robots::searches::Searches::new(
+            tender_ingest(db, config),
+            &config.server.time_zone,
+        ))
+        .with(shtab_tenders::robots::reminders::Reminders::new(
+            crm(db, config),
+            notifier(db, config),
+            config.tenders.reminder_days,
+        ))
 }
 
 /// Every job kind this process runs.
@@ -120,6 +156,13 @@ pub fn job_registry(db: &Db, config: &Config, robots: RobotSet) -> Registry {
         .merge(shtab_core::notify::jobs(config))
         .merge(shtab_vcs::jobs::registry(linker(db, config)))
         .merge(shtab_bank::service::matching::registry(matcher(db, config)))
+        .merge(shtab_access::jobs::registry(
+            shtab_access::jobs::real_connectors(),
+        ))
+        .merge(shtab_tenders::crm::jobs::registry(
+            Arc::new(config.clone()),
+            notifier(db, config),
+        ))
 }
 
 /// The robots' side of `shtab serve`: the job worker and the scheduler, until `shutdown`.

@@ -32,6 +32,16 @@ pub enum Permission {
     InvoicesRead,
     /// Create, change, cancel and import invoices.
     InvoicesWrite,
+    /// See tenders, saved searches, the pipeline board and deals.
+    TendersRead,
+    /// Take or drop tenders, move deals, fill their fields, edit saved searches.
+    TendersWrite,
+    /// Change pipelines: stages, their rules and entry actions.
+    PipelinesManage,
+    /// See people's access: grants, servers, agents, VPN devices.
+    AccessRead,
+    /// Grant and revoke access, offboard people, add servers and resources.
+    AccessManage,
 }
 
 impl Permission {
@@ -54,6 +64,11 @@ impl Permission {
             Permission::BankManage => "bank_manage",
             Permission::InvoicesRead => "invoices_read",
             Permission::InvoicesWrite => "invoices_write",
+            Permission::TendersRead => "tenders_read",
+            Permission::TendersWrite => "tenders_write",
+            Permission::PipelinesManage => "pipelines_manage",
+            Permission::AccessRead => "access_read",
+            Permission::AccessManage => "access_manage",
         }
     }
 }
@@ -111,6 +126,11 @@ impl Role {
                 BankManage,
                 InvoicesRead,
                 InvoicesWrite,
+                TendersRead,
+                TendersWrite,
+                PipelinesManage,
+                AccessRead,
+                AccessManage,
             ],
             Role::Manager => &[
                 PeopleRead,
@@ -123,6 +143,9 @@ impl Role {
                 BankRead,
                 InvoicesRead,
                 InvoicesWrite,
+                TendersRead,
+                TendersWrite,
+                AccessRead,
             ],
             Role::Accountant => &[
                 PeopleRead,

@@ -22,4 +22,4 @@ pub use templates::{
     Template, TemplateDefault, check_template, defaults, get_template, list_templates, preview,
     render, save_template,
 };
-pub use transport::{channel_status, sign};
+pub use transport::{channel_status, send_email, sign};

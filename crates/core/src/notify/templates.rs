@@ -72,6 +72,35 @@ Purpose: {{ purpose }}",
         },
     },
     TemplateDefault {
+        key: "crm.deal_stage_entered",
+        ru: (
+            "Сделка «{{ deal }}»: этап «{{ stage }}»",
+            "Сделка «{{ deal }}», за которую вы отвечаете, перешла на этап «{{ stage }}».{% if text %}\n{{ text }}{% endif %}",
+        ),
+        en: (
+            "Deal “{{ deal }}”: stage “{{ stage }}”",
+            "The deal “{{ deal }}” you are responsible for entered the stage “{{ stage }}”.{% if text %}\n{{ text }}{% endif %}",
+        ),
+        sample: || json!({"deal": "Поставка лицензий", "stage": "Согласование с вендором", "text": ""}),
+    },
+    TemplateDefault {
+        key: "tenders.deadline_soon",
+        ru: (
+            "Тендер № {{ reg_number }}: приём заявок до {{ deadline }}",
+            "Приём заявок по тендеру «{{ title }}» (№ {{ reg_number }}, заказчик {{ customer }}) заканчивается {{ deadline }}.\nНачальная цена: {{ price }}\n{{ tender_url }}",
+        ),
+        en: (
+            "Tender {{ reg_number }}: applications close {{ deadline }}",
+            "Applications for the tender “{{ title }}” ({{ reg_number }}, customer {{ customer }}) close {{ deadline }}.\nStarting price: {{ price }}\n{{ tender_url }}",
+        ),
+        sample: || {
+            json!({"reg_number": "0373200215526000664", "title": "Охрана объектов",
+                   "customer": "ГБУ «Жилищник»", "deadline": "27.11.2026 10:00 МСК",
+                   "price": "441 666,67 RUB",
+                   "tender_url": "https://zakupki.gov.ru/epz/order/notice/ea20/view/common-info.html?regNumber=0373200215526000664"})
+        },
+    },
+    TemplateDefault {
         key: "robot.failed",
         ru: (
             "Робот «{{ robot }}» завершился с ошибкой",

@@ -253,6 +253,29 @@ impl Transports {
     }
 }
 
+/// Sends one plain-text e-mail to an outside address (a vendor, not a person in the
+/// directory) through the configured SMTP server. Whether trying again can help is in the
+/// error, as for the notification jobs.
+pub async fn send_email(
+    config: &Config,
+    to: &str,
+    subject: &str,
+    body: &str,
+) -> Result<(), JobError> {
+    let outgoing = Outgoing {
+        delivery_id: 0,
+        person_id: 0,
+        template_key: "",
+        target: to,
+        subject,
+        body,
+        link: None,
+    };
+    Transports::new(config)
+        .send(Channel::Email, &outgoing)
+        .await
+}
+
 /// Hex HMAC-SHA256 of `body` with `secret`: what `X-Shtab-Signature` carries after `sha256=`.
 pub fn sign(secret: &str, body: &[u8]) -> String {
     let mut mac =

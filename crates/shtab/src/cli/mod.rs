@@ -8,6 +8,7 @@ mod logging;
 mod migrate;
 mod robots;
 mod serve;
+mod tenders;
 mod token;
 mod user;
 mod vcs;
@@ -62,6 +63,10 @@ enum Command {
     /// Code ↔ tasks: `shtab vcs refs "MESSAGE"` shows what a commit message refers to.
     #[command(subcommand)]
     Vcs(vcs::VcsCommand),
+    /// Tenders: `shtab tenders parse FILE` prints the notices of a notice XML, a ZIP of
+    /// them or an RSS feed as JSON lines.
+    #[command(subcommand)]
+    Tenders(tenders::TendersCommand),
     /// Exit 0 when the running hub answers /healthz with 200, 1 otherwise (for containers).
     Healthcheck(healthcheck::Args),
 }
@@ -100,6 +105,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Vcs(cmd) = cli.command {
         return vcs::run(cmd);
     }
+    if let Command::Tenders(cmd) = cli.command {
+        return tenders::run(cmd);
+    }
     let config = load_config(cli.config.as_deref(), cli.data_dir.as_deref())?;
     logging::init(&config.config);
     for w in &config.warnings {
@@ -115,7 +123,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Robots(cmd) => robots::run(config, cmd).await,
         Command::Bank(cmd) => bank::run(config, cmd).await,
         Command::Healthcheck(args) => Ok(healthcheck::run(&config, args).await),
-        Command::Config(_) | Command::Vcs(_) => unreachable!("handled above"),
+        Command::Config(_) | Command::Vcs(_) | Command::Tenders(_) => {
+            unreachable!("handled above")
+        }
     }
 }
 

@@ -2,6 +2,9 @@
 //! hub on a free port with its own database (SQLite, or PostgreSQL when
 //! `SHTAB_TEST_DATABASE_URL` is set).
 
+mod access;
+mod access_agent;
+mod access_pages;
 mod audit;
 mod auth;
 mod bank_import;
@@ -10,6 +13,7 @@ mod bank_payments;
 mod bank_tbank;
 mod browser;
 mod cli;
+mod crm;
 mod invoices;
 mod notify;
 mod ops;
@@ -19,6 +23,10 @@ mod robots;
 mod schema;
 mod smoke;
 mod tasks;
+mod tenders_cli;
+mod tenders_ingest;
+mod tenders_portal;
+mod tenders_web;
 mod testkit;
 mod ui;
 mod vcs;

@@ -358,3 +358,9 @@ async fn an_accountant_filters_payments_saves_the_filter_and_reopens_it_from_the
     assert_eq!(payer, serde_json::json!("ромашка"));
     b.close().await;
 }
+
+/// The deal board (tenders CRM): dragging deals between stages.
+mod deals;
+
+/// People & access: granting and revoking on a person's access page.
+mod access;

@@ -1,6 +1,7 @@
 //! Pure types and rules of the tenders capability: what a tender is, how money and
 //! registration numbers look, what a saved search asks for. No IO here.
 
+pub mod facts;
 pub mod feed;
 pub mod money;
 pub mod notice;
@@ -9,6 +10,7 @@ pub mod search;
 pub mod stage;
 pub mod time;
 
+pub use facts::TenderFacts;
 pub use feed::FeedItem;
 pub use money::{Kopecks, MoneyError};
 pub use notice::{Modification, Party, Placer, TenderNotice, TradingPlatform};

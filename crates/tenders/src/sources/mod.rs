@@ -4,6 +4,7 @@
 pub mod any;
 pub mod archive;
 pub mod notice;
+pub mod portal;
 pub mod rss;
 mod xml;
 

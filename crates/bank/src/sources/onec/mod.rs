@@ -35,7 +35,7 @@ pub fn parse(bytes: &[u8]) -> Result<Statement, ParseError> {
     // Files from old Macs end lines with CR alone; everything else has LF (CR is trimmed).
     let separator = if text.contains('\n') { '\n' } else { '\r' };
     for (index, raw) in text.split(separator).enumerate() {
-        let line = raw.trim();
+        let line = trim(raw);
         if line.is_empty() {
             continue;
         }
@@ -82,9 +82,19 @@ enum Line<'a> {
     Other,
 }
 
+/// `s.trim()`, without the Unicode whitespace tables when the ends are plain characters,
+/// which is nearly always (every line and value of a file comes through here).
+fn trim(s: &str) -> &str {
+    let t = s.trim_ascii();
+    let unicode_space_at_an_end = t.chars().next().is_some_and(char::is_whitespace)
+        || t.chars().next_back().is_some_and(char::is_whitespace);
+    if unicode_space_at_an_end { t.trim() } else { t }
+}
+
 fn classify(line: &str) -> Line<'_> {
-    let (key, value, has_equals) = match line.split_once('=') {
-        Some((k, v)) => (k.trim(), v.trim(), true),
+    // A byte loop: keys are short, and `split_once` sets up a searcher for every line.
+    let (key, value, has_equals) = match line.bytes().position(|b| b == b'=') {
+        Some(at) => (trim(&line[..at]), trim(&line[at + 1..]), true),
         None => (line, "", false),
     };
     match Name::of(key) {

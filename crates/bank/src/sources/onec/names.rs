@@ -16,12 +16,19 @@ macro_rules! keys {
             /// How many keys there are: [`Key`] as `usize` indexes an array of this length.
             pub const COUNT: usize = [$($lower),*].len();
 
-            /// The key whose lower-cased name is `lower` (UTF-8).
+            /// The key whose lower-cased name is `lower` (UTF-8): a binary search of the
+            /// table sorted once, since every line of a file asks.
             fn from_lower(lower: &[u8]) -> Option<Key> {
-                match lower {
-                    $(_ if lower == $lower.as_bytes() => Some(Key::$variant),)*
-                    _ => None,
-                }
+                static SORTED: std::sync::LazyLock<Vec<(&'static [u8], Key)>> =
+                    std::sync::LazyLock::new(|| {
+                        let mut table = vec![$(($lower.as_bytes(), Key::$variant),)*];
+                        table.sort_unstable_by_key(|&(name, _)| name);
+                        table
+                    });
+                SORTED
+                    .binary_search_by(|&(name, _)| name.cmp(lower))
+                    .ok()
+                    .map(|at| SORTED[at].1)
             }
         }
     };
@@ -121,23 +128,48 @@ impl Name {
     /// on the stack, and only other keys allocate.
     pub fn of(key: &str) -> Name {
         let mut buf = [0u8; MAX_KNOWN_LEN];
-        let mut len = 0;
-        for c in key.chars() {
-            let Some(lower) = simple_lowercase(c) else {
-                return Name::Other(lowercase(key));
-            };
-            let end = len + lower.len_utf8();
-            let Some(to) = buf.get_mut(len..end) else {
-                return Name::Other(lowercase(key));
-            };
-            lower.encode_utf8(to);
-            len = end;
-        }
-        match Key::from_lower(&buf[..len]) {
-            Some(known) => Name::Known(known),
+        match lowercase_known_letters(key.as_bytes(), &mut buf) {
+            Some(len) => match Key::from_lower(&buf[..len]) {
+                Some(known) => Name::Known(known),
+                None => Name::Other(lowercase(key)),
+            },
             None => Name::Other(lowercase(key)),
         }
     }
+}
+
+/// Lower-cases `key` into `buf` byte by byte, as long as it is made of ASCII and basic
+/// Cyrillic (U+0400–U+045F) letters, which every known key is; `None` for anything else
+/// or a key too long to be known. Working on the UTF-8 bytes, not chars, because every line
+/// of a file comes through here.
+fn lowercase_known_letters(key: &[u8], buf: &mut [u8; MAX_KNOWN_LEN]) -> Option<usize> {
+    if key.len() > MAX_KNOWN_LEN {
+        return None;
+    }
+    let mut i = 0;
+    while i < key.len() {
+        let b = key[i];
+        if b.is_ascii() {
+            buf[i] = b.to_ascii_lowercase();
+            i += 1;
+            continue;
+        }
+        let next = *key.get(i + 1)?;
+        let (lead, trail) = match (b, next) {
+            // А–Я (U+0410–U+042F) → а–я: а–п stay in the D0 row, р–я move to D1.
+            (0xD0, 0x90..=0x9F) => (0xD0, next + 0x20),
+            (0xD0, 0xA0..=0xAF) => (0xD1, next - 0x20),
+            // Ѐ–Џ (U+0400–U+040F) → ѐ–џ (U+0450–U+045F).
+            (0xD0, 0x80..=0x8F) => (0xD1, next + 0x10),
+            // Already lower case: а–п, р–я, ѐ–џ.
+            (0xD0, 0xB0..=0xBF) | (0xD1, 0x80..=0x9F) => (b, next),
+            _ => return None,
+        };
+        buf[i] = lead;
+        buf[i + 1] = trail;
+        i += 2;
+    }
+    Some(key.len())
 }
 
 /// `s.to_lowercase()`, without looking up tables for ASCII and basic Cyrillic letters.
@@ -197,6 +229,22 @@ mod tests {
         ] {
             assert_eq!(Name::of(key), Name::Other(key.to_lowercase()), "{key}");
         }
+    }
+
+    #[test]
+    fn byte_lowercasing_agrees_with_to_lowercase_for_every_letter_it_takes() {
+        let letters = (0x20u32..0x7F)
+            .chain(0x400..0x460)
+            .filter_map(char::from_u32);
+        for c in letters {
+            let s = c.to_string();
+            let mut buf = [0u8; MAX_KNOWN_LEN];
+            let len = lowercase_known_letters(s.as_bytes(), &mut buf).expect("a basic letter");
+            assert_eq!(&buf[..len], s.to_lowercase().as_bytes(), "{c}");
+        }
+        let mut buf = [0u8; MAX_KNOWN_LEN];
+        assert_eq!(lowercase_known_letters("Ѣ".as_bytes(), &mut buf), None);
+        assert_eq!(lowercase_known_letters("é".as_bytes(), &mut buf), None);
     }
 
     #[test]
