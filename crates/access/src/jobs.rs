@@ -62,7 +62,7 @@ async fn provision(db: &Db, lookup: &ConnectorLookup, id: i64) -> Result<(), Job
     let resource = resources::get(db, grant.resource_id).await?;
     let Some(connector) = lookup(&resource.connector) else {
         let why = format!("no connector of kind {}", resource.connector);
-        grants::record_attempt(db, &grant, Err(why.clone())).await?;
+        grants::record_attempt(db, &grant, Err(why.clone()), None).await?;
         return Err(JobError::Permanent(why));
     };
     let person = people::get(db, shtab_core::ids::PersonId(grant.person_id)).await?;
@@ -84,15 +84,21 @@ async fn provision(db: &Db, lookup: &ConnectorLookup, id: i64) -> Result<(), Job
     };
     match result {
         Ok(applied) => {
-            grants::record_attempt(db, &grant, Ok((applied.state, applied.note))).await?;
+            grants::record_attempt(
+                db,
+                &grant,
+                Ok((applied.state, applied.note)),
+                applied.secret_for_person.as_deref(),
+            )
+            .await?;
             Ok(())
         }
         Err(ConnectorError::Retryable(why)) => {
-            grants::record_attempt(db, &grant, Err(why.clone())).await?;
+            grants::record_attempt(db, &grant, Err(why.clone()), None).await?;
             Err(JobError::Retry(why))
         }
         Err(ConnectorError::Permanent(why)) => {
-            grants::record_attempt(db, &grant, Err(why.clone())).await?;
+            grants::record_attempt(db, &grant, Err(why.clone()), None).await?;
             Err(JobError::Permanent(why))
         }
     }

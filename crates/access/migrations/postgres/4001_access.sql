@@ -61,6 +61,9 @@ CREATE TABLE access_grants (
     note            TEXT   NOT NULL DEFAULT '',
     -- JSON the connector returned last time (an invite link, a mailbox id).
     connector_state TEXT   NOT NULL DEFAULT 'null',
+    -- A first password the connector made for a new mailbox: kept only until a manager
+    -- has been shown it once, then erased.
+    first_secret    TEXT,
     attempts        BIGINT NOT NULL DEFAULT 0,
     last_attempt_at BIGINT,
     revoked_at      BIGINT,

@@ -47,6 +47,8 @@ pub struct Grant {
     pub revoked_by: String,
     #[serde(skip)]
     pub connector_state: serde_json::Value,
+    /// A first password for the person waits to be shown once (see [`take_first_secret`]).
+    pub has_first_secret: bool,
 }
 
 impl Grant {
@@ -71,7 +73,8 @@ pub struct RawGrant {
 
 const SELECT: &str = "SELECT g.id, g.person_id, p.full_name, g.resource_id, r.name AS resource_name, r.kind, \
      g.login, g.sudo, g.shell, g.groups, g.expires_at, g.reason, g.granted_by, g.granted_at, g.desired, g.state, \
-     g.error, g.note, g.attempts, g.last_attempt_at, g.revoked_at, g.revoked_by, g.connector_state \
+     g.error, g.note, g.attempts, g.last_attempt_at, g.revoked_at, g.revoked_by, g.connector_state, \
+     CASE WHEN g.first_secret IS NULL THEN 0 ELSE 1 END AS has_first_secret \
      FROM access_grants g JOIN people p ON p.id = g.person_id JOIN access_resources r ON r.id = g.resource_id";
 
 fn from_row(row: &AnyRow) -> Grant {
@@ -100,6 +103,7 @@ fn from_row(row: &AnyRow) -> Grant {
         revoked_at: opt_int(row, "revoked_at"),
         revoked_by: text(row, "revoked_by"),
         connector_state: serde_json::from_str(&text(row, "connector_state")).unwrap_or_default(),
+        has_first_secret: int(row, "has_first_secret") != 0,
     }
 }
 
@@ -425,6 +429,7 @@ pub async fn record_attempt(
     db: &Db,
     grant: &Grant,
     outcome: Result<(serde_json::Value, String), String>,
+    first_secret: Option<&str>,
 ) -> CoreResult<()> {
     let now = now_ms();
     let (state, error, action) = match (&outcome, grant.desired) {
@@ -437,7 +442,8 @@ pub async fn record_attempt(
         match &outcome {
             Ok((connector_state, note)) => sqlx::query(
                 "UPDATE access_grants SET state = $1, error = '', note = $2, connector_state = $3, \
-                 attempts = attempts + 1, last_attempt_at = $4, updated_at = $4 \
+                 attempts = attempts + 1, last_attempt_at = $4, updated_at = $4, \
+                 first_secret = COALESCE($7, first_secret) \
                  WHERE id = $5 AND desired = $6",
             )
             .bind(state.as_str())
@@ -446,6 +452,7 @@ pub async fn record_attempt(
             .bind(now)
             .bind(grant.id)
             .bind(grant.desired.as_str())
+            .bind(first_secret)
             .execute(&mut *tx)
             .await?
             .rows_affected()
@@ -500,6 +507,49 @@ pub async fn record_attempt(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The first password a connector made for the person (a new mailbox's), handed out once:
+/// whoever asks first gets it and it is erased in the same step; `None` when there is none
+/// (never made, or already shown). The audit log records that it was shown, not what it was.
+pub async fn take_first_secret(db: &Db, actor: &Actor, id: i64) -> CoreResult<Option<String>> {
+    let grant = get(db, id).await?;
+    let mut tx = db.begin().await?;
+    let secret: Option<String> =
+        sqlx::query_scalar("SELECT first_secret FROM access_grants WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+    let Some(secret) = secret else {
+        return Ok(None);
+    };
+    let taken = sqlx::query(
+        "UPDATE access_grants SET first_secret = NULL, updated_at = $1 \
+         WHERE id = $2 AND first_secret = $3",
+    )
+    .bind(now_ms())
+    .bind(id)
+    .bind(&secret)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if taken == 0 {
+        return Ok(None);
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        Event {
+            action: "access.first_secret_shown",
+            object_kind: "access_grant",
+            object_id: id.to_string(),
+            object_label: format!("{} → {}", grant.person_name, grant.resource_name),
+            changes: Changes::new(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(secret))
 }
 
 /// Sets the state of an SSH or VPN grant once the agents have applied it.

@@ -71,6 +71,9 @@ async fn register(
     let Ok(hello) = serde_json::from_slice::<Register>(&body) else {
         return bad_request("the body is not a register message");
     };
+    if hello.hostname.len() > 255 || hello.agent_version.len() > 64 {
+        return bad_request("the hostname or the agent version is too long");
+    }
     if let Err(e) =
         servers::record_register(&state.db, server.id, &hello.hostname, &hello.agent_version).await
     {

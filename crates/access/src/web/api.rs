@@ -188,6 +188,30 @@ pub async fn retry_grant(
     ))
 }
 
+/// The first password a connector made for the person (a new mailbox's), once: it is erased
+/// as it is handed out, and a second call answers 404.
+#[utoipa::path(post, path = "/access/grants/{id}/first-secret", tag = "access", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = FirstSecretBody),
+        (status = 404, description = "No such grant, or no first password waiting (never made, or already shown)", body = ErrorBody),
+        (status = 400, description = "A malformed id or body", body = ErrorBody),
+        (status = 401, description = "No token, or a wrong or revoked one", body = ErrorBody),
+        (status = 403, description = "The caller may not do this", body = ErrorBody),
+        (status = 409, description = "Conflicts with the current state", body = ErrorBody),
+        (status = 422, description = "Invalid fields; nothing was written", body = ErrorBody),
+        (status = 500, description = "Internal error, logged with the request id", body = ErrorBody),
+        (status = 503, description = "The database is unavailable", body = ErrorBody)))]
+pub async fn first_secret(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<FirstSecretBody>, ApiError> {
+    user.require(Permission::AccessManage)?;
+    let secret = grants::take_first_secret(&state.db, &user.actor(), id)
+        .await?
+        .ok_or(shtab_core::CoreError::NotFound("first password"))?;
+    Ok(Json(FirstSecretBody { secret }))
+}
+
 async fn server_body(state: &AppState, s: servers::Server) -> Result<ServerBody, ApiError> {
     let revision = desired::for_server(&state.db, &s).await?.revision;
     Ok(ServerBody::new(s, revision))

@@ -89,6 +89,15 @@ pub struct GrantBody {
     pub last_attempt_at: Option<String>,
     pub revoked_at: Option<String>,
     pub revoked_by: String,
+    /// A first password for the person (a new mailbox's) waits to be fetched once from
+    /// `…/first-secret`.
+    pub has_first_secret: bool,
+}
+
+/// A first password, shown this once: it is erased as it is handed out.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FirstSecretBody {
+    pub secret: String,
 }
 
 impl From<Grant> for GrantBody {
@@ -115,6 +124,7 @@ impl From<Grant> for GrantBody {
             last_attempt_at: g.last_attempt_at.map(rfc3339_ms),
             revoked_at: g.revoked_at.map(rfc3339_ms),
             revoked_by: g.revoked_by,
+            has_first_secret: g.has_first_secret,
         }
     }
 }

@@ -43,6 +43,10 @@ pub fn pages() -> Router<AppState> {
         .route("/access/people/{id}/devices", post(pages::add_device))
         .route("/access/grants/{id}/revoke", post(pages::revoke))
         .route("/access/grants/{id}/retry", post(pages::retry))
+        .route(
+            "/access/grants/{id}/first-secret",
+            post(pages::first_secret),
+        )
         .route("/access/devices/{id}/revoke", post(pages::revoke_device))
         .route(
             "/access/servers",
@@ -61,6 +65,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api::list_grants, api::create_grant))
         .routes(routes!(api::revoke_grant))
         .routes(routes!(api::retry_grant))
+        .routes(routes!(api::first_secret))
         .routes(routes!(api::list_servers, api::create_server))
         .routes(routes!(api::get_server, api::update_server))
         .routes(routes!(api::rotate_token, api::revoke_token))

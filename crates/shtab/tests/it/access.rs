@@ -304,6 +304,88 @@ async fn a_failing_connector_fails_only_its_grant_which_is_retried_while_others_
     .await;
 }
 
+/// A mailbox connector's stand-in: answers a grant with the first password it made.
+fn mailbox_program(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join("mailbox.sh");
+    let script = "#!/bin/sh\ncat > /dev/null\nif [ \"$SHTAB_ACTION\" = grant ]; then \
+        echo '{\"state\": {\"mailbox\": \"ivan\"}, \"note\": \"mailbox created\", \"secret_for_person\": \"Xq7-first-pass\"}'; \
+        else echo '{\"state\": {\"mailbox\": \"ivan\"}, \"note\": \"mailbox disabled\"}'; fi\n";
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+#[tokio::test]
+async fn a_new_mailboxs_first_password_is_shown_once_and_then_forgotten() {
+    let app = TestApp::spawn().await;
+    let api = admin_api(&app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let program = mailbox_program(dir.path());
+    let ivan = person(&api, "Иван Петров", "ivan.petrov@agency.test", &[]).await;
+    let mail = resource(
+        &api,
+        json!({"name": "Mail", "kind": "connector", "connector": "command", "settings": {"program": program.to_str().unwrap()}}),
+    )
+    .await;
+    let mail2 = resource(
+        &api,
+        json!({"name": "Client mail", "kind": "connector", "connector": "command", "settings": {"program": program.to_str().unwrap()}}),
+    )
+    .await;
+    let first = grant(&api, json!({"person_id": ivan, "resource_id": mail})).await;
+    let second = grant(&api, json!({"person_id": ivan, "resource_id": mail2})).await;
+    drain(&app).await;
+    let (first, second) = (
+        first["id"].as_i64().unwrap(),
+        second["id"].as_i64().unwrap(),
+    );
+    let applied = grant_state(&api, first).await;
+    assert_eq!(applied["state"], "applied");
+    assert_eq!(applied["has_first_secret"], true);
+    // Nowhere in the grant's answer or on the page is the password itself.
+    assert!(!applied.to_string().contains("Xq7-first-pass"));
+    let web = app.admin().await;
+    let page = web.get_text(&format!("/access/people/{ivan}")).await;
+    assert!(page.contains("Показать пароль") && !page.contains("Xq7-first-pass"));
+
+    // Over the API: once, then 404.
+    let shown = json(
+        api.post(&format!("/api/v1/access/grants/{first}/first-secret")),
+        200,
+    )
+    .await;
+    assert_eq!(shown["secret"], "Xq7-first-pass");
+    json(
+        api.post(&format!("/api/v1/access/grants/{first}/first-secret")),
+        404,
+    )
+    .await;
+    assert_eq!(grant_state(&api, first).await["has_first_secret"], false);
+
+    // On the page: once, then "already shown".
+    let shown = web
+        .post_form(&format!("/access/grants/{second}/first-secret"), &[])
+        .await;
+    assert_eq!(shown.status(), 200);
+    assert_eq!(shown.headers()["cache-control"], "no-store");
+    assert!(shown.text().await.unwrap().contains("Xq7-first-pass"));
+    let again = web
+        .post_form(&format!("/access/grants/{second}/first-secret"), &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!again.contains("Xq7-first-pass") && again.contains("уже был показан"));
+    let audit: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'access.first_secret_shown'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(audit, 2);
+}
+
 #[tokio::test]
 async fn a_failed_grant_can_be_retried_at_once_by_hand() {
     let app = TestApp::spawn().await;

@@ -248,6 +248,33 @@ async fn a_gate_refuses_a_move_over_the_api_until_the_field_is_filled() {
     .await;
     assert_eq!(moved["stage"], "approval");
 
+    // Inside "approval" the price it required on entry cannot be emptied; a PATCH cannot
+    // move the deal either.
+    let cleared = json_of(
+        api.patch(&format!("/api/v1/deals/{id}"))
+            .json(&json!({"fields": {"recommended_price": null}})),
+        422,
+    )
+    .await;
+    assert_eq!(cleared["error"]["fields"][0]["field"], "recommended_price");
+    assert_eq!(cleared["error"]["fields"][0]["code"], "required_in_stage");
+    let unknown = json_of(
+        api.patch(&format!("/api/v1/deals/{id}"))
+            .json(&json!({"stage": "won"})),
+        400,
+    )
+    .await;
+    assert!(
+        unknown["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field `stage`"),
+        "{unknown}"
+    );
+    let deal = json_of(api.get(&format!("/api/v1/deals/{id}")), 200).await;
+    assert_eq!(deal["fields"]["recommended_price"], 110_000_050);
+    assert_eq!(deal["stage"], "approval");
+
     // Leaving "approval" needs the approved price, except for giving up.
     let refused = json_of(
         api.post(&format!("/api/v1/deals/{id}/move"))

@@ -220,6 +220,41 @@ impl Pipeline {
         }
         missing
     }
+
+    /// Fields a stage requires on entry may not be emptied while the deal stays in it:
+    /// otherwise a deal could enter with the field, lose it, and leave as if it never had
+    /// to hold it. One error per such field cleared between `before` and `after`.
+    pub fn cleared_but_required(
+        &self,
+        stage: &str,
+        before: &Map<String, Value>,
+        after: &Map<String, Value>,
+    ) -> Vec<FieldError> {
+        let mut refused: Vec<FieldError> = Vec::new();
+        for rule in &self.rules {
+            let cleared = rule.direction == Direction::Enter
+                && rule.stage == stage
+                && is_filled(before.get(&rule.field))
+                && !is_filled(after.get(&rule.field));
+            if !cleared || refused.iter().any(|e| e.field == rule.field) {
+                continue;
+            }
+            let label = self
+                .field(&rule.field)
+                .map(|f| f.label_en.as_str())
+                .unwrap_or(&rule.field);
+            let stage = self
+                .stage(&rule.stage)
+                .map(|s| s.name_en.as_str())
+                .unwrap_or(&rule.stage);
+            refused.push(FieldError::new(
+                rule.field.clone(),
+                "required_in_stage",
+                format!("{label} is required in the stage “{stage}” and cannot be cleared there"),
+            ));
+        }
+        refused
+    }
 }
 
 impl StageDef {
@@ -510,6 +545,30 @@ mod tests {
             ],
             actions: vec![],
         }
+    }
+
+    #[test]
+    fn a_field_required_to_enter_cannot_be_cleared_inside_the_stage() {
+        let p = pipeline();
+        let filled = json!({"recommended_price": 100_000, "vendor_email": "v@x.ru"});
+        let filled = filled.as_object().unwrap();
+        let cleared = json!({"vendor_email": "v@x.ru"});
+        let cleared = cleared.as_object().unwrap();
+        let refused = p.cleared_but_required("approval", filled, cleared);
+        assert_eq!(refused.len(), 1);
+        assert_eq!(refused[0].field, "recommended_price");
+        assert_eq!(refused[0].code, "required_in_stage");
+        // Elsewhere, or a field no rule holds, may be cleared.
+        assert!(
+            p.cleared_but_required("reviewing", filled, cleared)
+                .is_empty()
+        );
+        let no_email = json!({"recommended_price": 100_000});
+        let no_email = no_email.as_object().unwrap();
+        assert!(
+            p.cleared_but_required("approval", filled, no_email)
+                .is_empty()
+        );
     }
 
     #[test]

@@ -329,6 +329,10 @@ impl BuiltinCrm {
         if diff.is_empty() {
             return Ok(current);
         }
+        let refused = pipeline.cleared_but_required(&current.stage, &current.fields, &fields);
+        if !refused.is_empty() {
+            return Err(CoreError::Invalid(refused));
+        }
         let now = now_ms();
         let mut tx = self.db.begin().await?;
         if !store::set_fields_if_unchanged(&mut tx, id, &fields, current.updated_at, now).await? {

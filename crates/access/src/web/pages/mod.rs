@@ -8,7 +8,7 @@ mod servers;
 
 pub use offboard::{offboard, offboard_confirm};
 pub use overview::{create_resource, overview};
-pub use person::{add_device, grant, person, retry, revoke, revoke_device};
+pub use person::{add_device, first_secret, grant, person, retry, revoke, revoke_device};
 pub use servers::{create_server, server, server_token, servers, update_server};
 
 use shtab_core::FieldError;

@@ -67,6 +67,7 @@ pub struct GrantRow {
     attempts: i64,
     active: bool,
     retry: bool,
+    has_first_secret: bool,
 }
 
 pub struct DeviceRow {
@@ -143,6 +144,7 @@ async fn page(
             attempts: g.attempts,
             active: g.is_active(),
             retry: g.state == GrantState::Failed && g.resource_kind == ResourceKind::Connector,
+            has_first_secret: g.has_first_secret,
         })
         .collect();
     let devices = devices::for_person(&state.db, id)
@@ -324,6 +326,43 @@ pub async fn retry(
         "/access/people/{}?done=retried",
         g.person_id
     )))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "access/first_secret.html")]
+pub struct FirstSecretPage {
+    shell: Shell,
+    t: &'static AccessTexts,
+    person_id: i64,
+    resource: String,
+    secret: Option<String>,
+}
+
+/// Shows a new mailbox's first password once (a POST: it erases it) with no caching.
+pub async fn first_secret(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    lang: Lang,
+    PagePath(id): PagePath<i64>,
+) -> Result<impl IntoResponse, PageError> {
+    user.require(Permission::AccessManage)?;
+    let g = grants::get(&state.db, id).await?;
+    let secret = grants::take_first_secret(&state.db, &user.actor(), id).await?;
+    let t = texts(lang.0);
+    let page = FirstSecretPage {
+        shell: Shell::new(
+            &state,
+            &user,
+            lang,
+            t.first_secret_title.to_string(),
+            "/access",
+        ),
+        t,
+        person_id: g.person_id,
+        resource: g.resource_name,
+        secret,
+    };
+    Ok(([(axum::http::header::CACHE_CONTROL, "no-store")], page))
 }
 
 #[derive(Template, WebTemplate)]
