@@ -20,7 +20,7 @@ pub use key::stable_key;
 pub use statement::{AccountSection, Header, Statement};
 
 use fields::Fields;
-use names::{Key, Name};
+use names::{Key, Name, Names};
 
 use crate::sources::ParseError;
 
@@ -91,13 +91,13 @@ fn trim(s: &str) -> &str {
     if unicode_space_at_an_end { t.trim() } else { t }
 }
 
-fn classify(line: &str) -> Line<'_> {
+fn classify<'a>(names: &mut Names<'a>, line: &'a str) -> Line<'a> {
     // A byte loop: keys are short, and `split_once` sets up a searcher for every line.
     let (key, value, has_equals) = match line.bytes().position(|b| b == b'=') {
         Some(at) => (trim(&line[..at]), trim(&line[at + 1..]), true),
         None => (line, "", false),
     };
-    match Name::of(key) {
+    match names.of(key) {
         Name::Known(Key::AccountStart) => Line::AccountStart,
         Name::Known(Key::AccountEnd) => Line::AccountEnd,
         Name::Known(Key::DocumentStart) => Line::DocumentStart(value),
@@ -120,6 +120,7 @@ fn quote(line: &str) -> String {
 /// Values borrow from the decoded text; only what goes into the [`Statement`] is copied.
 struct Reader<'a> {
     state: State,
+    names: Names<'a>,
     last_line: usize,
     header: Fields<'a>,
     /// The open section's values (reused from one section to the next).
@@ -140,6 +141,7 @@ impl<'a> Reader<'a> {
     fn new() -> Reader<'a> {
         Reader {
             state: State::Start,
+            names: Names::default(),
             last_line: 0,
             header: Fields::new(1),
             section: Fields::new(0),
@@ -166,7 +168,7 @@ impl<'a> Reader<'a> {
                 }
                 State::TopLevel
             }
-            State::TopLevel => match classify(text) {
+            State::TopLevel => match classify(&mut self.names, text) {
                 Line::AccountStart => {
                     self.section.reset(n);
                     State::Account
@@ -188,7 +190,7 @@ impl<'a> Reader<'a> {
                 }
                 Line::Other => return Err(not_a_pair(n, text)),
             },
-            State::Account => match classify(text) {
+            State::Account => match classify(&mut self.names, text) {
                 Line::AccountEnd => {
                     self.sections
                         .push(AccountSection::from_fields(&self.section)?);
@@ -209,7 +211,7 @@ impl<'a> Reader<'a> {
                     ));
                 }
             },
-            State::Document(kind) => match classify(text) {
+            State::Document(kind) => match classify(&mut self.names, text) {
                 Line::DocumentEnd => {
                     self.operations
                         .push(document::operation(kind, &self.section)?);

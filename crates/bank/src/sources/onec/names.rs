@@ -4,6 +4,8 @@
 //! [`Key`] instead of by string. Any other key is kept lower-cased ([`Name::Other`]), so
 //! duplicates are still caught.
 
+use std::hash::{BuildHasherDefault, Hasher};
+
 /// Declares [`Key`] from `Variant = "lower-cased key"` pairs.
 macro_rules! keys {
     ($($variant:ident = $lower:literal,)*) => {
@@ -16,19 +18,13 @@ macro_rules! keys {
             /// How many keys there are: [`Key`] as `usize` indexes an array of this length.
             pub const COUNT: usize = [$($lower),*].len();
 
-            /// The key whose lower-cased name is `lower` (UTF-8): a binary search of the
-            /// table sorted once, since every line of a file asks.
+            /// The key whose lower-cased name is `lower` (UTF-8): one hash lookup in a
+            /// table built once, since every line of a file asks.
             fn from_lower(lower: &[u8]) -> Option<Key> {
-                static SORTED: std::sync::LazyLock<Vec<(&'static [u8], Key)>> =
-                    std::sync::LazyLock::new(|| {
-                        let mut table = vec![$(($lower.as_bytes(), Key::$variant),)*];
-                        table.sort_unstable_by_key(|&(name, _)| name);
-                        table
-                    });
-                SORTED
-                    .binary_search_by(|&(name, _)| name.cmp(lower))
-                    .ok()
-                    .map(|at| SORTED[at].1)
+                static TABLE: std::sync::LazyLock<KeyTable> = std::sync::LazyLock::new(|| {
+                    [$(($lower.as_bytes(), Key::$variant),)*].into_iter().collect()
+                });
+                TABLE.get(lower).copied()
             }
         }
     };
@@ -112,6 +108,31 @@ keys! {
     SupplierAccountNumber = "номерсчетапоставщика",
 }
 
+/// Known keys by lower-cased name.
+type KeyTable = std::collections::HashMap<&'static [u8], Key, BuildHasherDefault<Fnv>>;
+
+/// FNV-1a: the table is fixed and never grows from input, so SipHash's resistance to
+/// chosen collisions buys nothing, and a short key hashes in a few instructions per byte.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
 /// A key as the reader compares it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Name {
@@ -135,6 +156,32 @@ impl Name {
             },
             None => Name::Other(lowercase(key)),
         }
+    }
+}
+
+/// [`Name::of`] with a memory of the spellings one file uses: a file writes the same few
+/// dozen keys on every document, so after the first document a key is found as written,
+/// without lower-casing it again.
+#[derive(Default)]
+pub struct Names<'a> {
+    seen: std::collections::HashMap<&'a str, Key, BuildHasherDefault<Fnv>>,
+}
+
+impl<'a> Names<'a> {
+    /// Spellings remembered at most; only known keys are, so a file cannot grow it much.
+    const LIMIT: usize = 512;
+
+    pub fn of(&mut self, key: &'a str) -> Name {
+        if let Some(&known) = self.seen.get(key) {
+            return Name::Known(known);
+        }
+        let name = Name::of(key);
+        if let Name::Known(known) = name
+            && self.seen.len() < Self::LIMIT
+        {
+            self.seen.insert(key, known);
+        }
+        name
     }
 }
 
@@ -229,6 +276,21 @@ mod tests {
         ] {
             assert_eq!(Name::of(key), Name::Other(key.to_lowercase()), "{key}");
         }
+    }
+
+    #[test]
+    fn remembered_spellings_answer_as_the_first_time() {
+        let mut names = Names::default();
+        for key in [
+            "ПлательщикКорсчет",
+            "ПЛАТЕЛЬЩИККОРСЧЕТ",
+            "ПлательщикКорсчет",
+            "Неизвестный",
+        ] {
+            assert_eq!(names.of(key), Name::of(key), "{key}");
+            assert_eq!(names.of(key), Name::of(key), "{key}, again");
+        }
+        assert_eq!(names.seen.len(), 2, "unknown keys are not remembered");
     }
 
     #[test]
