@@ -3,10 +3,6 @@
 //! filled, the vendor e-mail of the "approval" stage delivered to a real SMTP server
 //! (Debian's aiosmtpd) with the tender's link and data, and the audit trail.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
 use serde_json::{Map, Value, json};
 use shtab_core::audit::Actor;
 use shtab_core::auth::Role;
@@ -14,6 +10,7 @@ use shtab_core::config::SmtpTls;
 use shtab_core::ports::{Crm, NewDeal};
 use shtab_tenders::crm::BuiltinCrm;
 
+use crate::smtp_sink::{SmtpSink, parse_mail};
 use crate::testkit::{TestApp, json as json_of};
 
 // ---------------------------------------------------------------------------------------
@@ -81,84 +78,6 @@ async fn run_jobs(app: &TestApp) {
         shtab::server::robot_set(&app.db, &app.config),
     );
     shtab_core::jobs::run_due(&app.db, &registry).await.unwrap();
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// aiosmtpd writing every message into a Maildir; killed when dropped.
-struct SmtpSink {
-    child: Child,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl SmtpSink {
-    async fn start() -> SmtpSink {
-        let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
-        // Debian's aiosmtpd is importable by Debian's python only.
-        let child = Command::new("/usr/bin/python3")
-            .args(["-m", "aiosmtpd", "-n", "-l"])
-            .arg(format!("127.0.0.1:{port}"))
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(dir.path().join("maildir"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start /usr/bin/python3 -m aiosmtpd (Debian's python3-aiosmtpd)");
-        let sink = SmtpSink { child, port, dir };
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "aiosmtpd did not start listening"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        sink
-    }
-
-    fn messages(&self) -> Vec<PathBuf> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.path().join("maildir/new"))
-            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default();
-        files.sort();
-        files
-    }
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Decodes a stored message with Python's own e-mail parser, as a mail client would.
-fn parse_mail(path: &Path) -> Value {
-    let script = "import email, json, sys\nfrom email import policy\n\
-        m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=policy.default)\n\
-        print(json.dumps({'subject': str(m['subject']), 'to': str(m['to']), 'body': m.get_content()}))";
-    let out = Command::new("/usr/bin/python3")
-        .args(["-c", script])
-        .arg(path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 // ---------------------------------------------------------------------------------------

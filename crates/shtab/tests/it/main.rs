@@ -22,6 +22,7 @@ mod repositories;
 mod robots;
 mod schema;
 mod smoke;
+mod smtp_sink;
 mod tasks;
 mod tenders_cli;
 mod tenders_ingest;

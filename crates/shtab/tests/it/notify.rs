@@ -5,10 +5,7 @@
 //! `jobs::run_due`, so nothing depends on timing.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -26,91 +23,11 @@ use shtab_core::notify::{self, RawChannel};
 use shtab_core::ports::{Message, Notifier};
 use shtab_core::time::now_ms;
 
+use crate::smtp_sink::{SmtpSink, free_port, parse_mail};
 use crate::testkit::{ApiClient, TestApp, json as json_of};
 
 // ---------------------------------------------------------------------------------------
 // Helpers
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// aiosmtpd writing every message into a Maildir; the process is killed when dropped.
-struct SmtpSink {
-    child: Child,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl SmtpSink {
-    async fn start() -> SmtpSink {
-        let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
-        // Debian's aiosmtpd is importable by Debian's python only.
-        let child = Command::new("/usr/bin/python3")
-            .args(["-m", "aiosmtpd", "-n", "-l"])
-            .arg(format!("127.0.0.1:{port}"))
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(dir.path().join("maildir"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start /usr/bin/python3 -m aiosmtpd (Debian's python3-aiosmtpd)");
-        let sink = SmtpSink { child, port, dir };
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "aiosmtpd did not start listening"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        sink
-    }
-
-    fn messages(&self) -> Vec<PathBuf> {
-        let new = self.dir.path().join("maildir/new");
-        let mut files: Vec<PathBuf> = std::fs::read_dir(new)
-            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default();
-        files.sort();
-        files
-    }
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Decodes a stored message with Python's own e-mail parser (RFC 2047 subjects, base64 or
-/// quoted-printable bodies), so the test checks what any mail client would show.
-fn parse_mail(path: &Path) -> Value {
-    let script = "import email, json, sys\nfrom email import policy\n\
-        m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=policy.default)\n\
-        print(json.dumps({'subject': str(m['subject']), 'to': str(m['to']), 'from': str(m['from']), \
-        'content_type': m.get_content_type(), 'charset': m.get_content_charset(), 'body': m.get_content()}))";
-    let out = Command::new("/usr/bin/python3")
-        .args(["-c", script])
-        .arg(path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 async fn set_channels(app: &TestApp, person: PersonId, channels: &[(&str, &str)]) {
     let raw: Vec<RawChannel> = channels
