@@ -12,6 +12,33 @@ use serde::Serialize;
 use shtab_core::{CoreError, FieldError};
 use utoipa::ToSchema;
 
+/// The error answers every authenticated API operation may give, described once: an
+/// operation names `ApiErrors` first in its `responses(…)` and then only what it says
+/// differently (a tuple given after it replaces the same status).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Only its description is used.
+pub enum ApiErrors {
+    #[response(status = 400, description = "A malformed id or body")]
+    BadRequest(ErrorBody),
+    #[response(status = 401, description = "No token, or a wrong or revoked one")]
+    Unauthorized(ErrorBody),
+    #[response(status = 403, description = "The caller may not do this")]
+    Forbidden(ErrorBody),
+    #[response(status = 404, description = "No such object")]
+    NotFound(ErrorBody),
+    #[response(status = 409, description = "Conflicts with the current state")]
+    Conflict(ErrorBody),
+    #[response(status = 422, description = "Invalid fields; nothing was written")]
+    Invalid(ErrorBody),
+    #[response(
+        status = 500,
+        description = "Internal error, logged with the request id"
+    )]
+    Internal(ErrorBody),
+    #[response(status = 503, description = "The database is unavailable")]
+    Unavailable(ErrorBody),
+}
+
 /// The body of every API error.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {

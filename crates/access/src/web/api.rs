@@ -8,7 +8,7 @@ use shtab_core::FieldError;
 use shtab_core::auth::Permission;
 use shtab_web::AppState;
 use shtab_web::auth::CurrentUser;
-use shtab_web::error::{ApiError, ErrorBody};
+use shtab_web::error::{ApiError, ApiErrors, ErrorBody};
 use shtab_web::extract::{ApiJson, ApiPath, ApiQuery};
 
 use super::dto::*;
@@ -32,13 +32,7 @@ fn parse_instant(field: &str, s: &str) -> Result<i64, FieldError> {
 
 /// List resources.
 #[utoipa::path(get, path = "/access/resources", tag = "access", security(("bearer" = [])),
-    responses((status = 200, body = ResourceList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 400, description = "A malformed id or body", body = ErrorBody),
-        (status = 404, description = "No such object", body = ErrorBody),
-        (status = 409, description = "Conflicts with the current state", body = ErrorBody),
-        (status = 422, description = "Invalid fields; nothing was written", body = ErrorBody),
-        (status = 500, description = "Internal error, logged with the request id", body = ErrorBody),
-        (status = 503, description = "The database is unavailable", body = ErrorBody)))]
+    responses(ApiErrors, (status = 200, body = ResourceList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list_resources(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -54,13 +48,7 @@ pub async fn list_resources(
 
 /// Add a resource: a chat or mailbox (through a connector), the VPN, or a server or group.
 #[utoipa::path(post, path = "/access/resources", tag = "access", request_body = NewResource, security(("bearer" = [])),
-    responses((status = 201, body = ResourceBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 422, description = "Invalid fields; nothing was written", body = ErrorBody),
-        (status = 400, description = "A malformed id or body", body = ErrorBody),
-        (status = 404, description = "No such object", body = ErrorBody),
-        (status = 409, description = "Conflicts with the current state", body = ErrorBody),
-        (status = 500, description = "Internal error, logged with the request id", body = ErrorBody),
-        (status = 503, description = "The database is unavailable", body = ErrorBody)))]
+    responses(ApiErrors, (status = 201, body = ResourceBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn create_resource(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -90,13 +78,7 @@ pub async fn create_resource(
 
 /// List grants, newest first.
 #[utoipa::path(get, path = "/access/grants", tag = "access", params(GrantParams), security(("bearer" = [])),
-    responses((status = 200, body = GrantList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 400, description = "A malformed id or body", body = ErrorBody),
-        (status = 404, description = "No such object", body = ErrorBody),
-        (status = 409, description = "Conflicts with the current state", body = ErrorBody),
-        (status = 422, description = "Invalid fields; nothing was written", body = ErrorBody),
-        (status = 500, description = "Internal error, logged with the request id", body = ErrorBody),
-        (status = 503, description = "The database is unavailable", body = ErrorBody)))]
+    responses(ApiErrors, (status = 200, body = GrantList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list_grants(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -115,13 +97,8 @@ pub async fn list_grants(
 /// Grant a resource to a person. Chat and mailbox grants are carried out by a queued job;
 /// server and VPN grants by the agents, and are `applied` once they report it.
 #[utoipa::path(post, path = "/access/grants", tag = "access", request_body = NewGrant, security(("bearer" = [])),
-    responses((status = 201, body = GrantBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 422, description = "Invalid fields (a login that is not a unix name, …); nothing was written", body = ErrorBody),
-        (status = 400, description = "A malformed id or body", body = ErrorBody),
-        (status = 404, description = "No such object", body = ErrorBody),
-        (status = 409, description = "Conflicts with the current state", body = ErrorBody),
-        (status = 500, description = "Internal error, logged with the request id", body = ErrorBody),
-        (status = 503, description = "The database is unavailable", body = ErrorBody)))]
+    responses(ApiErrors, (status = 201, body = GrantBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, description = "Invalid fields (a login that is not a unix name, …); nothing was written", body = ErrorBody)))]
 pub async fn create_grant(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -148,13 +125,7 @@ pub async fn create_grant(
 
 /// Revoke a grant.
 #[utoipa::path(post, path = "/access/grants/{id}/revoke", tag = "access", params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 200, body = GrantBody), (status = 404, body = ErrorBody), (status = 409, description = "Already revoked", body = ErrorBody),
-        (status = 400, description = "A malformed id or body", body = ErrorBody),
-        (status = 401, description = "No token, or a wrong or revoked one", body = ErrorBody),
-        (status = 403, description = "The caller may not do this", body = ErrorBody),
-        (status = 422, description = "Invalid fields; nothing was written", body = ErrorBody),
-        (status = 500, description = "Internal error, logged with the request id", body = ErrorBody),
-        (status = 503, description = "The database is unavailable", body = ErrorBody)))]
+    responses(ApiErrors, (status = 200, body = GrantBody), (status = 404, body = ErrorBody), (status = 409, description = "Already revoked", body = ErrorBody)))]
 pub async fn revoke_grant(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -170,13 +141,7 @@ pub async fn revoke_grant(
 
 /// Try a failed chat or mailbox grant again now.
 #[utoipa::path(post, path = "/access/grants/{id}/retry", tag = "access", params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 200, body = GrantBody), (status = 404, body = ErrorBody), (status = 409, description = "Not a failed connector grant", body = ErrorBody),
-        (status = 400, description = "A malformed id or body", body = ErrorBody),
-        (status = 401, description = "No token, or a wrong or revoked one", body = ErrorBody),
-        (status = 403, description = "The caller may not do this", body = ErrorBody),
-        (status = 422, description = "Invalid fields; nothing was written", body = ErrorBody),
-        (status = 500, description = "Internal error, logged with the request id", body = ErrorBody),
-        (status = 503, description = "The database is unavailable", body = ErrorBody)))]
+    responses(ApiErrors, (status = 200, body = GrantBody), (status = 404, body = ErrorBody), (status = 409, description = "Not a failed connector grant", body = ErrorBody)))]
 pub async fn retry_grant(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -191,15 +156,8 @@ pub async fn retry_grant(
 /// The first password a connector made for the person (a new mailbox's), once: it is erased
 /// as it is handed out, and a second call answers 404.
 #[utoipa::path(post, path = "/access/grants/{id}/first-secret", tag = "access", params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 200, body = FirstSecretBody),
-        (status = 404, description = "No such grant, or no first password waiting (never made, or already shown)", body = ErrorBody),
-        (status = 400, description = "A malformed id or body", body = ErrorBody),
-        (status = 401, description = "No token, or a wrong or revoked one", body = ErrorBody),
-        (status = 403, description = "The caller may not do this", body = ErrorBody),
-        (status = 409, description = "Conflicts with the current state", body = ErrorBody),
-        (status = 422, description = "Invalid fields; nothing was written", body = ErrorBody),
-        (status = 500, description = "Internal error, logged with the request id", body = ErrorBody),
-        (status = 503, description = "The database is unavailable", body = ErrorBody)))]
+    responses(ApiErrors, (status = 200, body = FirstSecretBody),
+        (status = 404, description = "No such grant, or no first password waiting (never made, or already shown)", body = ErrorBody)))]
 pub async fn first_secret(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -219,13 +177,7 @@ async fn server_body(state: &AppState, s: servers::Server) -> Result<ServerBody,
 
 /// List servers with their agents' state.
 #[utoipa::path(get, path = "/access/servers", tag = "access", security(("bearer" = [])),
-    responses((status = 200, body = ServerList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 400, description = "A malformed id or body", body = ErrorBody),
-        (status = 404, description = "No such object", body = ErrorBody),
-        (status = 409, description = "Conflicts with the current state", body = ErrorBody),
-        (status = 422, description = "Invalid fields; nothing was written", body = ErrorBody),
-        (status = 500, description = "Internal error, logged with the request id", body = ErrorBody),
-        (status = 503, description = "The database is unavailable", body = ErrorBody)))]
+    responses(ApiErrors, (status = 200, body = ServerList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list_servers(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -245,14 +197,7 @@ pub async fn list_servers(
 
 /// Add a server. The answer carries its agent token, which is not kept and not shown again.
 #[utoipa::path(post, path = "/access/servers", tag = "access", request_body = NewServer, security(("bearer" = [])),
-    responses((status = 201, body = ServerWithToken), (status = 422, body = ErrorBody),
-        (status = 400, description = "A malformed id or body", body = ErrorBody),
-        (status = 401, description = "No token, or a wrong or revoked one", body = ErrorBody),
-        (status = 403, description = "The caller may not do this", body = ErrorBody),
-        (status = 404, description = "No such object", body = ErrorBody),
-        (status = 409, description = "Conflicts with the current state", body = ErrorBody),
-        (status = 500, description = "Internal error, logged with the request id", body = ErrorBody),
-        (status = 503, description = "The database is unavailable", body = ErrorBody)))]
+    responses(ApiErrors, (status = 201, body = ServerWithToken), (status = 422, body = ErrorBody)))]
 pub async fn create_server(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -271,14 +216,7 @@ pub async fn create_server(
 
 /// One server: last seen, applied and desired revision, drift.
 #[utoipa::path(get, path = "/access/servers/{id}", tag = "access", params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 200, body = ServerBody), (status = 404, body = ErrorBody),
-        (status = 400, description = "A malformed id or body", body = ErrorBody),
-        (status = 401, description = "No token, or a wrong or revoked one", body = ErrorBody),
-        (status = 403, description = "The caller may not do this", body = ErrorBody),
-        (status = 409, description = "Conflicts with the current state", body = ErrorBody),
-        (status = 422, description = "Invalid fields; nothing was written", body = ErrorBody),
-        (status = 500, description = "Internal error, logged with the request id", body = ErrorBody),
-        (status = 503, description = "The database is unavailable", body = ErrorBody)))]
+    responses(ApiErrors, (status = 200, body = ServerBody), (status = 404, body = ErrorBody)))]
 pub async fn get_server(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -292,15 +230,7 @@ pub async fn get_server(
 /// Change a server's name, address or groups.
 #[utoipa::path(patch, path = "/access/servers/{id}", tag = "access", params(("id" = i64, Path)),
     request_body = NewServer, security(("bearer" = [])),
-    responses((status = 200, body = ServerBody),
-        (status = 400, description = "A malformed id or body", body = ErrorBody),
-        (status = 401, description = "No token, or a wrong or revoked one", body = ErrorBody),
-        (status = 403, description = "The caller may not do this", body = ErrorBody),
-        (status = 404, description = "No such object", body = ErrorBody),
-        (status = 409, description = "Conflicts with the current state", body = ErrorBody),
-        (status = 422, description = "Invalid fields; nothing was written", body = ErrorBody),
-        (status = 500, description = "Internal error, logged with the request id", body = ErrorBody),
-        (status = 503, description = "The database is unavailable", body = ErrorBody)))]
+    responses(ApiErrors, (status = 200, body = ServerBody)))]
 pub async fn update_server(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -320,14 +250,7 @@ pub async fn update_server(
 
 /// A new agent token for the server; the old one stops working at once.
 #[utoipa::path(post, path = "/access/servers/{id}/token", tag = "access", params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 200, body = TokenBody), (status = 404, body = ErrorBody),
-        (status = 400, description = "A malformed id or body", body = ErrorBody),
-        (status = 401, description = "No token, or a wrong or revoked one", body = ErrorBody),
-        (status = 403, description = "The caller may not do this", body = ErrorBody),
-        (status = 409, description = "Conflicts with the current state", body = ErrorBody),
-        (status = 422, description = "Invalid fields; nothing was written", body = ErrorBody),
-        (status = 500, description = "Internal error, logged with the request id", body = ErrorBody),
-        (status = 503, description = "The database is unavailable", body = ErrorBody)))]
+    responses(ApiErrors, (status = 200, body = TokenBody), (status = 404, body = ErrorBody)))]
 pub async fn rotate_token(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -342,14 +265,7 @@ pub async fn rotate_token(
 
 /// Revoke the server's agent token: its agent gets 401 until a new token is made.
 #[utoipa::path(delete, path = "/access/servers/{id}/token", tag = "access", params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 204), (status = 404, body = ErrorBody),
-        (status = 400, description = "A malformed id or body", body = ErrorBody),
-        (status = 401, description = "No token, or a wrong or revoked one", body = ErrorBody),
-        (status = 403, description = "The caller may not do this", body = ErrorBody),
-        (status = 409, description = "Conflicts with the current state", body = ErrorBody),
-        (status = 422, description = "Invalid fields; nothing was written", body = ErrorBody),
-        (status = 500, description = "Internal error, logged with the request id", body = ErrorBody),
-        (status = 503, description = "The database is unavailable", body = ErrorBody)))]
+    responses(ApiErrors, (status = 204), (status = 404, body = ErrorBody)))]
 pub async fn revoke_token(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -362,15 +278,7 @@ pub async fn revoke_token(
 
 /// A person's VPN devices.
 #[utoipa::path(get, path = "/access/people/{id}/devices", tag = "access", params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 200, body = DeviceList),
-        (status = 400, description = "A malformed id or body", body = ErrorBody),
-        (status = 401, description = "No token, or a wrong or revoked one", body = ErrorBody),
-        (status = 403, description = "The caller may not do this", body = ErrorBody),
-        (status = 404, description = "No such object", body = ErrorBody),
-        (status = 409, description = "Conflicts with the current state", body = ErrorBody),
-        (status = 422, description = "Invalid fields; nothing was written", body = ErrorBody),
-        (status = 500, description = "Internal error, logged with the request id", body = ErrorBody),
-        (status = 503, description = "The database is unavailable", body = ErrorBody)))]
+    responses(ApiErrors, (status = 200, body = DeviceList)))]
 pub async fn list_devices(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -388,14 +296,7 @@ pub async fn list_devices(
 /// Add a VPN device: an address from the subnet, fresh keys, and the client configuration,
 /// returned this once (the private key is not kept).
 #[utoipa::path(post, path = "/access/devices", tag = "access", request_body = NewDeviceBody, security(("bearer" = [])),
-    responses((status = 201, body = CreatedDevice), (status = 422, description = "No free address, not a VPN grant…", body = ErrorBody),
-        (status = 400, description = "A malformed id or body", body = ErrorBody),
-        (status = 401, description = "No token, or a wrong or revoked one", body = ErrorBody),
-        (status = 403, description = "The caller may not do this", body = ErrorBody),
-        (status = 404, description = "No such object", body = ErrorBody),
-        (status = 409, description = "Conflicts with the current state", body = ErrorBody),
-        (status = 500, description = "Internal error, logged with the request id", body = ErrorBody),
-        (status = 503, description = "The database is unavailable", body = ErrorBody)))]
+    responses(ApiErrors, (status = 201, body = CreatedDevice), (status = 422, description = "No free address, not a VPN grant…", body = ErrorBody)))]
 pub async fn create_device(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -408,14 +309,7 @@ pub async fn create_device(
 
 /// Revoke a VPN device: the gateway drops its peer at its agent's next run.
 #[utoipa::path(post, path = "/access/devices/{id}/revoke", tag = "access", params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 200, body = DeviceBody), (status = 404, body = ErrorBody),
-        (status = 400, description = "A malformed id or body", body = ErrorBody),
-        (status = 401, description = "No token, or a wrong or revoked one", body = ErrorBody),
-        (status = 403, description = "The caller may not do this", body = ErrorBody),
-        (status = 409, description = "Conflicts with the current state", body = ErrorBody),
-        (status = 422, description = "Invalid fields; nothing was written", body = ErrorBody),
-        (status = 500, description = "Internal error, logged with the request id", body = ErrorBody),
-        (status = 503, description = "The database is unavailable", body = ErrorBody)))]
+    responses(ApiErrors, (status = 200, body = DeviceBody), (status = 404, body = ErrorBody)))]
 pub async fn revoke_device(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -430,14 +324,7 @@ pub async fn revoke_device(
 /// Offboard a person: revoke every grant and mark them left; each step with its outcome.
 #[utoipa::path(post, path = "/access/people/{id}/offboard", tag = "access", params(("id" = i64, Path)),
     request_body = OffboardBody, security(("bearer" = [])),
-    responses((status = 200, body = OffboardResult), (status = 404, body = ErrorBody),
-        (status = 400, description = "A malformed id or body", body = ErrorBody),
-        (status = 401, description = "No token, or a wrong or revoked one", body = ErrorBody),
-        (status = 403, description = "The caller may not do this", body = ErrorBody),
-        (status = 409, description = "Conflicts with the current state", body = ErrorBody),
-        (status = 422, description = "Invalid fields; nothing was written", body = ErrorBody),
-        (status = 500, description = "Internal error, logged with the request id", body = ErrorBody),
-        (status = 503, description = "The database is unavailable", body = ErrorBody)))]
+    responses(ApiErrors, (status = 200, body = OffboardResult), (status = 404, body = ErrorBody)))]
 pub async fn offboard(
     State(state): State<AppState>,
     user: CurrentUser,

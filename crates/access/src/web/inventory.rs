@@ -11,20 +11,14 @@ use serde_json::{Value, json};
 use shtab_core::auth::Permission;
 use shtab_web::AppState;
 use shtab_web::auth::CurrentUser;
-use shtab_web::error::{ApiError, ErrorBody};
+use shtab_web::error::{ApiError, ApiErrors, ErrorBody};
 
 use crate::store::{desired, servers};
 
 /// Ansible dynamic inventory of the managed servers.
 #[utoipa::path(get, path = "/access/ansible/inventory", tag = "access", security(("bearer" = [])),
-    responses((status = 200, description = "Ansible's JSON inventory: groups with hosts, and `_meta.hostvars`", body = Object),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 400, description = "A malformed id or body", body = ErrorBody),
-        (status = 404, description = "No such object", body = ErrorBody),
-        (status = 409, description = "Conflicts with the current state", body = ErrorBody),
-        (status = 422, description = "Invalid fields; nothing was written", body = ErrorBody),
-        (status = 500, description = "Internal error, logged with the request id", body = ErrorBody),
-        (status = 503, description = "The database is unavailable", body = ErrorBody)))]
+    responses(ApiErrors, (status = 200, description = "Ansible's JSON inventory: groups with hosts, and `_meta.hostvars`", body = Object),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn inventory(
     State(state): State<AppState>,
     user: CurrentUser,
