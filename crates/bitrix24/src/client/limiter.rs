@@ -29,6 +29,9 @@ const SUCCESSES_TO_RECOVER: u32 = 20;
 /// A 503 slows the bucket by this factor, recovery speeds it up by the other.
 const SLOW_DOWN: f64 = 0.8;
 const SPEED_UP: f64 = 1.1;
+/// Places kept free in the bucket: requests reach the portal a little later or earlier than
+/// they left, and the portal's bucket counts arrivals. One place absorbs a drain step's jitter.
+const HEADROOM: f64 = 1.0;
 /// Never slower than this: the portal's own drain is never below it.
 const MIN_RATE: f64 = 0.5;
 
@@ -60,7 +63,7 @@ impl LeakyBucket {
     pub fn new(limit: RateLimit, now: Instant) -> LeakyBucket {
         let limit = RateLimit {
             rate: limit.rate.max(0.01),
-            burst: limit.burst.max(1.0),
+            burst: limit.burst.max(1.0 + HEADROOM),
         };
         LeakyBucket {
             configured: limit,
@@ -82,7 +85,7 @@ impl LeakyBucket {
     /// place is taken at once, so requests made together queue one behind another.
     pub fn reserve(&mut self, now: Instant) -> Duration {
         self.drain(now);
-        let over = self.level + 1.0 - self.configured.burst;
+        let over = self.level + 1.0 + HEADROOM - self.configured.burst;
         self.level += 1.0;
         if over <= 0.0 {
             Duration::ZERO
@@ -147,15 +150,16 @@ mod tests {
             },
             t0,
         );
-        for _ in 0..50 {
+        for _ in 0..49 {
             assert_eq!(b.reserve(t0), Duration::ZERO);
         }
-        // The 51st waits one drain step, the 52nd two: each behind the other.
+        // One place is kept free; the 50th waits one drain step, the 51st two: each behind
+        // the other.
         assert_eq!(secs(b.reserve(t0)), 0.5);
         assert_eq!(secs(b.reserve(t0)), 1.0);
-        // Ten seconds later twenty have drained; the bucket holds 32.
+        // Ten seconds later twenty have drained; the bucket holds 31.
         let later = t0 + Duration::from_secs(10);
-        assert_eq!(b.budget(later).level, 32.0);
+        assert_eq!(b.budget(later).level, 31.0);
         for _ in 0..18 {
             assert_eq!(b.reserve(later), Duration::ZERO);
         }
@@ -169,8 +173,8 @@ mod tests {
         b.limited(t0);
         let budget = b.budget(t0);
         assert_eq!((budget.rate, budget.level, budget.limited), (1.6, 50.0, 1));
-        // Full: the next request waits a step of the slower rate.
-        assert_eq!(secs(b.reserve(t0)), 0.625);
+        // Full: the next request waits two steps of the slower rate (one for the headroom).
+        assert_eq!(secs(b.reserve(t0)), 1.25);
         for _ in 0..19 {
             b.succeeded();
         }
