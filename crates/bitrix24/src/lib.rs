@@ -5,9 +5,11 @@
 //! - `fake` (feature `fake`): an in-process fake portal for tests, answering the shapes of
 //!   `shared/reference/bitrix24-rest.md`, traps included, and recording every request.
 //!
-//! The adapters for `shtab_core::ports`, the robots and the pages come next (DESIGN,
-//! "Systems of record").
+//! - [`adapters`]: `shtab_core::ports` over the portal (the tracker so far).
+//!
+//! The other adapters, the robots and the pages come next (DESIGN, "Systems of record").
 
+pub mod adapters;
 pub mod client;
 #[cfg(feature = "fake")]
 pub mod fake;

@@ -7,6 +7,7 @@ mod calls;
 mod limits;
 mod paging;
 mod redirect;
+mod tracker;
 
 use std::time::Duration;
 
