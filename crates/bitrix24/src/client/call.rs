@@ -343,7 +343,19 @@ impl Client {
         if current.access_token != *failed && current.expires_at > now {
             return Ok(current);
         }
-        let fresh = auth::refresh(&self.inner.http, app, &current).await?;
+        let fresh = match auth::refresh(&self.inner.http, app, &current).await {
+            Ok(fresh) => fresh,
+            Err(e @ Bitrix24Error::AppNotAuthorised { .. }) => {
+                // Another hub sharing the store may have rotated the pair since we read it:
+                // our refresh token is then spent, and theirs is the one to use.
+                let again = load_tokens(app).await?;
+                if again.refresh_token != current.refresh_token {
+                    return Ok(again);
+                }
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
         app.store
             .save(&fresh)
             .await

@@ -19,6 +19,7 @@ pub mod operating;
 pub mod paging;
 pub mod params;
 pub mod portal;
+pub mod status;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

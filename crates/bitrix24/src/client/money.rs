@@ -114,8 +114,8 @@ pub fn de_kopecks<'de, D: Deserializer<'de>>(d: D) -> Result<Kopecks, D::Error> 
 
 /// `#[serde(deserialize_with = "…", default)]` for an amount that may be empty or `null`.
 pub fn de_opt_kopecks<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Kopecks>, D::Error> {
-    let raw: &RawValue = serde::Deserialize::deserialize(d)?;
-    kopecks_from_raw(raw).map_err(D::Error::custom)
+    let raw: Box<RawValue> = serde::Deserialize::deserialize(d)?;
+    kopecks_from_raw(&raw).map_err(D::Error::custom)
 }
 
 #[cfg(test)]

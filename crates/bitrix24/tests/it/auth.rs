@@ -23,7 +23,7 @@ fn tokens(access: &str, refresh: &str) -> Tokens {
     }
 }
 
-fn app_client(fake: &FakePortal, store: Arc<MemoryTokenStore>) -> Client {
+fn app_client(fake: &FakePortal, store: Arc<dyn TokenStore>) -> Client {
     let credentials = Credentials::App(AppCredentials {
         portal: PortalOrigin::parse(&fake.origin()).unwrap(),
         client_id: "local.app.1".into(),
@@ -159,4 +159,64 @@ async fn secrets_never_show_in_debug_output() {
     for secret in [CLIENT_SECRET, "access-secret-1", "refresh-secret-1"] {
         assert!(!shown.contains(secret), "{shown}");
     }
+}
+
+/// A store shared with another hub: the first reads return the pair as it was before the
+/// other hub refreshed it.
+struct SharedWithAnotherHub {
+    stale: Tokens,
+    stale_reads: std::sync::Mutex<usize>,
+    inner: MemoryTokenStore,
+}
+
+#[async_trait::async_trait]
+impl TokenStore for SharedWithAnotherHub {
+    async fn load(&self) -> Result<Option<Tokens>, String> {
+        {
+            let mut left = self.stale_reads.lock().unwrap();
+            if *left > 0 {
+                *left -= 1;
+                return Ok(Some(self.stale.clone()));
+            }
+        }
+        self.inner.load().await
+    }
+
+    async fn save(&self, tokens: &Tokens) -> Result<(), String> {
+        self.inner.save(tokens).await
+    }
+}
+
+#[tokio::test]
+async fn when_another_hub_rotated_the_tokens_first_its_pair_is_used_not_an_error() {
+    let (fake, _) = portal().await;
+    let (access, refresh) = fake.install_app("local.app.1", CLIENT_SECRET);
+    let shared = Arc::new(MemoryTokenStore::new(Some(tokens(&access, &refresh))));
+    // The other hub refreshes first.
+    fake.expire_access_token();
+    app_client(&fake, shared.clone())
+        .call("profile", &())
+        .await
+        .unwrap();
+    let rotated = shared.load().await.unwrap().unwrap();
+    // This hub read the store before that: its first two reads still see the old pair.
+    let store = Arc::new(SharedWithAnotherHub {
+        stale: tokens(&access, &refresh),
+        stale_reads: std::sync::Mutex::new(2),
+        inner: MemoryTokenStore::new(Some(rotated.clone())),
+    });
+    let client = app_client(&fake, store);
+    client
+        .call("profile", &())
+        .await
+        .expect("uses the other hub's pair");
+    assert_eq!(
+        fake.refreshes().len(),
+        2,
+        "the other hub's, and this hub's refused one"
+    );
+    assert_eq!(
+        fake.http_requests().last().unwrap().body()["auth"],
+        rotated.access_token.expose()
+    );
 }

@@ -288,3 +288,17 @@ async fn a_webhook_on_plain_http_elsewhere_is_refused_before_any_request() {
     assert!(err.to_string().contains("https"), "{err}");
     assert!(!err.to_string().contains("k3y9webhook42"), "{err}");
 }
+
+#[tokio::test]
+async fn whose_webhook_it_is_and_which_scopes_it_has() {
+    let (fake, client) = portal().await;
+    fake.grant_scopes(&["task", "user"]);
+    let me = client.profile().await.unwrap();
+    assert_eq!(
+        (me.id, me.name.as_str(), me.last_name.as_str(), me.admin),
+        (PortalId(1), "Anna", "Admin", true)
+    );
+    assert_eq!(client.scopes().await.unwrap(), ["task", "user"]);
+    assert_eq!(client.webhook_user(), Some(1));
+    assert_eq!(client.portal().as_str(), fake.origin());
+}

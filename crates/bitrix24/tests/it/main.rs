@@ -5,6 +5,7 @@ mod auth;
 mod batch;
 mod calls;
 mod limits;
+mod metrics;
 mod paging;
 mod redirect;
 mod tracker;
