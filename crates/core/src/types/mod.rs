@@ -2,10 +2,12 @@
 
 mod email;
 mod locale;
+mod money;
 mod ssh_key;
 mod text;
 
 pub use email::Email;
 pub use locale::Locale;
+pub use money::{Kopecks, MoneyError};
 pub use ssh_key::SshPublicKey;
 pub use text::{optional_text, required_text};

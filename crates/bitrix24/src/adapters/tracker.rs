@@ -1,0 +1,405 @@
+//! The tracker port over the portal's tasks: `#101` names portal task 101. Lookups ask for up
+//! to 50 tasks per list command and up to 50 commands per request; a commit becomes one
+//! comment per change, posted as the author's portal user (`task.commentitem.add` with
+//! `AUTHOR_ID`) or, where the portal refuses that, as the webhook's user in the task's chat
+//! (`tasks.task.chat.message.send`) saying who the author is.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use shtab_core::CoreError;
+use shtab_core::error::CoreResult;
+use shtab_core::ids::PersonId;
+use shtab_core::ports::{CommitLink, Task, TimeEntry, Tracker};
+
+use super::ledger::Ledger;
+use super::people::PortalPeople;
+use super::{port_error, text};
+use crate::client::batch::MAX_COMMANDS;
+use crate::client::decode::{PortalId, de_opt_id, de_text};
+use crate::client::{Batch, Bitrix24Error, Client};
+
+/// What Shtab reads of a task.
+const SELECT: [&str; 4] = ["ID", "TITLE", "STATUS", "RESPONSIBLE_ID"];
+/// `STATUS` of a completed task.
+const COMPLETED: u64 = 5;
+/// Ids per `tasks.task.list` command: the portal's page.
+const IDS_PER_LIST: usize = 50;
+
+#[derive(Deserialize)]
+struct PortalTask {
+    id: PortalId,
+    #[serde(default, deserialize_with = "de_text")]
+    title: String,
+    #[serde(default, deserialize_with = "de_opt_id")]
+    status: Option<PortalId>,
+    #[serde(rename = "responsibleId", default, deserialize_with = "de_opt_id")]
+    responsible_id: Option<PortalId>,
+}
+
+#[derive(Deserialize)]
+struct TaskList {
+    #[serde(default)]
+    tasks: Vec<PortalTask>,
+}
+
+#[derive(Deserialize)]
+struct TaskGet {
+    task: PortalTask,
+}
+
+/// `task.commentitem.add`: positional, `TASKID` first.
+#[derive(Serialize)]
+#[allow(non_snake_case)]
+struct CommentAdd<'a> {
+    TASKID: u64,
+    FIELDS: CommentFields<'a>,
+}
+
+#[derive(Serialize)]
+#[allow(non_snake_case)]
+struct CommentFields<'a> {
+    POST_MESSAGE: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    AUTHOR_ID: Option<u64>,
+}
+
+/// `task.elapseditem.add`: positional, `TASKID` first.
+#[derive(Serialize)]
+#[allow(non_snake_case)]
+struct ElapsedAdd<'a> {
+    TASKID: u64,
+    ARFIELDS: ElapsedFields<'a>,
+}
+
+#[derive(Serialize)]
+#[allow(non_snake_case)]
+struct ElapsedFields<'a> {
+    SECONDS: i64,
+    COMMENT_TEXT: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    USER_ID: Option<u64>,
+    CREATED_DATE: String,
+}
+
+pub struct PortalTracker {
+    client: Client,
+    people: Arc<dyn PortalPeople>,
+    ledger: Arc<dyn Ledger>,
+}
+
+/// A portal task's number from the port's id or a canonical reference (`101`, `#101`).
+fn task_number(id: &str) -> Option<u64> {
+    id.trim()
+        .trim_start_matches('#')
+        .parse()
+        .ok()
+        .filter(|n| *n > 0)
+}
+
+fn no_task() -> CoreError {
+    CoreError::NotFound("task")
+}
+
+/// A comment to post: the text as the author, and the text as the webhook's user.
+struct Comment {
+    task: u64,
+    author: Option<u64>,
+    as_author: String,
+    on_behalf: String,
+}
+
+/// True when the portal refused to post as someone else (the new task card, or rights), so
+/// the task's chat is worth trying; a transient error is not, it is retried as it is.
+fn refused_as_author(e: &Bitrix24Error) -> bool {
+    !e.is_transient() && !matches!(e, Bitrix24Error::MissingScope { .. })
+}
+
+impl PortalTracker {
+    pub fn new(client: Client, people: Arc<dyn PortalPeople>, ledger: Arc<dyn Ledger>) -> Self {
+        PortalTracker {
+            client,
+            people,
+            ledger,
+        }
+    }
+
+    async fn to_port(&self, t: PortalTask) -> CoreResult<Task> {
+        let responsible = match t.responsible_id {
+            Some(user) => self.people.person(user.0).await?,
+            None => None,
+        };
+        // The portal opens a task at any user's path; the responsible's is the usual one.
+        let user = t
+            .responsible_id
+            .map(|u| u.0)
+            .or(self.client.webhook_user())
+            .unwrap_or(0);
+        Ok(Task {
+            id: t.id.to_string(),
+            reference: format!("#{}", t.id),
+            url: Some(format!(
+                "{}/company/personal/user/{user}/tasks/task/view/{}/",
+                self.client.portal(),
+                t.id
+            )),
+            title: t.title,
+            closed: t.status.is_some_and(|s| s.0 == COMPLETED),
+            responsible,
+        })
+    }
+
+    async fn get(&self, number: u64) -> CoreResult<Option<PortalTask>> {
+        let answer = self
+            .client
+            .call(
+                "tasks.task.get",
+                &json!({"taskId": number, "select": SELECT}),
+            )
+            .await
+            .map_err(port_error)?;
+        // A missing task, or one the webhook's user cannot see, is `result: []`.
+        if answer.is_empty_list() {
+            return Ok(None);
+        }
+        Ok(Some(answer.decode::<TaskGet>().map_err(port_error)?.task))
+    }
+
+    /// Posts comments, 50 per request: as their authors where there is one, then the ones the
+    /// portal refused (or that have no author) as the webhook's user. Returns what was posted
+    /// (index into `comments`, the portal's id or 0) and the first error that stopped one.
+    async fn post(&self, comments: &[Comment]) -> (Vec<(usize, u64)>, Option<CoreError>) {
+        let mut posted = Vec::new();
+        let mut first_error = None;
+        let mut in_chat = Vec::new();
+        let with_author: Vec<usize> = (0..comments.len()).collect();
+        for chunk in with_author.chunks(MAX_COMMANDS) {
+            let mut batch = Batch::new();
+            for &i in chunk {
+                let c = &comments[i];
+                let text = if c.author.is_some() {
+                    &c.as_author
+                } else {
+                    &c.on_behalf
+                };
+                let params = CommentAdd {
+                    TASKID: c.task,
+                    FIELDS: CommentFields {
+                        POST_MESSAGE: text,
+                        AUTHOR_ID: c.author,
+                    },
+                };
+                if let Err(e) = batch.add(&format!("c{i}"), "task.commentitem.add", &params) {
+                    first_error.get_or_insert(port_error(e));
+                }
+            }
+            let answer = match self.client.batch(&batch).await {
+                Ok(a) => a,
+                Err(e) => {
+                    first_error.get_or_insert(port_error(e));
+                    return (posted, first_error);
+                }
+            };
+            for &i in chunk {
+                match answer.decode::<PortalId>(&format!("c{i}")) {
+                    Ok(id) => posted.push((i, id.0)),
+                    Err(e) if refused_as_author(&e) => in_chat.push(i),
+                    Err(e) => {
+                        first_error.get_or_insert(port_error(e));
+                    }
+                }
+            }
+        }
+        for chunk in in_chat.chunks(MAX_COMMANDS) {
+            let mut batch = Batch::new();
+            for &i in chunk {
+                let c = &comments[i];
+                let params = json!({"fields": {"taskId": c.task, "text": c.on_behalf}});
+                if let Err(e) = batch.add(&format!("m{i}"), "tasks.task.chat.message.send", &params)
+                {
+                    first_error.get_or_insert(port_error(e));
+                }
+            }
+            let answer = match self.client.batch(&batch).await {
+                Ok(a) => a,
+                Err(e) => {
+                    first_error.get_or_insert(port_error(e));
+                    return (posted, first_error);
+                }
+            };
+            for &i in chunk {
+                match answer.result(&format!("m{i}")) {
+                    // The chat answers no message id.
+                    Ok(_) => posted.push((i, 0)),
+                    Err(e) => {
+                        first_error.get_or_insert(port_error(e));
+                    }
+                }
+            }
+        }
+        (posted, first_error)
+    }
+
+    async fn author(&self, person: Option<PersonId>) -> CoreResult<Option<u64>> {
+        match person {
+            Some(p) => self.people.portal_user(p).await,
+            None => Ok(None),
+        }
+    }
+}
+
+#[async_trait]
+impl Tracker for PortalTracker {
+    async fn find_task(&self, reference: &str) -> CoreResult<Option<Task>> {
+        let Some(number) = task_number(reference) else {
+            return Ok(None);
+        };
+        match self.get(number).await? {
+            Some(t) => Ok(Some(self.to_port(t).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn find_tasks(&self, references: &[String]) -> CoreResult<HashMap<String, Task>> {
+        let mut by_number: HashMap<u64, Vec<&String>> = HashMap::new();
+        for r in references {
+            if let Some(n) = task_number(r) {
+                by_number.entry(n).or_default().push(r);
+            }
+        }
+        let mut numbers: Vec<u64> = by_number.keys().copied().collect();
+        numbers.sort_unstable();
+        let lists: Vec<&[u64]> = numbers.chunks(IDS_PER_LIST).collect();
+        let mut found = HashMap::new();
+        for commands in lists.chunks(MAX_COMMANDS) {
+            let mut batch = Batch::new();
+            for (i, ids) in commands.iter().enumerate() {
+                let params = json!({"filter": {"ID": ids}, "select": SELECT, "start": -1});
+                batch
+                    .add(&format!("l{i}"), "tasks.task.list", &params)
+                    .map_err(port_error)?;
+            }
+            let answer = self.client.batch(&batch).await.map_err(port_error)?;
+            for i in 0..commands.len() {
+                let list: TaskList = answer.decode(&format!("l{i}")).map_err(port_error)?;
+                for t in list.tasks {
+                    let refs = by_number.get(&t.id.0).cloned().unwrap_or_default();
+                    let task = self.to_port(t).await?;
+                    for r in refs {
+                        found.insert(r.clone(), task.clone());
+                    }
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    async fn link_commit(&self, task_id: &str, commit: &CommitLink) -> CoreResult<()> {
+        self.link_commits(&[(task_id.to_owned(), commit.clone())])
+            .await
+    }
+
+    async fn link_commits(&self, links: &[(String, CommitLink)]) -> CoreResult<()> {
+        let mut pending = Vec::new();
+        let mut keys = Vec::new();
+        let mut seen = HashSet::new();
+        for (task_id, commit) in links {
+            let task = task_number(task_id).ok_or_else(no_task)?;
+            let key = format!("change:{}", commit.change_key);
+            // A rebased copy in the same call, or a change already on the portal.
+            if !seen.insert((task, key.clone())) || self.ledger.done(task_id, &key).await?.is_some()
+            {
+                continue;
+            }
+            pending.push(Comment {
+                task,
+                author: self.author(commit.author).await?,
+                as_author: text::commit_comment(commit),
+                on_behalf: text::commit_comment_on_behalf(commit),
+            });
+            keys.push((task_id.clone(), key));
+        }
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let (posted, error) = self.post(&pending).await;
+        for (i, portal_id) in posted {
+            let (task_id, key) = &keys[i];
+            self.ledger.record(task_id, key, portal_id).await?;
+        }
+        error.map_or(Ok(()), Err)
+    }
+
+    async fn comment(&self, task_id: &str, author: Option<PersonId>, text: &str) -> CoreResult<()> {
+        let task = task_number(task_id).ok_or_else(no_task)?;
+        let comment = Comment {
+            task,
+            author: self.author(author).await?,
+            as_author: text.to_owned(),
+            on_behalf: text.to_owned(),
+        };
+        let (_, error) = self.post(std::slice::from_ref(&comment)).await;
+        error.map_or(Ok(()), Err)
+    }
+
+    async fn close_task(&self, task_id: &str, by: Option<PersonId>, note: &str) -> CoreResult<()> {
+        let number = task_number(task_id).ok_or_else(no_task)?;
+        let task = self.get(number).await?.ok_or_else(no_task)?;
+        if task.status.is_some_and(|s| s.0 == COMPLETED) {
+            return Ok(());
+        }
+        self.client
+            .call("tasks.task.complete", &json!({"taskId": number}))
+            .await
+            .map_err(port_error)?;
+        // After completing: a retry finds the task closed and does not repeat the note.
+        if !note.trim().is_empty() {
+            self.comment(task_id, by, note).await?;
+        }
+        Ok(())
+    }
+
+    async fn log_time(&self, task_id: &str, entry: &TimeEntry) -> CoreResult<()> {
+        let number = task_number(task_id).ok_or_else(no_task)?;
+        let key = format!("time:{}", entry.source);
+        if self.ledger.done(task_id, &key).await?.is_some() {
+            return Ok(());
+        }
+        let spent_at = chrono::DateTime::from_timestamp_millis(entry.spent_at)
+            .ok_or_else(|| CoreError::field("spent_at", "invalid", "is not a time"))?;
+        let params = ElapsedAdd {
+            TASKID: number,
+            ARFIELDS: ElapsedFields {
+                SECONDS: entry.minutes.saturating_mul(60),
+                COMMENT_TEXT: &entry.note,
+                USER_ID: self.people.portal_user(entry.person).await?,
+                CREATED_DATE: spent_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+            },
+        };
+        let id: PortalId = self
+            .client
+            .call("task.elapseditem.add", &params)
+            .await
+            .and_then(|a| a.decode())
+            .map_err(port_error)?;
+        self.ledger.record(task_id, &key, id.0).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::task_number;
+
+    #[test]
+    fn references_name_portal_task_numbers() {
+        assert_eq!(task_number("101"), Some(101));
+        assert_eq!(task_number("#101"), Some(101));
+        assert_eq!(task_number(" 7 "), Some(7));
+        for other in ["SHT-42", "0", "", "#", "-3", "1.5"] {
+            assert_eq!(task_number(other), None, "{other}");
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! An in-process fake Bitrix24 portal on 127.0.0.1, for tests here and in the hub. It answers
+//! the shapes of `shared/reference/bitrix24-rest.md` and `bitrix24-practice.md`, traps
+//! included: ids as strings, `[]` for empty maps, batch maps turned into lists by numeric
+//! labels, `result: []` for a task that cannot be seen, positional legacy parameters,
+//! `next`/`total`, the leaky bucket's 503, 401 for a wrong webhook code or an expired token,
+//! 302 from a renamed portal, 403 for a missing scope. It records every request, so tests pin
+//! what Shtab sends.
+
+mod batch;
+mod methods;
+mod oauth;
+mod server;
+mod state;
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+pub use state::{
+    FakeComment, FakeElapsed, FakeNotification, FakeTask, FakeUser, Fault, Recorded,
+    RecordedRefresh, WEBHOOK_CODE, WEBHOOK_USER,
+};
+
+use server::Shared;
+use state::{Bucket, OAuthApp, State};
+
+/// A running fake portal; it stops when the test's runtime ends.
+#[derive(Clone)]
+pub struct FakePortal {
+    addr: SocketAddr,
+    state: Shared,
+}
+
+impl FakePortal {
+    /// Starts a fake portal on a free port of 127.0.0.1.
+    pub async fn start() -> FakePortal {
+        let state: Shared = Arc::new(Mutex::new(State::new()));
+        let app = axum::Router::new()
+            .fallback(server::handle)
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port on 127.0.0.1");
+        let addr = listener.local_addr().expect("the fake's address");
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        FakePortal { addr, state }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().expect("fake state")
+    }
+
+    /// `http://127.0.0.1:{port}`.
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The incoming webhook's address, as the portal shows it.
+    pub fn webhook_url(&self) -> String {
+        format!("{}/rest/{WEBHOOK_USER}/{WEBHOOK_CODE}/", self.origin())
+    }
+
+    /// The OAuth server's token address (the fake serves it too).
+    pub fn oauth_url(&self) -> String {
+        format!("{}/oauth/token/", self.origin())
+    }
+
+    // Data.
+
+    pub fn add_user(&self, user: FakeUser) {
+        self.state().users.push(user);
+    }
+
+    pub fn add_task(&self, task: FakeTask) {
+        self.state().tasks.push(task);
+    }
+
+    pub fn task(&self, id: u64) -> Option<FakeTask> {
+        self.state().tasks.iter().find(|t| t.id == id).cloned()
+    }
+
+    /// Comments on `task_id`, old-style and chat messages, in the order written.
+    pub fn comments(&self, task_id: u64) -> Vec<FakeComment> {
+        self.state()
+            .comments
+            .iter()
+            .filter(|c| c.task_id == task_id)
+            .cloned()
+            .collect()
+    }
+
+    pub fn elapsed(&self, task_id: u64) -> Vec<FakeElapsed> {
+        self.state()
+            .elapsed
+            .iter()
+            .filter(|e| e.task_id == task_id)
+            .cloned()
+            .collect()
+    }
+
+    pub fn notifications(&self) -> Vec<FakeNotification> {
+        self.state().notifications.clone()
+    }
+
+    // Behaviour.
+
+    /// The scopes the webhook was given (default: task, tasks, user, im, crm, department).
+    pub fn grant_scopes(&self, scopes: &[&str]) {
+        self.state().scopes = scopes.iter().map(|s| (*s).to_owned()).collect();
+    }
+
+    /// The portal's plan as `app.info` reports it (`ru_project`, `ent250`…).
+    pub fn set_license(&self, license: &str) {
+        self.state().license = license.to_owned();
+    }
+
+    /// Answers the next call of `method` (any method when `None`) with `fault` instead.
+    /// Faults queue: call it twice for two.
+    pub fn fail_next(&self, method: Option<&str>, fault: Fault) {
+        self.state()
+            .faults
+            .push_back((method.map(str::to_owned), fault));
+    }
+
+    /// `time.operating` of `method`'s answers, and its reset this many seconds ahead.
+    pub fn set_operating(&self, method: &str, operating: f64, reset_in_secs: f64) {
+        let mut s = self.state();
+        s.operating.retain(|(m, _, _)| m != method);
+        s.operating
+            .push((method.to_owned(), operating, reset_in_secs));
+    }
+
+    /// The portal was renamed: every request is answered 302 to the same path on `to`.
+    pub fn rename_to(&self, to: &FakePortal) {
+        self.rename_to_address(&to.origin());
+    }
+
+    /// As [`FakePortal::rename_to`], to any address (`http://portal.example`).
+    pub fn rename_to_address(&self, origin: &str) {
+        self.state().renamed_to = Some(origin.trim_end_matches('/').to_owned());
+    }
+
+    /// The new task card: `task.commentitem.add` refuses an `AUTHOR_ID` other than the
+    /// webhook's user.
+    pub fn refuse_author_id(&self) {
+        self.state().refuse_author_id = true;
+    }
+
+    /// Enforces the portal's leaky bucket: over `burst`, 503 `QUERY_LIMIT_EXCEEDED`.
+    pub fn limit_rate(&self, rate: f64, burst: f64) {
+        self.state().bucket = Some(Bucket {
+            rate,
+            burst,
+            level: 0.0,
+            at: Instant::now(),
+        });
+    }
+
+    /// 503s the bucket answered.
+    pub fn limited(&self) -> u64 {
+        self.state().limited
+    }
+
+    // OAuth.
+
+    /// Installs a local application; returns its first (access, refresh) tokens.
+    pub fn install_app(&self, client_id: &str, client_secret: &str) -> (String, String) {
+        let mut s = self.state();
+        s.app = Some(OAuthApp {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            access_token: "access-0".into(),
+            refresh_token: "refresh-0".into(),
+            expired: HashSet::new(),
+            serial: 0,
+        });
+        ("access-0".into(), "refresh-0".into())
+    }
+
+    /// The access token's hour is over: it answers `expired_token` from now on.
+    pub fn expire_access_token(&self) {
+        let mut s = self.state();
+        if let Some(app) = s.app.as_mut() {
+            let unissued = format!("unissued-{}", app.access_token);
+            let old = std::mem::replace(&mut app.access_token, unissued);
+            app.expired.insert(old);
+        }
+    }
+
+    /// The refresh requests the OAuth server received.
+    pub fn refreshes(&self) -> Vec<RecordedRefresh> {
+        self.state().refreshes.clone()
+    }
+
+    // What was asked.
+
+    /// Every method call, HTTP requests and batch commands alike, in order.
+    pub fn calls(&self) -> Vec<Recorded> {
+        self.state().requests.clone()
+    }
+
+    /// HTTP requests only (a batch is one).
+    pub fn http_requests(&self) -> Vec<Recorded> {
+        self.state()
+            .requests
+            .iter()
+            .filter(|r| r.in_batch.is_none())
+            .cloned()
+            .collect()
+    }
+
+    /// Calls of `method`, inside batches or not.
+    pub fn calls_of(&self, method: &str) -> Vec<Recorded> {
+        self.state()
+            .requests
+            .iter()
+            .filter(|r| r.method == method)
+            .cloned()
+            .collect()
+    }
+
+    pub fn forget_requests(&self) {
+        self.state().requests.clear();
+    }
+}
