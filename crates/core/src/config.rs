@@ -40,6 +40,25 @@ pub struct Config {
     pub vcs: VcsConfig,
     pub bank: BankConfig,
     pub tenders: TendersConfig,
+    pub ops: OpsConfig,
+}
+
+/// Operations endpoints.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OpsConfig {
+    /// How long `/metrics` reuses its database counts (jobs, robot runs): the endpoint is
+    /// public, so a burst of requests must not become a burst of aggregate queries.
+    /// 0 counts afresh on every request.
+    pub metrics_cache_secs: u64,
+}
+
+impl Default for OpsConfig {
+    fn default() -> Self {
+        OpsConfig {
+            metrics_cache_secs: 5,
+        }
+    }
 }
 
 /// Bank statements.
@@ -220,6 +239,7 @@ impl Default for Config {
             vcs: VcsConfig::default(),
             bank: BankConfig::default(),
             tenders: TendersConfig::default(),
+            ops: OpsConfig::default(),
         }
     }
 }

@@ -72,6 +72,9 @@ pub fn field_message(locale: Locale, e: &FieldError) -> String {
         "invalid_clone_url" => {
             "адрес для клонирования: https://…, ssh://…, git@host:путь или абсолютный путь"
         }
+        "credential_in_url" => {
+            "имя и токен не пишут в адресе: укажите их в полях «Имя пользователя» и «Токен или пароль»"
+        }
         "invalid_branch_filter" => "имена веток или шаблоны со звёздочкой, по одному в строке",
         "invalid_pattern" => "регулярное выражение с группой task",
         "invalid_project_key" => "ключ проекта: латинские буквы и цифры, с буквы",

@@ -1,7 +1,8 @@
-//! Operations: `/healthz` for load balancers and containers, `/metrics` for Prometheus, and
-//! the request metrics behind it.
+//! Operations: `/healthz` for load balancers and containers, `/metrics` for Prometheus
+//! (its database counts cached for `ops.metrics_cache_secs`), and the request metrics
+//! behind it.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -36,14 +37,15 @@ async fn metrics_page(State(state): State<AppState>) -> Response {
     metrics::gauge!("db_pool_idle_connections").set(idle as f64);
     metrics::gauge!("db_pool_max_connections")
         .set(f64::from(state.config.database.max_connections));
+    let counts = state.metrics_counts.get(&state.db).await;
     // Jobs by kind and state, read from the queue itself so every hub process reports the
     // whole queue. A state with no jobs reads 0 rather than keeping its last value.
-    if let Ok(counts) = shtab_core::jobs::counts(&state.db).await {
-        let mut kinds: Vec<&str> = counts.iter().map(|c| c.kind.as_str()).collect();
+    if let Some(jobs) = &counts.jobs {
+        let mut kinds: Vec<&str> = jobs.iter().map(|c| c.kind.as_str()).collect();
         kinds.dedup();
         for kind in kinds {
             for st in shtab_core::jobs::JobState::ALL {
-                let n = counts
+                let n = jobs
                     .iter()
                     .find(|c| c.kind == kind && c.state == st.as_str())
                     .map_or(0, |c| c.count);
@@ -53,12 +55,12 @@ async fn metrics_page(State(state): State<AppState>) -> Response {
         }
     }
     // Runs per robot and status: queued, running, failed… for each robot.
-    if let Ok(counts) = shtab_core::robots::run_counts(&state.db).await {
-        let mut names: Vec<&str> = counts.iter().map(|c| c.robot.as_str()).collect();
+    if let Some(runs) = &counts.runs {
+        let mut names: Vec<&str> = runs.iter().map(|c| c.robot.as_str()).collect();
         names.dedup();
         for robot in names {
             for st in shtab_core::robots::RunStatus::ALL {
-                let n = counts
+                let n = runs
                     .iter()
                     .find(|c| c.robot == robot && c.status == st.as_str())
                     .map_or(0, |c| c.count);
@@ -72,6 +74,47 @@ async fn metrics_page(State(state): State<AppState>) -> Response {
         state.metrics.render(),
     )
         .into_response()
+}
+
+/// What `/metrics` reads from the database. `None` where the query failed (the gauges
+/// then keep their last value).
+#[derive(Debug, Clone, Default)]
+pub struct Counts {
+    jobs: Option<Vec<shtab_core::jobs::StateCount>>,
+    runs: Option<Vec<shtab_core::robots::RunCount>>,
+}
+
+/// The database counts of `/metrics`, reused for a few seconds. `/metrics` is public, and
+/// its counts are aggregate queries over whole tables: without this, anyone could keep the
+/// database busy by asking in a loop. Requests that arrive while the counts are being
+/// taken wait for them instead of taking their own.
+pub struct CountsCache {
+    for_how_long: Duration,
+    latest: tokio::sync::Mutex<Option<(Instant, Arc<Counts>)>>,
+}
+
+impl CountsCache {
+    pub fn new(for_how_long: Duration) -> CountsCache {
+        CountsCache {
+            for_how_long,
+            latest: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    async fn get(&self, db: &shtab_core::db::Db) -> Arc<Counts> {
+        let mut latest = self.latest.lock().await;
+        if let Some((at, counts)) = latest.as_ref()
+            && at.elapsed() < self.for_how_long
+        {
+            return counts.clone();
+        }
+        let counts = Arc::new(Counts {
+            jobs: shtab_core::jobs::counts(db).await.ok(),
+            runs: shtab_core::robots::run_counts(db).await.ok(),
+        });
+        *latest = Some((Instant::now(), counts.clone()));
+        counts
+    }
 }
 
 /// The process-wide metrics recorder. The `metrics` facade has one global recorder, so

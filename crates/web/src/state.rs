@@ -1,4 +1,5 @@
 use std::sync::Arc;
+use std::time::Duration;
 
 use metrics_exporter_prometheus::PrometheusHandle;
 use shtab_core::config::Config;
@@ -10,16 +11,22 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub metrics: PrometheusHandle,
+    /// `/metrics`' database counts, shared by every request of this application.
+    pub metrics_counts: Arc<crate::ops::CountsCache>,
     /// The navigation, platform and enabled capabilities; set when the router is built.
     pub nav: Arc<Vec<crate::shell::NavEntry>>,
 }
 
 impl AppState {
     pub fn new(db: Db, config: Arc<Config>, metrics: PrometheusHandle) -> Self {
+        let metrics_counts = Arc::new(crate::ops::CountsCache::new(Duration::from_secs(
+            config.ops.metrics_cache_secs,
+        )));
         AppState {
             db,
             config,
             metrics,
+            metrics_counts,
             nav: Arc::new(Vec::new()),
         }
     }

@@ -243,6 +243,105 @@ async fn an_overlapping_statement_adds_only_what_is_new() {
     );
 }
 
+/// The bank's fee for a transfer: a bank order from [`OURS`] to the bank's income account.
+/// Two of them on one day are identical documents, and two payments.
+fn bank_fee() -> String {
+    format!(
+        "СекцияДокумент=Банковский ордер\r\nНомер=9001\r\nДата=02.02.2026\r\nСумма=49.00\r\n\
+         ПлательщикСчет={OURS}\r\nПлательщик=Агентство\r\nПолучательСчет=70601810900000000001\r\n\
+         Получатель=АО «ТБанк»\r\nДатаСписано=02.02.2026\r\n\
+         НазначениеПлатежа=Комиссия за перевод по платежному поручению\r\nКонецДокумента\r\n"
+    )
+}
+
+#[tokio::test]
+async fn two_equal_bank_fees_in_one_file_are_two_payments_and_a_reimport_adds_nothing() {
+    let app = TestApp::spawn().await;
+    let api = accountant(&app).await;
+    add_account(&api, OURS).await;
+    let file = statement(OURS, &[bank_fee(), doc("101", "1000.00"), bank_fee()]);
+
+    let first = import(&api, "fees.txt", &file, 200).await;
+    assert_eq!(
+        (first["new"].as_u64(), first["known"].as_u64()),
+        (Some(3), Some(0)),
+        "{first}"
+    );
+    let fees: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT amount, direction FROM bank_payments WHERE doc_number = '9001' ORDER BY id",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        fees,
+        vec![
+            (4_900, "outgoing".to_string()),
+            (4_900, "outgoing".to_string())
+        ],
+        "both fees were taken"
+    );
+
+    let again = import(&api, "fees.txt", &file, 200).await;
+    assert_eq!(
+        (again["new"].as_u64(), again["known"].as_u64()),
+        (Some(0), Some(3)),
+        "{again}"
+    );
+    // A later statement repeating the day (with one more fee) adds only that one.
+    let later = statement(OURS, &[bank_fee(), bank_fee(), bank_fee()]);
+    let r = import(&api, "fees-again.txt", &later, 200).await;
+    assert_eq!(
+        (r["new"].as_u64(), r["known"].as_u64()),
+        (Some(1), Some(2)),
+        "{r}"
+    );
+    assert_eq!(count(&app, "bank_payments").await, 4);
+}
+
+#[tokio::test]
+async fn a_tbank_operation_listed_twice_is_still_one_payment() {
+    let app = TestApp::spawn().await;
+    let api = accountant(&app).await;
+    add_account(&api, OURS).await;
+    // T-Bank names every operation by its id: the 1C ordinal does not apply to it.
+    let fee = |id: &str| {
+        json!({
+            "operationId": id,
+            "operationDate": "2026-02-02T09:00:00Z",
+            "operationStatus": "Transaction",
+            "accountNumber": OURS,
+            "typeOfOperation": "Debit",
+            "category": "fee",
+            "accountAmount": 49,
+            "accountCurrencyDigitalCode": "643",
+            "description": "Комиссия за перевод",
+            "payPurpose": "Комиссия за перевод"
+        })
+    };
+    let page = json!({"operations": [fee("op-1"), fee("op-1"), fee("op-2")]});
+    let bytes = serde_json::to_vec(&page).unwrap();
+    let first = import(&api, "tbank.json", &bytes, 200).await;
+    assert_eq!(
+        (first["new"].as_u64(), first["known"].as_u64()),
+        (Some(2), Some(0)),
+        "{first}"
+    );
+    let keys: Vec<String> = sqlx::query_scalar("SELECT op_key FROM bank_payments ORDER BY op_key")
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap();
+    assert!(
+        keys.iter().all(|k| !k.contains('#')),
+        "T-Bank keys are its ids: {keys:?}"
+    );
+    let again = import(&api, "tbank.json", &bytes, 200).await;
+    assert_eq!(
+        (again["new"].as_u64(), again["known"].as_u64()),
+        (Some(0), Some(2))
+    );
+}
+
 #[tokio::test]
 async fn a_statement_of_an_unknown_account_is_refused_naming_it() {
     let app = TestApp::spawn().await;

@@ -123,6 +123,81 @@ async fn metrics_count_requests_by_route_and_show_the_database_pool() {
     }
 }
 
+/// Queues `n` jobs of `kind` straight in the table, as another hub process would.
+async fn queue_jobs(app: &TestApp, kind: &str, n: usize) {
+    for _ in 0..n {
+        sqlx::query(
+            "INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at, created_at) \
+             VALUES ($1, '{}', 'queued', 0, 3, 0, 0)",
+        )
+        .bind(kind)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    }
+}
+
+/// The `jobs` gauge of `kind` in the queued state, as `/metrics` shows it now.
+async fn queued_gauge(app: &TestApp, kind: &str) -> f64 {
+    let text = reqwest::get(app.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    sample_sum(
+        &text,
+        "jobs",
+        &[&format!("kind=\"{kind}\""), "state=\"queued\""],
+    )
+}
+
+#[tokio::test]
+async fn metrics_take_their_database_counts_once_per_cache_window() {
+    // A window no test outlasts, so what is observed is the cache, not the clock.
+    let app = TestApp::spawn_with(|c| c.ops.metrics_cache_secs = 3600).await;
+    // A kind of its own: the recorder is shared with the tests running alongside.
+    let kind = format!(
+        "test.metrics_{}",
+        shtab_core::auth::random_token()[..8].to_lowercase()
+    );
+    queue_jobs(&app, &kind, 2).await;
+    assert_eq!(queued_gauge(&app, &kind).await, 2.0);
+
+    queue_jobs(&app, &kind, 3).await;
+    let mut burst = Vec::new();
+    for _ in 0..30 {
+        let url = app.url("/metrics");
+        let kind = kind.clone();
+        burst.push(tokio::spawn(async move {
+            let text = reqwest::get(url).await.unwrap().text().await.unwrap();
+            sample_sum(
+                &text,
+                "jobs",
+                &[&format!("kind=\"{kind}\""), "state=\"queued\""],
+            )
+        }));
+    }
+    for answer in burst {
+        assert_eq!(
+            answer.await.unwrap(),
+            2.0,
+            "the queue was not counted again within the window"
+        );
+    }
+
+    // Without a window every request counts afresh: the same steps show the new jobs.
+    let uncached = TestApp::spawn_with(|c| c.ops.metrics_cache_secs = 0).await;
+    let kind = format!(
+        "test.metrics_{}",
+        shtab_core::auth::random_token()[..8].to_lowercase()
+    );
+    queue_jobs(&uncached, &kind, 2).await;
+    assert_eq!(queued_gauge(&uncached, &kind).await, 2.0);
+    queue_jobs(&uncached, &kind, 3).await;
+    assert_eq!(queued_gauge(&uncached, &kind).await, 5.0);
+}
+
 /// Runs one statement on the test PostgreSQL server as its administrator.
 async fn on_server(server: &str, sql: &str) {
     use sqlx::Connection;

@@ -3,12 +3,16 @@
 //! webhook to paste into the forge, replacing its secret, deleting, "Sweep now", and
 //! mapping an unmatched commit author to a person.
 
+use std::sync::{Arc, Mutex};
+
+use base64::Engine as _;
 use serde_json::{Value, json as body};
 use shtab_core::auth::Role;
 use shtab_core::time::now_ms;
 use shtab_vcs::store::{RepositoryId, deliveries, repositories};
 
 use crate::testkit::{ApiClient, TestApp, WebClient, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const CREDENTIAL: &str = "glpat-credential-never-shown-7Qx";
 
@@ -186,29 +190,118 @@ async fn the_api_keeps_the_credential_to_itself_and_the_webhook_secret_to_manage
 }
 
 #[tokio::test]
-async fn a_password_in_a_clone_url_is_masked_for_those_who_only_read() {
+async fn a_credential_inside_a_clone_url_is_refused_naming_the_credential_fields() {
+    let app = TestApp::spawn().await;
+    let developer = app.token_as("dev@agency.test", &[Role::Developer]).await;
+    let mut repository = github_app();
+    repository["clone_url"] = body!("https://oauth2:glpat-in-the-url@gitlab.agency.test/app.git");
+    let refused = json(
+        developer.post("/api/v1/repositories").json(&repository),
+        422,
+    )
+    .await;
+    assert_eq!(
+        field_errors(&refused),
+        vec![("clone_url".into(), "credential_in_url".into())]
+    );
+    let message = refused["error"]["fields"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("credential_username") && message.contains("credential_secret"),
+        "{message}"
+    );
+    assert!(
+        !refused.to_string().contains("glpat-in-the-url"),
+        "{refused}"
+    );
+    assert!(repositories::list(&app.db).await.unwrap().is_empty());
+
+    let web = app
+        .login_as("dev-web@agency.test", &[Role::Developer])
+        .await;
+    let typed = with(
+        form_fields("Сайт клиента", "https://github.com/acme/site"),
+        "clone_url",
+        "https://ci:pa55word@git.agency.test/app.git",
+    );
+    let page = web.post_form("/repositories", &typed).await;
+    assert_eq!(page.status(), 422);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("«Токен или пароль»"), "{page}");
+    assert!(page.contains("id=\"clone_url-error\""));
+
+    let id = create(&developer, &github_app()).await["id"]
+        .as_i64()
+        .unwrap();
+    let patched = json(
+        developer
+            .patch(&format!("/api/v1/repositories/{id}"))
+            .json(&body!({"clone_url": "https://ghp_tokenInTheUrl@github.com/acme/app.git"})),
+        422,
+    )
+    .await;
+    assert_eq!(
+        field_errors(&patched),
+        vec![("clone_url".into(), "credential_in_url".into())]
+    );
+}
+
+#[tokio::test]
+async fn a_clone_url_stored_with_a_password_is_shown_without_it_everywhere() {
     let app = TestApp::spawn().await;
     let developer = app.token_as("dev@agency.test", &[Role::Developer]).await;
     let manager = app.token_as("boss@agency.test", &[Role::Manager]).await;
-    let mut repository = github_app();
-    repository["clone_url"] = body!("https://ci:pa55word@git.agency.test/app.git");
-    let id = create(&developer, &repository).await["id"]
+    let id = create(&developer, &github_app()).await["id"]
         .as_i64()
         .unwrap();
-
-    let seen = json(manager.get(&format!("/api/v1/repositories/{id}")), 200).await;
-    assert_eq!(seen["clone_url"], "https://ci:***@git.agency.test/app.git");
-    let page = app
-        .login_as("boss-web@agency.test", &[Role::Manager])
+    // Stored before such URLs were refused.
+    sqlx::query("UPDATE vcs_repositories SET clone_url = $1 WHERE id = $2")
+        .bind("https://ci:pa55word@git.agency.test/app.git")
+        .bind(id)
+        .execute(app.db.pool())
         .await
-        .get_text(&format!("/repositories/{id}"))
+        .unwrap();
+
+    for reader in [&developer, &manager] {
+        let seen = json(reader.get(&format!("/api/v1/repositories/{id}")), 200).await;
+        assert_eq!(seen["clone_url"], "https://git.agency.test/app.git");
+    }
+    let web = app
+        .login_as("dev-web@agency.test", &[Role::Developer])
         .await;
-    assert!(!page.contains("pa55word"), "{page}");
-    let own = json(developer.get(&format!("/api/v1/repositories/{id}")), 200).await;
-    assert_eq!(
-        own["clone_url"],
-        "https://ci:pa55word@git.agency.test/app.git"
+    for path in [
+        format!("/repositories/{id}"),
+        format!("/repositories/{id}/edit"),
+        "/repositories".to_string(),
+    ] {
+        let page = web.get_text(&path).await;
+        assert!(!page.contains("pa55word"), "{path}: {page}");
+    }
+    let page = web.get_text(&format!("/repositories/{id}")).await;
+    assert!(page.contains("https://git.agency.test/app.git"), "{page}");
+
+    // Saving the edit form as shown stores the URL without the password; the audit log
+    // never had it.
+    let form = web.get_text(&format!("/repositories/{id}/edit")).await;
+    assert!(
+        form.contains("value=\"https://git.agency.test/app.git\""),
+        "{form}"
     );
+    let fields = with(
+        form_fields("Client website", "https://github.com/acme/app"),
+        "clone_url",
+        "https://git.agency.test/app.git",
+    );
+    assert_eq!(
+        saved_id(&web.post_form(&format!("/repositories/{id}"), &fields).await),
+        id
+    );
+    let stored = repositories::get(&app.db, RepositoryId(id)).await.unwrap();
+    assert_eq!(stored.clone_url, "https://git.agency.test/app.git");
+    let log: Vec<String> = sqlx::query_scalar("SELECT changes FROM audit_log")
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap();
+    assert!(log.iter().all(|c| !c.contains("pa55word")), "{log:?}");
 }
 
 #[tokio::test]
@@ -893,4 +986,238 @@ async fn the_english_pages_speak_english() {
             .await
             .contains("Commit authors")
     );
+}
+
+/// A plain HTTP server on loopback standing in for a git host: it answers 404 to
+/// everything and remembers what each request carried, so a test can pin what git sent.
+struct GitHost {
+    port: u16,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+#[derive(Debug, Clone)]
+struct Seen {
+    request_line: String,
+    authorization: Option<String>,
+}
+
+impl GitHost {
+    async fn start() -> GitHost {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let log = log.clone();
+                tokio::spawn(async move {
+                    let mut head = Vec::new();
+                    let mut buf = [0u8; 4096];
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65536 {
+                        match socket.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => head.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let head = String::from_utf8_lossy(&head).into_owned();
+                    let mut lines = head.lines();
+                    let request_line = lines.next().unwrap_or_default().to_string();
+                    let authorization = lines
+                        .filter_map(|l| l.split_once(':'))
+                        .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+                        .map(|(_, value)| value.trim().to_string());
+                    log.lock().unwrap().push(Seen {
+                        request_line,
+                        authorization,
+                    });
+                    let _ = socket
+                        .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                        .await;
+                });
+            }
+        });
+        GitHost { port, seen }
+    }
+
+    fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    fn forget(&self) {
+        self.seen.lock().unwrap().clear();
+    }
+}
+
+async fn sweep(app: &TestApp) {
+    let set = shtab::server::robot_set(&app.db, &app.config);
+    shtab_core::robots::run_in_foreground(&app.db, &set, "vcs.sweep", None)
+        .await
+        .expect("the sweep runs");
+}
+
+fn basic(secret: &str) -> String {
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("oauth2:{secret}"));
+    format!("Basic {token}")
+}
+
+#[tokio::test]
+async fn a_clone_url_moved_to_another_host_leaves_the_stored_credential_behind() {
+    let app = TestApp::spawn().await;
+    let developer = app.token_as("dev@agency.test", &[Role::Developer]).await;
+    let agency_host = GitHost::start().await;
+    let own_host = GitHost::start().await;
+    let created = create(
+        &developer,
+        &body!({
+            "name": "Internal",
+            "forge": "git",
+            "clone_url": format!("http://127.0.0.1:{}/app.git", agency_host.port),
+            "credential_secret": CREDENTIAL,
+        }),
+    )
+    .await;
+    let id = created["id"].as_i64().unwrap();
+    let path = format!("/api/v1/repositories/{id}");
+    sweep(&app).await;
+    let first = agency_host.seen();
+    assert!(
+        first
+            .iter()
+            .any(|r| r.authorization.as_deref() == Some(basic(CREDENTIAL).as_str())),
+        "the host the token was given for gets it: {first:?}"
+    );
+
+    // A developer points the repository at their own host, leaving the secret empty.
+    let moved = json(
+        developer.patch(&path).json(&body!({
+            "clone_url": format!("http://localhost:{}/app.git", own_host.port),
+            "credential_secret": "",
+        })),
+        200,
+    )
+    .await;
+    assert_eq!(moved["has_credential"], false, "{moved}");
+    assert_eq!(
+        repositories::get(&app.db, RepositoryId(id))
+            .await
+            .unwrap()
+            .credential_secret,
+        ""
+    );
+    sweep(&app).await;
+    let seen = own_host.seen();
+    assert!(!seen.is_empty(), "git did ask the new host");
+    for request in &seen {
+        assert_eq!(request.authorization, None, "{request:?}");
+    }
+    let changes: String = sqlx::query_scalar(
+        "SELECT changes FROM audit_log WHERE action = 'repository.update' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert!(
+        changes.contains("moved to another scheme, host or port"),
+        "{changes}"
+    );
+
+    // A token given with the new URL is for it, and stays when only the path changes.
+    let given = json(
+        developer
+            .patch(&path)
+            .json(&body!({"credential_secret": "token-for-the-own-host"})),
+        200,
+    )
+    .await;
+    assert_eq!(given["has_credential"], true);
+    let renamed = json(
+        developer.patch(&path).json(&body!({
+            "clone_url": format!("http://localhost:{}/renamed.git", own_host.port),
+        })),
+        200,
+    )
+    .await;
+    assert_eq!(
+        renamed["has_credential"], true,
+        "same scheme, host and port"
+    );
+    own_host.forget();
+    sweep(&app).await;
+    let seen = own_host.seen();
+    assert!(
+        seen.iter().all(|r| r.request_line.contains("/renamed.git")
+            && r.authorization.as_deref() == Some(basic("token-for-the-own-host").as_str())),
+        "{seen:?}"
+    );
+    assert!(!seen.is_empty());
+
+    // A new URL and a new token in one request: the token goes with the URL.
+    let both = json(
+        developer.patch(&path).json(&body!({
+            "clone_url": format!("http://127.0.0.1:{}/app.git", agency_host.port),
+            "credential_secret": CREDENTIAL,
+        })),
+        200,
+    )
+    .await;
+    assert_eq!(both["has_credential"], true);
+}
+
+#[tokio::test]
+async fn the_form_says_when_a_moved_clone_url_left_the_token_behind() {
+    let app = TestApp::spawn().await;
+    let api = app
+        .token_as("dev-api@agency.test", &[Role::Developer])
+        .await;
+    let id = create(&api, &github_app()).await["id"].as_i64().unwrap();
+    let developer = app.login_as("dev@agency.test", &[Role::Developer]).await;
+    let form = developer
+        .get_text(&format!("/repositories/{id}/edit"))
+        .await;
+    assert!(form.contains("сохранённый токен удаляется"), "{form}");
+
+    let fields = with(
+        with(
+            form_fields("Client website", "https://github.com/acme/app"),
+            "clone_url",
+            "https://git.elsewhere.test/acme/app.git",
+        ),
+        "credential_username",
+        "ci-bot",
+    );
+    let saved = developer
+        .post_form(&format!("/repositories/{id}"), &fields)
+        .await;
+    let to = location(&saved);
+    assert_eq!(
+        to,
+        format!("/repositories/{id}?saved=1&credential_dropped=1")
+    );
+    let page = developer.get_text(&to).await;
+    assert!(page.contains("сохранённый токен удалён"), "{page}");
+    assert!(
+        !repositories::get(&app.db, RepositoryId(id))
+            .await
+            .unwrap()
+            .has_credential()
+    );
+    // Saving again changes nothing more and says nothing about a token.
+    let again = developer
+        .post_form(&format!("/repositories/{id}"), &fields)
+        .await;
+    assert_eq!(location(&again), format!("/repositories/{id}?saved=1"));
+
+    assert_eq!(
+        developer
+            .post_form("/lang", &[("lang", "en")])
+            .await
+            .status(),
+        303
+    );
+    let page = developer.get_text(&to).await;
+    assert!(page.contains("the stored token was removed"), "{page}");
+    let form = developer
+        .get_text(&format!("/repositories/{id}/edit"))
+        .await;
+    assert!(form.contains("the stored token is removed"), "{form}");
 }

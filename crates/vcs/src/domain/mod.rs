@@ -2,6 +2,7 @@
 
 pub mod author;
 pub mod change;
+pub mod clone_url;
 pub mod push;
 pub mod refs;
 pub mod repository;

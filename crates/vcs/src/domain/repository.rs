@@ -7,6 +7,7 @@ use shtab_core::people::Forge;
 use shtab_core::types::{optional_text, required_text};
 use shtab_core::{CoreError, FieldError};
 
+use super::clone_url;
 use super::push::forge_key_of_url;
 use super::refs::RefRules;
 
@@ -85,12 +86,15 @@ pub struct RawRepositoryInput {
     pub name: String,
     /// github, gitlab, gitea (also for Forgejo) or git.
     pub forge: String,
-    /// What the sweep fetches: https://, ssh://, git@host:path, or a local path.
+    /// What the sweep fetches: https://, ssh://, git@host:path, or a local path; never with
+    /// a user name or token in it (those go in the credential fields).
     pub clone_url: String,
     /// The repository's page (commit links): https://github.com/acme/app.
     pub web_url: String,
     pub credential_username: String,
-    /// An access token for https clone URLs. Empty keeps the stored one; see `clear_credential`.
+    /// An access token for https clone URLs. Empty keeps the stored one, unless the clone
+    /// URL's scheme, host or port changes: then the stored one is dropped. See also
+    /// `clear_credential`.
     pub credential_secret: String,
     pub clear_credential: bool,
     /// Branch patterns, one per line or comma-separated (`main`, `release/*`); empty: all.
@@ -111,12 +115,25 @@ pub struct RepositoryInput {
     pub web_url: String,
     pub forge_key: Option<String>,
     pub credential_username: String,
-    /// `None`: keep what is stored; `Some("")`: clear it.
+    /// `None`: keep what is stored (if the clone URL stays on its origin); `Some("")`: clear it.
     pub credential_secret: Option<String>,
     pub branch_filter: String,
     pub ref_patterns: String,
     pub project_keys: Vec<String>,
     pub enabled: bool,
+}
+
+impl RepositoryInput {
+    /// Whether saving these settings over a repository fetched from `stored_clone_url`
+    /// drops its stored credential: a credential is for one scheme, host and port, and the
+    /// sweep would send it to whatever the new URL names. A new secret in the same request
+    /// is for the new URL. An emptied URL keeps it (nothing is fetched, so nothing is sent);
+    /// any URL set after that is a new origin.
+    pub fn moves_credential_away_from(&self, stored_clone_url: &str) -> bool {
+        self.credential_secret.is_none()
+            && !self.clone_url.is_empty()
+            && !clone_url::same_origin(stored_clone_url, &self.clone_url)
+    }
 }
 
 impl RawRepositoryInput {
@@ -224,6 +241,14 @@ fn clone_url(field: &str, input: &str) -> Result<String, FieldError> {
         && s.split_once(':')
             .is_some_and(|(host, path)| host.contains('@') && !path.is_empty());
     let local_path = s.starts_with('/');
+    if clone_url::carries_credential(s) {
+        return Err(FieldError::new(
+            field,
+            "credential_in_url",
+            "a user name or token does not belong in the clone URL, where pages and logs \
+             would show it: give them as credential_username and credential_secret",
+        ));
+    }
     if scheme_ok || scp_like || local_path {
         Ok(s.to_string())
     } else {
@@ -393,6 +418,60 @@ mod tests {
         ] {
             assert!(raw("git", good, "").parse().is_ok(), "{good}");
         }
+    }
+
+    #[test]
+    fn a_credential_in_the_clone_url_is_refused_naming_the_credential_fields() {
+        for url in [
+            "https://oauth2:glpat-0123456789@gitlab.com/acme/app.git",
+            "https://ghp_token@github.com/acme/app.git",
+            "ssh://git:password@git.agency.test/app.git",
+        ] {
+            let Err(CoreError::Invalid(errors)) = raw("git", url, "").parse() else {
+                panic!("{url} was accepted");
+            };
+            assert_eq!(errors.len(), 1, "{url}");
+            assert_eq!(
+                (errors[0].field.as_str(), errors[0].code),
+                ("clone_url", "credential_in_url")
+            );
+            assert!(
+                errors[0].message.contains("credential_username")
+                    && errors[0].message.contains("credential_secret"),
+                "{}",
+                errors[0].message
+            );
+        }
+        assert!(
+            raw("git", "ssh://git@git.agency.test/app.git", "")
+                .parse()
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_new_origin_drops_the_stored_credential_unless_a_new_one_comes_along() {
+        let stored = "https://git.agency.test/acme/app.git";
+        let mut moved = raw("git", "https://evil.example/acme/app.git", "")
+            .parse()
+            .unwrap();
+        assert!(moved.moves_credential_away_from(stored));
+        moved.credential_secret = Some("new-token".into());
+        assert!(!moved.moves_credential_away_from(stored));
+        let renamed = raw("git", "https://git.agency.test/acme/renamed.git", "")
+            .parse()
+            .unwrap();
+        assert!(!renamed.moves_credential_away_from(stored));
+        let other_port = raw("git", "https://git.agency.test:8443/acme/app.git", "")
+            .parse()
+            .unwrap();
+        assert!(other_port.moves_credential_away_from(stored));
+        let emptied = raw("github", "", "https://github.com/a/b").parse().unwrap();
+        assert!(!emptied.moves_credential_away_from(stored));
+        let from_empty = raw("git", "https://git.agency.test/acme/app.git", "")
+            .parse()
+            .unwrap();
+        assert!(from_empty.moves_credential_away_from(""));
     }
 
     #[test]

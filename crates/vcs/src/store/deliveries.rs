@@ -83,7 +83,14 @@ pub async fn insert_accepted(tx: &mut Tx, d: &NewDelivery<'_>) -> CoreResult<Opt
     Ok(inserted)
 }
 
-/// Records a refused call, so the repository page can say why the forge's hooks fail.
+/// How many refused calls the log keeps per repository. Anyone can post to a webhook
+/// address, and a loop of forged calls must neither fill the table nor push the few
+/// refusals that explain a misconfigured hook out of sight; the rest are only counted.
+pub const REJECTED_KEPT: i64 = 50;
+
+/// Records a refused call, so the repository page can say why the forge's hooks fail:
+/// the newest [`REJECTED_KEPT`] are kept, older refused ones are dropped from the log and
+/// counted on the repository (`rejected_dropped`).
 pub async fn insert_rejected(
     db: &Db,
     repository: RepositoryId,
@@ -91,6 +98,7 @@ pub async fn insert_rejected(
     event: &str,
     reason: &str,
 ) -> CoreResult<()> {
+    let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO vcs_deliveries (repository_id, delivery_id, claimed_id, event, status, reason, received_at) \
          VALUES ($1, NULL, $2, $3, 'rejected', $4, $5)",
@@ -100,8 +108,29 @@ pub async fn insert_rejected(
     .bind(event)
     .bind(reason)
     .bind(now_ms())
-    .execute(db.pool())
+    .execute(&mut *tx)
     .await?;
+    // Everything from the first refused call past the kept ones, and older.
+    let dropped = sqlx::query(
+        "DELETE FROM vcs_deliveries WHERE repository_id = $1 AND status = 'rejected' AND id <= \
+         (SELECT id FROM vcs_deliveries WHERE repository_id = $1 AND status = 'rejected' \
+          ORDER BY id DESC LIMIT 1 OFFSET $2)",
+    )
+    .bind(repository.0)
+    .bind(REJECTED_KEPT)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if dropped > 0 {
+        sqlx::query(
+            "UPDATE vcs_repositories SET rejected_dropped = rejected_dropped + $1 WHERE id = $2",
+        )
+        .bind(dropped as i64)
+        .bind(repository.0)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 

@@ -8,6 +8,7 @@ use shtab_core::db::{Db, FromRow};
 use shtab_core::error::{CoreResult, unique_violation_as};
 use shtab_core::time::now_ms;
 
+use crate::domain::clone_url;
 use crate::domain::refs::{PatternError, RefRules};
 use crate::domain::repository::{BranchFilter, RepoForge, RepositoryInput};
 
@@ -43,6 +44,8 @@ pub struct Repository {
     pub last_sweep_status: String,
     pub last_sweep_error: String,
     pub last_sweep_commits: i64,
+    /// Refused webhook calls dropped from the log, which keeps only the newest few.
+    pub rejected_dropped: i64,
 }
 
 impl std::fmt::Debug for Repository {
@@ -98,11 +101,13 @@ struct Row {
     last_sweep_status: String,
     last_sweep_error: String,
     last_sweep_commits: i64,
+    rejected_dropped: i64,
 }
 
 const COLUMNS: &str = "id, name, forge, clone_url, web_url, forge_key, credential_username, \
      credential_secret, webhook_secret, branch_filter, ref_patterns, project_keys, enabled, \
-     created_at, updated_at, last_sweep_at, last_sweep_status, last_sweep_error, last_sweep_commits";
+     created_at, updated_at, last_sweep_at, last_sweep_status, last_sweep_error, last_sweep_commits, \
+     rejected_dropped";
 
 impl TryFrom<Row> for Repository {
     type Error = CoreError;
@@ -135,6 +140,7 @@ impl TryFrom<Row> for Repository {
             last_sweep_status: r.last_sweep_status,
             last_sweep_error: r.last_sweep_error,
             last_sweep_commits: r.last_sweep_commits,
+            rejected_dropped: r.rejected_dropped,
         })
     }
 }
@@ -158,13 +164,14 @@ fn duplicate(e: sqlx::Error) -> CoreError {
     }
 }
 
-/// What an audit entry says about settings: secrets only as "set" or "cleared".
+/// What an audit entry says about settings: secrets only as "set" or "cleared", URLs
+/// without user-info.
 fn audited(input: &RepositoryInput) -> Changes {
     let mut changes = Changes::new();
     changes
         .set("name", &input.name)
         .set("forge", &input.forge.as_str())
-        .set("clone_url", &input.clone_url)
+        .set("clone_url", &clone_url::redacted(&input.clone_url))
         .set("web_url", &input.web_url)
         .set("branch_filter", &input.branch_filter)
         .set("ref_patterns", &input.ref_patterns)
@@ -226,11 +233,20 @@ pub async fn update(
     input: &RepositoryInput,
 ) -> CoreResult<Repository> {
     let before = get(db, id).await?;
+    // Decided against the URL as read; the WHERE below writes only over that URL, so a
+    // credential set meanwhile for another URL is never kept for this one.
+    let moved = before.has_credential() && input.moves_credential_away_from(&before.clone_url);
+    let credential_secret = if moved {
+        Some(String::new())
+    } else {
+        input.credential_secret.clone()
+    };
     let mut tx = db.begin().await?;
-    sqlx::query(
+    let written = sqlx::query(
         "UPDATE vcs_repositories SET name = $1, forge = $2, clone_url = $3, web_url = $4, forge_key = $5, \
          credential_username = $6, credential_secret = COALESCE($7, credential_secret), branch_filter = $8, \
-         ref_patterns = $9, project_keys = $10, enabled = $11, updated_at = $12 WHERE id = $13",
+         ref_patterns = $9, project_keys = $10, enabled = $11, updated_at = $12 WHERE id = $13 \
+         AND clone_url = $14",
     )
     .bind(&input.name)
     .bind(input.forge.as_str())
@@ -238,16 +254,32 @@ pub async fn update(
     .bind(&input.web_url)
     .bind(&input.forge_key)
     .bind(&input.credential_username)
-    .bind(input.credential_secret.clone())
+    .bind(credential_secret)
     .bind(&input.branch_filter)
     .bind(&input.ref_patterns)
     .bind(input.project_keys.join(","))
     .bind(i64::from(input.enabled))
     .bind(now_ms())
     .bind(id.0)
+    .bind(&before.clone_url)
     .execute(&mut *tx)
     .await
-    .map_err(duplicate)?;
+    .map_err(duplicate)?
+    .rows_affected();
+    if written == 0 {
+        drop(tx);
+        get(db, id).await?;
+        return Err(CoreError::Conflict(
+            "the repository was changed meanwhile; load it again and repeat the change".into(),
+        ));
+    }
+    let mut changes = audited(input);
+    if moved {
+        changes.set(
+            "credential",
+            &"cleared: the clone URL moved to another scheme, host or port",
+        );
+    }
     audit::record(
         &mut tx,
         actor,
@@ -256,7 +288,7 @@ pub async fn update(
             object_kind: "repository",
             object_id: id.to_string(),
             object_label: before.name.clone(),
-            changes: audited(input),
+            changes,
         },
     )
     .await?;

@@ -108,6 +108,11 @@ pub async fn get_repository(
 }
 
 /// Change some of a repository's settings; the others keep their value.
+///
+/// The stored clone credential is sent only to the clone URL's scheme, host and port: a
+/// `clone_url` that changes any of them drops the stored credential (`has_credential`
+/// becomes false, and the audit log says why) unless a new `credential_secret` comes in
+/// the same request.
 #[utoipa::path(
     patch,
     path = "/repositories/{id}",
@@ -121,7 +126,8 @@ pub async fn get_repository(
         (status = 401, description = "No token, or a wrong or revoked one", body = ErrorBody),
         (status = 403, description = "The caller may not manage repositories", body = ErrorBody),
         (status = 404, description = "No such repository", body = ErrorBody),
-        (status = 422, description = "Invalid fields; nothing was written", body = ErrorBody),
+        (status = 409, description = "The repository was changed meanwhile; nothing was written", body = ErrorBody),
+        (status = 422, description = "Invalid fields (a clone URL with a user name or token in it: `credential_in_url`); nothing was written", body = ErrorBody),
         (status = 500, description = "Internal error, logged with the request id", body = ErrorBody),
         (status = 503, description = "The database is unavailable", body = ErrorBody),
     )

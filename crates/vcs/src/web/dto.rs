@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use shtab_core::time::rfc3339_ms;
 use utoipa::{IntoParams, ToSchema};
 
-use super::view::redact_url;
+use crate::domain::clone_url;
 use crate::domain::repository::RawRepositoryInput;
 use crate::store::Repository;
 use crate::store::authors::UnmatchedAuthor;
@@ -37,7 +37,8 @@ pub struct RepositoryBody {
     /// `github`, `gitlab`, `gitea` (also Forgejo) or `git` (no webhooks, sweep only).
     #[schema(example = "github")]
     pub forge: String,
-    /// A password or token in it is masked for callers who do not manage repositories.
+    /// Shown without user-info: a user name or token is never part of it (one stored
+    /// before this rule is left out of the answer).
     #[schema(example = "https://github.com/acme/app.git")]
     pub clone_url: String,
     #[schema(example = "https://github.com/acme/app")]
@@ -66,6 +67,9 @@ pub struct RepositoryBody {
     pub updated_at: String,
     /// Null until the first sweep.
     pub last_sweep: Option<SweepBody>,
+    /// Refused webhook calls (a wrong signature…) counted but no longer in the deliveries
+    /// log, which keeps the newest 50 refused ones.
+    pub rejected_dropped: i64,
 }
 
 impl RepositoryBody {
@@ -75,11 +79,7 @@ impl RepositoryBody {
         RepositoryBody {
             id: r.id.0,
             forge: r.forge.as_str().to_string(),
-            clone_url: if manager {
-                r.clone_url.clone()
-            } else {
-                redact_url(&r.clone_url)
-            },
+            clone_url: clone_url::redacted(&r.clone_url),
             has_credential: r.has_credential(),
             webhook_url,
             webhook_secret: manager.then(|| r.webhook_secret.clone()),
@@ -92,6 +92,7 @@ impl RepositoryBody {
                 error: r.last_sweep_error.clone(),
                 commits: r.last_sweep_commits,
             }),
+            rejected_dropped: r.rejected_dropped,
             name: r.name,
             web_url: r.web_url,
             credential_username: r.credential_username,
@@ -118,14 +119,17 @@ pub struct NewRepository {
     /// `github`, `gitlab`, `gitea` (also `forgejo`) or `git`.
     #[schema(example = "github")]
     pub forge: String,
-    /// What the sweep fetches: https://, ssh://, git@host:path, or an absolute path.
+    /// What the sweep fetches: https://, ssh://, git@host:path, or an absolute path. A user
+    /// name or token inside it is refused (422, `credential_in_url`): give them as
+    /// `credential_username` and `credential_secret`.
     #[schema(example = "https://github.com/acme/app.git")]
     pub clone_url: String,
     /// The repository's page; required for forges with webhooks.
     #[schema(example = "https://github.com/acme/app")]
     pub web_url: String,
     pub credential_username: String,
-    /// A token or password for https clone URLs. Write-only.
+    /// A token or password for https clone URLs, sent only to the clone URL's scheme, host
+    /// and port. Write-only.
     pub credential_secret: String,
     /// Branch globs, one per line or comma-separated; empty: every branch.
     pub branch_filter: String,
@@ -157,16 +161,23 @@ impl From<NewRepository> for RawRepositoryInput {
 }
 
 /// Changes to a repository: fields left out keep their value. An empty
-/// `credential_secret` keeps the stored one; `clear_credential: true` removes it.
+/// `credential_secret` keeps the stored one; `clear_credential: true` removes it. A stored
+/// credential belongs to the clone URL's scheme, host and port: a `clone_url` on another
+/// one drops it (the answer's `has_credential` turns false) unless a new
+/// `credential_secret` comes in the same request.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct RepositoryPatch {
     pub name: Option<String>,
     pub forge: Option<String>,
+    /// A new scheme, host or port drops the stored credential unless `credential_secret`
+    /// is given too. A user name or token inside the URL is refused (422,
+    /// `credential_in_url`): they go in `credential_username` and `credential_secret`.
     pub clone_url: Option<String>,
     pub web_url: Option<String>,
     pub credential_username: Option<String>,
-    /// Write-only.
+    /// Write-only. Kept when empty or left out, unless the clone URL moves to another
+    /// scheme, host or port.
     pub credential_secret: Option<String>,
     pub clear_credential: Option<bool>,
     pub branch_filter: Option<String>,

@@ -21,6 +21,7 @@ use shtab_web::i18n::{FormErrors, Lang};
 use shtab_web::shell::Shell;
 
 use super::texts::{VcsTexts, texts};
+use crate::domain::clone_url;
 use crate::domain::repository::{RawRepositoryInput, RepoForge};
 use crate::store::{Repository, RepositoryId, repositories};
 
@@ -68,7 +69,9 @@ impl RepositoryForm {
         RepositoryForm {
             name: r.name.clone(),
             forge: r.forge.as_str().into(),
-            clone_url: r.clone_url.clone(),
+            // A credential inside a URL stored before such URLs were refused is not shown;
+            // saving the form then leaves it out.
+            clone_url: clone_url::redacted(&r.clone_url),
             web_url: r.web_url.clone(),
             credential_username: r.credential_username.clone(),
             credential_secret: String::new(),
@@ -208,7 +211,7 @@ pub async fn create(
         repositories::create(&state.db, &user.actor(), &input).await
     }
     .await;
-    answer(&state, &user, lang, None, form, saved)
+    answer(&state, &user, lang, None, form, saved, "")
 }
 
 pub async fn update(
@@ -227,10 +230,15 @@ pub async fn update(
         repositories::update(&state.db, &user.actor(), id, &input).await
     }
     .await;
-    answer(&state, &user, lang, Some(&current), form, saved)
+    // Said on the page it leads to: the token did not follow the clone URL to its new host.
+    let dropped = matches!(&saved, Ok(r) if current.has_credential() && !r.has_credential())
+        && !form.clears_credential();
+    let notice = if dropped { "&credential_dropped=1" } else { "" };
+    answer(&state, &user, lang, Some(&current), form, saved, notice)
 }
 
-/// To the repository's page when saved; the form again, as typed, when rejected.
+/// To the repository's page when saved (with `notice` appended to its query); the form
+/// again, as typed, when rejected.
 fn answer(
     state: &AppState,
     user: &CurrentUser,
@@ -238,9 +246,12 @@ fn answer(
     editing: Option<&Repository>,
     form: RepositoryForm,
     saved: CoreResult<Repository>,
+    notice: &str,
 ) -> Result<Response, PageError> {
     match saved {
-        Ok(r) => Ok(Redirect::to(&format!("/repositories/{}?saved=1", r.id)).into_response()),
+        Ok(r) => {
+            Ok(Redirect::to(&format!("/repositories/{}?saved=1{notice}", r.id)).into_response())
+        }
         Err(CoreError::Invalid(fields)) => {
             let errors = FormErrors::new(lang.0, &fields);
             let page = page(state, user, lang, editing, form, errors);

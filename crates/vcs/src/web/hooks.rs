@@ -5,14 +5,17 @@
 //!
 //! The repository is found by the web address in the payload (or `?repository=ID`, for a
 //! forge whose payload names it differently); only then can the signature be checked, with
-//! that repository's secret.
+//! that repository's secret. So that unauthenticated calls cost little, a body larger than
+//! the forge ever sends is refused before it is read, and refused calls of a repository are
+//! logged only as the newest few (see [`deliveries::REJECTED_KEPT`]).
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
 use shtab_core::db::Db;
@@ -43,27 +46,27 @@ async fn github(
     State(s): State<AppState>,
     Query(t): Query<Target>,
     h: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
-    receive(&s.db, Forge::Github, t, &h, &body).await
+    receive(&s.db, Forge::Github, t, &h, body).await
 }
 
 async fn gitlab(
     State(s): State<AppState>,
     Query(t): Query<Target>,
     h: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
-    receive(&s.db, Forge::Gitlab, t, &h, &body).await
+    receive(&s.db, Forge::Gitlab, t, &h, body).await
 }
 
 async fn gitea(
     State(s): State<AppState>,
     Query(t): Query<Target>,
     h: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
-    receive(&s.db, Forge::Gitea, t, &h, &body).await
+    receive(&s.db, Forge::Gitea, t, &h, body).await
 }
 
 /// The answer a forge shows in its delivery log: a status word and a sentence.
@@ -81,11 +84,55 @@ async fn receive(
     forge: Forge,
     target: Target,
     headers: &HeaderMap,
-    body: &[u8],
+    body: Body,
 ) -> Response {
-    match handle(db, forge, target, headers, body).await {
+    let body = match read_capped(forge, headers, body).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
+    match handle(db, forge, target, headers, &body).await {
         Ok(r) | Err(r) => r,
     }
+}
+
+/// The body, when it is no larger than `forge` ever sends: a declared length over the cap
+/// is refused before a byte is read, a body that grows past it as soon as it does.
+async fn read_capped(forge: Forge, headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
+    let cap = push::payload_cap(forge);
+    let too_large = || {
+        answer(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!(
+                "{} sends webhook bodies of at most {} MiB; this one is larger",
+                forge.as_str(),
+                cap / (1024 * 1024)
+            ),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|length| length > cap as u64) {
+        return Err(too_large());
+    }
+    let mut read = Vec::with_capacity(declared.map_or(0, |length| length as usize));
+    let mut chunks = body.into_data_stream();
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|e| {
+            answer(
+                StatusCode::BAD_REQUEST,
+                "unreadable_body",
+                format!("the body could not be read: {e}"),
+            )
+        })?;
+        if read.len() + chunk.len() > cap {
+            return Err(too_large());
+        }
+        read.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(read))
 }
 
 async fn handle(
@@ -268,5 +315,52 @@ fn truncated(hook: &Hook) -> bool {
             p.total_commits.is_some_and(|total| total > sent) || sent >= 2048
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunks(sizes: &[usize]) -> Body {
+        let parts: Vec<Result<Vec<u8>, std::io::Error>> =
+            sizes.iter().map(|&n| Ok(vec![b' '; n])).collect();
+        Body::from_stream(futures_util::stream::iter(parts))
+    }
+
+    #[tokio::test]
+    async fn a_body_without_a_length_is_cut_off_as_soon_as_it_passes_the_cap() {
+        let cap = push::payload_cap(Forge::Gitlab);
+        let refused = read_capped(
+            Forge::Gitlab,
+            &HeaderMap::new(),
+            chunks(&[cap / 2, cap / 2, 1]),
+        )
+        .await
+        .expect_err("one byte over the cap");
+        assert_eq!(refused.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let taken = read_capped(
+            Forge::Gitlab,
+            &HeaderMap::new(),
+            chunks(&[cap / 2, cap / 2]),
+        )
+        .await
+        .expect("exactly the cap");
+        assert_eq!(taken.len(), cap);
+    }
+
+    #[tokio::test]
+    async fn a_declared_length_over_the_cap_is_refused_unread() {
+        let mut headers = HeaderMap::new();
+        let over = push::payload_cap(Forge::Github) + 1;
+        headers.insert(header::CONTENT_LENGTH, over.to_string().parse().unwrap());
+        // A body that fails if read: refusing must not touch it.
+        let unread = Body::from_stream(futures_util::stream::iter([Err::<Vec<u8>, _>(
+            std::io::Error::other("the body was read"),
+        )]));
+        let refused = read_capped(Forge::Github, &headers, unread)
+            .await
+            .expect_err("too long");
+        assert_eq!(refused.status(), StatusCode::PAYLOAD_TOO_LARGE);
     }
 }

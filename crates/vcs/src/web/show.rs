@@ -15,7 +15,8 @@ use shtab_web::i18n::Lang;
 use shtab_web::shell::Shell;
 
 use super::texts::{VcsTexts, texts};
-use super::view::{redact_url, webhook_url, when};
+use super::view::{webhook_url, when};
+use crate::domain::clone_url;
 use crate::domain::repository::RepoForge;
 use crate::store::deliveries::{self, Delivery};
 use crate::store::{Repository, RepositoryId, repositories};
@@ -23,12 +24,14 @@ use crate::store::{Repository, RepositoryId, repositories};
 /// How many deliveries the page lists.
 const DELIVERIES_SHOWN: i64 = 20;
 
-/// What the redirects after an action leave in the address (`?saved=1`, `?rotated=1`).
+/// What the redirects after an action leave in the address (`?saved=1`, `?rotated=1`,
+/// `&credential_dropped=1`).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct Notice {
     saved: Option<String>,
     rotated: Option<String>,
+    credential_dropped: Option<String>,
 }
 
 pub struct DeliveryRow {
@@ -110,6 +113,8 @@ pub struct RepositoryView {
     sweep_status: Option<(&'static str, &'static str)>,
     sweep_error: String,
     sweep_commits: i64,
+    /// "N more refused calls were counted but not kept", when there were any.
+    rejected_dropped: Option<String>,
 }
 
 impl RepositoryView {
@@ -124,11 +129,7 @@ impl RepositoryView {
         RepositoryView {
             id: r.id.0,
             forge: t.forge(r.forge),
-            clone_url: if can_manage {
-                r.clone_url.clone()
-            } else {
-                redact_url(&r.clone_url)
-            },
+            clone_url: clone_url::redacted(&r.clone_url),
             has_credential: r.has_credential(),
             branch_filter: lines(&r.branch_filter),
             ref_patterns: lines(&r.ref_patterns),
@@ -144,6 +145,8 @@ impl RepositoryView {
             },
             sweep_error: r.last_sweep_error,
             sweep_commits: r.last_sweep_commits,
+            rejected_dropped: (r.rejected_dropped > 0)
+                .then(|| t.rejected_dropped(r.rejected_dropped)),
             name: r.name,
             web_url: r.web_url,
             credential_username: r.credential_username,
@@ -162,6 +165,8 @@ pub struct ShowPage {
     can_see_robots: bool,
     saved: bool,
     rotated: bool,
+    /// The last save moved the clone URL to another origin and the stored token was dropped.
+    credential_dropped: bool,
     /// The delete form was sent without its confirmation.
     confirm_missing: bool,
 }
@@ -176,6 +181,7 @@ pub async fn show(
     let mut shown = page(&state, &user, lang, RepositoryId(id)).await?;
     shown.saved = notice.saved.is_some();
     shown.rotated = notice.rotated.is_some();
+    shown.credential_dropped = notice.credential_dropped.is_some();
     Ok(shown)
 }
 
@@ -204,6 +210,7 @@ pub async fn page(
         can_see_robots: user.can(Permission::RobotsRead),
         saved: false,
         rotated: false,
+        credential_dropped: false,
         confirm_missing: false,
     })
 }

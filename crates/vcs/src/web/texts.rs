@@ -49,6 +49,7 @@ pub struct VcsTexts {
     pub credential_secret_hint_new: &'static str,
     pub credential_secret_hint_edit: &'static str,
     pub clear_credential: &'static str,
+    pub credential_dropped: &'static str,
     pub branch_filter: &'static str,
     pub branch_filter_hint: &'static str,
     pub ref_patterns: &'static str,
@@ -158,15 +159,16 @@ static RU: VcsTexts = VcsTexts {
     forge_git: "Просто git (без веб-хуков)",
     forge_gitea: "Gitea / Forgejo",
     clone_url: "Адрес для клонирования",
-    clone_url_hint: "Откуда робот забирает репозиторий: https://…, ssh://…, git@host:владелец/репозиторий.git или абсолютный путь на сервере. Можно оставить пустым, если хватает веб-хуков.",
+    clone_url_hint: "Откуда робот забирает репозиторий: https://…, ssh://…, git@host:владелец/репозиторий.git или абсолютный путь на сервере. Можно оставить пустым, если хватает веб-хуков. Имя и токен в адрес не пишите — для них есть поля ниже.",
     web_url: "Адрес в вебе",
     web_url_hint: "Страница репозитория, например https://github.com/acme/app. По нему строятся ссылки на коммиты и узнаются веб-хуки.",
     credential: "Доступ для клонирования",
     credential_username: "Имя пользователя",
     credential_secret: "Токен или пароль",
     credential_secret_hint_new: "Для закрытых репозиториев по https. Хранится в Штабе и больше нигде не показывается.",
-    credential_secret_hint_edit: "Оставьте пустым, чтобы сохранить прежний. Сохранённый токен не показывается.",
+    credential_secret_hint_edit: "Оставьте пустым, чтобы сохранить прежний. Сохранённый токен не показывается. Если у адреса для клонирования сменится схема, сервер или порт, сохранённый токен удаляется — токен для нового адреса введите здесь же.",
     clear_credential: "Удалить сохранённый токен",
+    credential_dropped: "Адрес для клонирования теперь ведёт на другой сервер, поэтому сохранённый токен удалён: он не отправляется туда, куда его не давали. Если новому адресу нужен токен, введите его в настройках.",
     branch_filter: "Ветки",
     branch_filter_hint: "По одной в строке или через запятую, можно со звёздочкой: main, release/*. Пусто — все ветки.",
     ref_patterns: "Шаблоны ссылок на задачи",
@@ -272,15 +274,16 @@ static EN: VcsTexts = VcsTexts {
     forge_git: "Plain git (no webhooks)",
     forge_gitea: "Gitea / Forgejo",
     clone_url: "Clone URL",
-    clone_url_hint: "Where the robot fetches from: https://…, ssh://…, git@host:owner/repo.git or an absolute path on the server. May stay empty when webhooks are enough.",
+    clone_url_hint: "Where the robot fetches from: https://…, ssh://…, git@host:owner/repo.git or an absolute path on the server. May stay empty when webhooks are enough. Do not put a user name or token in it: they have their own fields below.",
     web_url: "Web address",
     web_url_hint: "The repository's page, like https://github.com/acme/app. Commit links are built from it and webhooks are recognised by it.",
     credential: "Clone access",
     credential_username: "Username",
     credential_secret: "Token or password",
     credential_secret_hint_new: "For private repositories over https. Kept in Shtab and never shown again.",
-    credential_secret_hint_edit: "Leave empty to keep the stored one. A stored token is never shown.",
+    credential_secret_hint_edit: "Leave empty to keep the stored one. A stored token is never shown. If the clone URL's scheme, host or port changes, the stored token is removed — enter the token for the new address here.",
     clear_credential: "Remove the stored token",
+    credential_dropped: "The clone URL now leads to another server, so the stored token was removed: it is never sent where it was not given. If the new address needs a token, enter it in the settings.",
     branch_filter: "Branches",
     branch_filter_hint: "One per line or comma-separated, with * as a wildcard: main, release/*. Empty means every branch.",
     ref_patterns: "Task reference patterns",
@@ -377,6 +380,20 @@ impl VcsTexts {
             "rejected" => self.delivery_rejected,
             "failed" => self.delivery_failed,
             other => other,
+        }
+    }
+
+    /// Refused webhook calls that were counted but dropped from the log.
+    pub fn rejected_dropped(&self, count: i64) -> String {
+        let kept = crate::store::deliveries::REJECTED_KEPT;
+        if self.english {
+            format!(
+                "{count} more refused calls (a wrong signature and the like) were counted but not kept: the log keeps the last {kept}."
+            )
+        } else {
+            format!(
+                "Ещё отклонённых вызовов (неверная подпись и т. п.), которые посчитаны, но не хранятся: {count}. В журнале остаются последние {kept}."
+            )
         }
     }
 

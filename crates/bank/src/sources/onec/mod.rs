@@ -277,12 +277,15 @@ impl<'a> Reader<'a> {
             period_end: h.date(Key::PeriodEnd)?,
             accounts,
         };
-        Ok(Statement {
+        let mut statement = Statement {
             encoding,
             header,
             sections: self.sections,
             operations: self.operations,
-        })
+        };
+        let own = statement.accounts_in_file();
+        key::number_equals(&mut statement.operations, &own);
+        Ok(statement)
     }
 }
 

@@ -331,7 +331,8 @@ fn same_day_same_amount_same_payer_differ_by_number_or_purpose() {
         doc("1", "Оплата по счету 5"),
         doc("2", "Оплата по счету 5"),
         doc("1", "Оплата по счету 6"),
-        // Only spacing and case differ from the first: the same payment.
+        // Only spacing and case differ from the first: the same document, which in one file
+        // is a second payment, numbered among its equals.
         doc("1", "оплата  по СЧЕТУ 5 "),
     );
     let s = parse(file.as_bytes()).unwrap();
@@ -339,7 +340,42 @@ fn same_day_same_amount_same_payer_differ_by_number_or_purpose() {
     assert!(k[0].starts_with("1c:") && k[0].len() == 3 + 32, "{}", k[0]);
     assert_ne!(k[0], k[1]);
     assert_ne!(k[0], k[2]);
-    assert_eq!(k[0], k[3]);
+    assert_eq!(k[3], format!("{}#2", k[0]));
+    assert_eq!(
+        stable_key(&s.operations[3]),
+        k[0],
+        "the recipe itself ignores spacing and case"
+    );
+}
+
+#[test]
+fn equal_documents_in_one_file_are_separate_payments_but_a_transfer_listed_twice_is_one() {
+    let doc = |payee: &str| {
+        format!(
+            "СекцияДокумент=Банковский ордер\nНомер=77\nДата=01.02.2026\nСумма=150.00\n\
+             ПлательщикСчет=40702810900000000001\nПолучательСчет={payee}\n\
+             НазначениеПлатежа=Комиссия за ведение счета\nКонецДокумента\n"
+        )
+    };
+    let fee = doc("70601810900000000001");
+    // Between the two accounts the file covers: listed under each of them.
+    let transfer = doc("40702810900000000002");
+    let file = format!(
+        "1CClientBankExchange\nРасчСчет=40702810900000000001\nРасчСчет=40702810900000000002\n\
+         {fee}{fee}{fee}{transfer}{transfer}{transfer}{transfer}КонецФайла\n"
+    );
+    let s = parse(file.as_bytes()).unwrap();
+    let k: Vec<&str> = s.operations.iter().map(|o| o.key.as_str()).collect();
+    assert_eq!(&k[1], &format!("{}#2", k[0]));
+    assert_eq!(&k[2], &format!("{}#3", k[0]));
+    assert_eq!(k[3], k[4], "one transfer, listed under both accounts");
+    assert_eq!(&k[5], &format!("{}#2", k[3]));
+    assert_eq!(k[5], k[6]);
+    assert_eq!(
+        parse(file.as_bytes()).unwrap().operations,
+        s.operations,
+        "stable"
+    );
 }
 
 /// A small valid file in the shape banks send, for edge cases.

@@ -6,6 +6,7 @@
 //! one is reported by its path (`commits[3].id`). Later steps get [`Hook`] and never see the
 //! forge's JSON again.
 
+mod cap;
 mod commit;
 mod delivery;
 mod gitea;
@@ -19,6 +20,7 @@ use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use shtab_core::people::Forge;
 
+pub use cap::payload_cap;
 pub use delivery::delivery_id;
 pub use repo::{RepoIdent, forge_key_of_url};
 
