@@ -3,9 +3,9 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use super::Kopecks;
 use super::account::AccountNumber;
 use super::inn::Inn;
-use super::money::Kopecks;
 
 /// A payment: who paid whom, how much, what for. Amounts are always positive; which way the
 /// money went is [`direction`]'s answer, relative to the accounts that are ours.

@@ -3,6 +3,7 @@
 mod email;
 mod locale;
 mod money;
+mod money_lenient;
 mod ssh_key;
 mod text;
 

@@ -306,7 +306,7 @@ pub fn read_value(name: &str, kind: FieldKind, value: &Value) -> Result<Value, F
                 .as_i64()
                 .map(Value::from)
                 .ok_or_else(|| wrong("invalid_money", "must be whole kopecks")),
-            (_, Some(t)) => Kopecks::parse(&t)
+            (_, Some(t)) => Kopecks::parse_lenient(&t)
                 .map(|k| Value::from(k.0))
                 .map_err(|_| wrong("invalid_money", "an amount like 1 234 567,89")),
             _ => Err(wrong("invalid_money", "an amount like 1 234 567,89")),

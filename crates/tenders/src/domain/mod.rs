@@ -3,7 +3,6 @@
 
 pub mod facts;
 pub mod feed;
-pub mod money;
 pub mod notice;
 pub mod reg_number;
 pub mod search;
@@ -12,8 +11,9 @@ pub mod time;
 
 pub use facts::TenderFacts;
 pub use feed::FeedItem;
-pub use money::{Kopecks, MoneyError};
 pub use notice::{Modification, Party, Placer, TenderNotice, TradingPlatform};
 pub use reg_number::{Law, RegNumber, RegNumberError};
 pub use search::SavedSearchSpec;
+/// The one money type of the tree, from core.
+pub use shtab_core::types::{Kopecks, MoneyError};
 pub use stage::Stage;

@@ -26,7 +26,7 @@ impl At<'_> {
     }
 
     pub fn money(&self, value: &str) -> Result<Kopecks, NoticeError> {
-        Kopecks::parse(value).map_err(|e| self.invalid(value, e.to_string()))
+        Kopecks::parse_lenient(value).map_err(|e| self.invalid(value, e.to_string()))
     }
 
     pub fn instant(&self, value: &str) -> Result<DateTime<Utc>, NoticeError> {

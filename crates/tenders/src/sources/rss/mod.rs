@@ -230,7 +230,7 @@ fn item(raw: RawItem) -> Result<FeedItem, String> {
         return Err(format!("number {reg_number} does not fit {law}"));
     }
     let price = match label("начальная") {
-        Some(p) => Some(Kopecks::parse(&p).map_err(|e| format!("price: {e}"))?),
+        Some(p) => Some(Kopecks::parse_lenient(&p).map_err(|e| format!("price: {e}"))?),
         None => None,
     };
     let method = title

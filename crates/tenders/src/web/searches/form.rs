@@ -60,7 +60,7 @@ fn price(field: &str, s: &str) -> Result<Option<Kopecks>, FieldError> {
     if s.trim().is_empty() {
         return Ok(None);
     }
-    Kopecks::parse(s)
+    Kopecks::parse_lenient(s)
         .map(Some)
         .map_err(|e| FieldError::new(field, "invalid_price", e.to_string()))
 }
