@@ -15,9 +15,17 @@ pub mod store;
 pub mod web;
 
 /// The capability's schema, applied after the platform's.
-pub const MIGRATIONS: &[shtab_core::db::migrations::Step] = &[(
-    4001,
-    "4001_access",
-    include_str!("../migrations/sqlite/4001_access.sql"),
-    include_str!("../migrations/postgres/4001_access.sql"),
-)];
+pub const MIGRATIONS: &[shtab_core::db::migrations::Step] = &[
+    (
+        4001,
+        "4001_access",
+        include_str!("../migrations/sqlite/4001_access.sql"),
+        include_str!("../migrations/postgres/4001_access.sql"),
+    ),
+    (
+        4002,
+        "4002_access_applied_serial",
+        include_str!("../migrations/sqlite/4002_access_applied_serial.sql"),
+        include_str!("../migrations/postgres/4002_access_applied_serial.sql"),
+    ),
+];

@@ -1,7 +1,7 @@
 //! `shtab-agent keys USER`, OpenSSH's `AuthorizedKeysCommand`: the user's keys, asked of
 //! the hub with a short timeout and answered from the remembered state when the hub is
 //! unreachable, so an outage does not lock people out. A key seen revoked is never printed
-//! again (see `memory`).
+//! again (see `memory`), and only logins this agent created or took over get keys.
 
 use std::time::Duration;
 
@@ -28,11 +28,13 @@ pub fn keys(settings: &Settings, login: &str, timeout: Duration) -> Vec<String> 
     // Accounts exist on this server only after a run took them from a state, which is
     // then remembered: a login the remembered state does not know has no keys, and the hub
     // is not bothered for every name a scanner tries.
+    // Only a login this agent created or took over: a local account of the same name that
+    // it refused to adopt (another uid) is not the hub's to open.
     let known = memory
         .state
         .as_ref()
         .is_some_and(|s| s.accounts.iter().any(|a| a.login == login));
-    if !known {
+    if !known || !memory.managed.contains(login) {
         return Vec::new();
     }
     let hub = Hub::new(&settings.hub, &settings.token, timeout);

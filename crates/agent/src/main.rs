@@ -9,6 +9,7 @@ mod files;
 mod hub;
 mod keys;
 mod memory;
+mod peek;
 mod plan;
 mod run;
 mod system;

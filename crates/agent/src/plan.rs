@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use shtab_access_protocol::AccountState;
 
+use crate::peek::Peek;
 use crate::system::{LocalUser, Snapshot};
 use crate::validate::{Checked, Wanted};
 
@@ -63,12 +64,19 @@ pub struct Inputs<'a> {
     pub managed: &'a BTreeSet<String>,
     /// The key lines each present login may hold (already without revoked keys).
     pub keys: &'a BTreeMap<String, Vec<String>>,
-    /// Current contents of the managed files (`None`: no file).
-    pub current_file: &'a dyn Fn(&Path) -> Option<String>,
+    /// What is at a managed file's path now (the agent's own keys files and drop-ins).
+    pub current_file: &'a dyn Fn(&Path) -> Peek,
+    /// What is at a path under a user's home (`home`, `relative`): the user controls it.
+    pub home_file: &'a dyn Fn(&Path, &Path) -> Peek,
     pub keys_dir: &'a Path,
     pub sudoers_dir: &'a Path,
     /// The file names in `keys_dir`.
     pub keys_dir_files: &'a [String],
+}
+
+/// The contents of a managed file; `None` when there is none (see [`Peek::managed_contents`]).
+fn current(inputs: &Inputs, path: &Path) -> Option<String> {
+    (inputs.current_file)(path).managed_contents()
 }
 
 pub fn keys_file(keys_dir: &Path, login: &str) -> PathBuf {
@@ -126,17 +134,25 @@ pub fn plan(checked: &Checked, inputs: &Inputs) -> Plan {
 }
 
 /// Keys in a home directory are outside the hub's control: with sshd set up as the README
-/// says they are ignored, otherwise they would survive a revocation.
+/// says they are ignored, otherwise they would survive a revocation. The file is the
+/// user's: what is not a plain file is reported without being read.
 fn home_keys(login: &str, inputs: &Inputs, plan: &mut Plan) {
     if let Some(user) = inputs.snapshot.users.get(login)
         && !user.home.is_empty()
     {
-        let path = Path::new(&user.home).join(".ssh/authorized_keys");
-        if (inputs.current_file)(&path).is_some_and(|text| !text.trim().is_empty()) {
-            plan.drift.push(format!(
+        let relative = Path::new(".ssh/authorized_keys");
+        let path = Path::new(&user.home).join(relative);
+        match (inputs.home_file)(Path::new(&user.home), relative) {
+            Peek::Missing => {}
+            Peek::Text(text) if text.trim().is_empty() => {}
+            Peek::Text(_) => plan.drift.push(format!(
                 "{login}: {} holds keys the hub does not manage",
                 path.display()
-            ));
+            )),
+            Peek::NotRead(why) => plan.drift.push(format!(
+                "{login}: {} is {why}; not read (keys there are outside the hub's control)",
+                path.display()
+            )),
         }
     }
 }
@@ -266,7 +282,7 @@ fn modify(wanted: &Wanted, user: &LocalUser, groups: Vec<String>, plan: &mut Pla
 fn keys(login: &str, inputs: &Inputs, plan: &mut Plan) {
     let path = keys_file(inputs.keys_dir, login);
     let lines = inputs.keys.get(login).cloned().unwrap_or_default();
-    let current = (inputs.current_file)(&path);
+    let current = current(inputs, &path);
     if lines.is_empty() {
         if current.is_some() {
             plan.steps.push(Step {
@@ -298,7 +314,7 @@ fn keys(login: &str, inputs: &Inputs, plan: &mut Plan) {
 
 fn sudo(login: &str, wanted: bool, inputs: &Inputs, plan: &mut Plan) {
     let path = sudoers_file(inputs.sudoers_dir, login);
-    let current = (inputs.current_file)(&path);
+    let current = current(inputs, &path);
     let contents = sudoers_line(login);
     if wanted && current.as_deref() != Some(contents.as_str()) {
         plan.steps.push(Step {
@@ -325,7 +341,7 @@ fn sudo(login: &str, wanted: bool, inputs: &Inputs, plan: &mut Plan) {
 /// Keys first (that is what lets a person in), then sudo, then the account itself.
 fn lock(login: &str, inputs: &Inputs, plan: &mut Plan) {
     let keys = keys_file(inputs.keys_dir, login);
-    if (inputs.current_file)(&keys).is_some() {
+    if current(inputs, &keys).is_some() {
         plan.steps.push(Step {
             target: login.to_owned(),
             action: "keys",
@@ -334,9 +350,18 @@ fn lock(login: &str, inputs: &Inputs, plan: &mut Plan) {
         });
     }
     sudo(login, false, inputs, plan);
-    if let Some(user) = inputs.snapshot.users.get(login)
-        && !(user.password_locked && user.expired)
-    {
+    let Some(user) = inputs.snapshot.users.get(login) else {
+        return;
+    };
+    // Only an account this agent created or took over: a local `deploy` it refused to
+    // adopt (another uid) is the server's own, whatever the hub calls its grants.
+    if !inputs.managed.contains(login) {
+        plan.drift.push(format!(
+            "{login}: a local account shtab-agent does not manage; not locked"
+        ));
+        return;
+    }
+    if !(user.password_locked && user.expired) {
         plan.steps.push(Step {
             target: login.to_owned(),
             action: "lock",
@@ -393,7 +418,14 @@ mod tests {
             .collect();
         let managed: BTreeSet<String> = managed.iter().map(|s| (*s).to_owned()).collect();
         let files: BTreeSet<PathBuf> = files.iter().map(PathBuf::from).collect();
-        let current = move |p: &Path| files.contains(p).then(|| "old".to_owned());
+        let current = move |p: &Path| {
+            if files.contains(p) {
+                Peek::Text("old".to_owned())
+            } else {
+                Peek::Missing
+            }
+        };
+        let home = |home: &Path, relative: &Path| current(&home.join(relative));
         plan(
             &checked,
             &Inputs {
@@ -401,6 +433,7 @@ mod tests {
                 managed: &managed,
                 keys: &keys,
                 current_file: &current,
+                home_file: &home,
                 keys_dir: Path::new("/k"),
                 sudoers_dir: Path::new("/s"),
                 keys_dir_files: &["stray".to_owned()],
@@ -520,5 +553,28 @@ mod tests {
             &[],
         );
         assert!(p.steps.is_empty());
+    }
+
+    #[test]
+    fn a_local_account_the_agent_does_not_manage_is_not_locked() {
+        let mut user = alice(1000);
+        user.password_locked = false;
+        user.expired = false;
+        let p = run(
+            vec![account("alice", AccountState::Locked)],
+            &snapshot_with(Some(user)),
+            &[],
+            &["/k/alice"],
+        );
+        // Its keys file in the agent's own directory goes; the account itself is untouched.
+        let described: Vec<_> = p.steps.iter().map(describe).collect();
+        assert_eq!(described, ["alice: keys (removed)"]);
+        assert!(
+            p.drift.contains(
+                &"alice: a local account shtab-agent does not manage; not locked".to_owned()
+            ),
+            "{:?}",
+            p.drift
+        );
     }
 }

@@ -3,7 +3,6 @@
 //! so `keys` (sshd waiting on it) is never held up by a long convergence.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -14,7 +13,7 @@ use crate::hub::{Fetched, Hub};
 use crate::memory::{Memory, Store};
 use crate::plan::{self, Inputs};
 use crate::validate::{self, Checked};
-use crate::{apply, system, wireguard};
+use crate::{apply, peek, system, wireguard};
 
 /// What a run ends with; the caller prints it and picks the exit code.
 #[derive(Debug)]
@@ -34,7 +33,6 @@ pub fn run(settings: &Settings, dry_run: bool) -> anyhow::Result<Summary> {
     let checked = validate::check(&state);
     let snapshot = system::snapshot(&system::SYSTEM_FILES)?;
     let keys = keys_by_login(&memory, &checked);
-    let read_file = |path: &Path| std::fs::read_to_string(path).ok();
     let keys_dir_files: Vec<String> = std::fs::read_dir(&settings.keys_dir)
         .map(|dir| {
             dir.filter_map(|e| e.ok())
@@ -48,7 +46,8 @@ pub fn run(settings: &Settings, dry_run: bool) -> anyhow::Result<Summary> {
             snapshot: &snapshot,
             managed: &memory.managed,
             keys: &keys,
-            current_file: &read_file,
+            current_file: &peek::peek,
+            home_file: &peek::peek_under,
             keys_dir: &settings.keys_dir,
             sudoers_dir: &settings.sudoers_dir,
             keys_dir_files: &keys_dir_files,

@@ -41,6 +41,7 @@ pub struct Config {
     pub bank: BankConfig,
     pub tenders: TendersConfig,
     pub ops: OpsConfig,
+    pub access: AccessConfig,
 }
 
 /// Operations endpoints.
@@ -58,6 +59,40 @@ impl Default for OpsConfig {
         OpsConfig {
             metrics_cache_secs: 5,
         }
+    }
+}
+
+/// People and access.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccessConfig {
+    /// Logins no SSH grant may use, comma-separated: the accounts servers and cloud images
+    /// already have (a grant of `ubuntu` would hand a person the image's own account).
+    /// Setting it replaces the whole list.
+    pub refused_logins: String,
+}
+
+/// The system and cloud-image accounts a grant must not name.
+pub const DEFAULT_REFUSED_LOGINS: &str = "root,admin,administrator,ubuntu,debian,centos,fedora,\
+rocky,almalinux,alpine,arch,ec2-user,cloud-user,azureuser,opc,core,pi,vagrant,deploy,git,gitlab,\
+gitlab-runner,jenkins,ansible,postgres,mysql,redis,nginx,apache,www-data,nobody,daemon,bin,sys,\
+sync,games,man,lp,mail,news,uucp,proxy,backup,list,irc,gnats,sshd,messagebus,shtab";
+
+impl Default for AccessConfig {
+    fn default() -> Self {
+        AccessConfig {
+            refused_logins: DEFAULT_REFUSED_LOGINS.into(),
+        }
+    }
+}
+
+impl AccessConfig {
+    pub fn refused_logins(&self) -> Vec<String> {
+        self.refused_logins
+            .split(',')
+            .map(|l| l.trim().to_ascii_lowercase())
+            .filter(|l| !l.is_empty())
+            .collect()
     }
 }
 
@@ -240,6 +275,7 @@ impl Default for Config {
             bank: BankConfig::default(),
             tenders: TendersConfig::default(),
             ops: OpsConfig::default(),
+            access: AccessConfig::default(),
         }
     }
 }

@@ -152,6 +152,29 @@ pub async fn for_server(db: &Db, server: &Server) -> CoreResult<DesiredState> {
     Ok(Facts::load(db).await?.state_of(server))
 }
 
+/// A server's state as everyone is shown it: the agent, the inventory, the pages.
+pub struct Numbered {
+    /// The state, its `revision` the number (`"4"`).
+    pub state: DesiredState,
+    /// The hash the number stands for (what "in sync" is decided on).
+    pub hash: String,
+}
+
+/// Gives `state` (as built, its revision a hash) the number agents know it by, numbering it
+/// if it is new: the agent, the Ansible inventory and the pages all show the same revision.
+pub async fn number(db: &Db, server: &Server, mut state: DesiredState) -> CoreResult<Numbered> {
+    let hash = std::mem::take(&mut state.revision);
+    state.revision = servers::number_state(db, server.id, &hash)
+        .await?
+        .to_string();
+    Ok(Numbered { state, hash })
+}
+
+/// The numbered state of one server.
+pub async fn numbered(db: &Db, server: &Server) -> CoreResult<Numbered> {
+    number(db, server, for_server(db, server).await?).await
+}
+
 /// Moves SSH and VPN grants to applied (or revoked) when every server they reach runs the
 /// current revision. Called after every change and every report; cheap for an agency's
 /// scale (a few hundred grants, tens of servers).

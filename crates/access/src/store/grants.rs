@@ -203,7 +203,14 @@ async fn allocate_uid(tx: &mut Tx, login: &str, person: i64) -> CoreResult<()> {
     }
 }
 
-pub async fn create(db: &Db, actor: &Actor, raw: &RawGrant) -> CoreResult<Grant> {
+/// Creates a grant. `refused_logins` (`access.refused_logins`) are the system and cloud
+/// accounts servers already have: an SSH grant must not make a person their holder.
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    raw: &RawGrant,
+    refused_logins: &[String],
+) -> CoreResult<Grant> {
     let person = match people::get(db, PersonId(raw.person_id)).await {
         Ok(p) => p,
         Err(CoreError::NotFound(_)) => {
@@ -242,6 +249,14 @@ pub async fn create(db: &Db, actor: &Actor, raw: &RawGrant) -> CoreResult<Grant>
                     "login",
                     "invalid_login",
                     format!("not a valid unix user name: {e}"),
+                ));
+            } else if refused_logins.contains(&login) {
+                errors.push(FieldError::new(
+                    "login",
+                    "refused_login",
+                    format!(
+                        "«{login}» is a system or cloud-image account servers already have; choose a personal login"
+                    ),
                 ));
             }
             if shell.is_empty() {

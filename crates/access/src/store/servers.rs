@@ -25,7 +25,11 @@ pub struct Server {
     pub hostname: String,
     pub agent_version: String,
     pub last_seen_at: Option<i64>,
+    /// The hash of the state the agent last converged to fully (compared with the hash of
+    /// the state now to tell whether the server is in sync).
     pub applied_revision: String,
+    /// That state's number, as the agent was served it; 0: never.
+    pub applied_serial: i64,
     pub last_report: Option<Report>,
     pub reported_at: Option<i64>,
     pub created_at: i64,
@@ -40,7 +44,7 @@ pub struct RawServer {
 }
 
 const COLUMNS: &str = "id, name, address, groups, token_hash, hostname, agent_version, last_seen_at, \
-                       applied_revision, last_report, reported_at, created_at";
+                       applied_revision, applied_serial, last_report, reported_at, created_at";
 
 fn from_row(row: &AnyRow) -> Server {
     Server {
@@ -53,6 +57,7 @@ fn from_row(row: &AnyRow) -> Server {
         agent_version: text(row, "agent_version"),
         last_seen_at: opt_int(row, "last_seen_at"),
         applied_revision: text(row, "applied_revision"),
+        applied_serial: int(row, "applied_serial"),
         last_report: serde_json::from_str(&text(row, "last_report")).ok(),
         reported_at: opt_int(row, "reported_at"),
         created_at: int(row, "created_at"),
@@ -301,6 +306,7 @@ pub async fn record_report(db: &Db, id: i64, report: &Report) -> CoreResult<()> 
     let converged = report.errors.is_empty() && report.revision == serial.to_string();
     sqlx::query(
         "UPDATE access_servers SET applied_revision = CASE WHEN $1 THEN $2 ELSE applied_revision END, \
+         applied_serial = CASE WHEN $1 THEN $6 ELSE applied_serial END, \
          last_report = $3, reported_at = $4, last_seen_at = $4 WHERE id = $5",
     )
     .bind(converged)
@@ -308,6 +314,7 @@ pub async fn record_report(db: &Db, id: i64, report: &Report) -> CoreResult<()> 
     .bind(serde_json::to_string(report).expect("a report serializes"))
     .bind(now)
     .bind(id)
+    .bind(serial)
     .execute(db.pool())
     .await?;
     Ok(())

@@ -93,14 +93,10 @@ async fn state_of(State(state): State<AppState>, headers: HeaderMap) -> Response
     if let Err(e) = servers::record_seen(&state.db, server.id).await {
         return failure(e);
     }
-    let mut desired = match desired::for_server(&state.db, &server).await {
-        Ok(d) => d,
+    let desired = match desired::numbered(&state.db, &server).await {
+        Ok(numbered) => numbered.state,
         Err(e) => return failure(e),
     };
-    match servers::number_state(&state.db, server.id, &desired.revision).await {
-        Ok(serial) => desired.revision = serial.to_string(),
-        Err(e) => return failure(e),
-    }
     let etag = format!("\"{}\"", desired.revision);
     let etag_value = HeaderValue::from_str(&etag).expect("a number is a valid header");
     let unchanged = headers

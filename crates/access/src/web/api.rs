@@ -119,7 +119,13 @@ pub async fn create_grant(
         expires_at,
         reason: new.reason,
     };
-    let g = grants::create(&state.db, &user.actor(), &raw).await?;
+    let g = grants::create(
+        &state.db,
+        &user.actor(),
+        &raw,
+        &state.config.access.refused_logins(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(g.into())))
 }
 
@@ -171,8 +177,8 @@ pub async fn first_secret(
 }
 
 async fn server_body(state: &AppState, s: servers::Server) -> Result<ServerBody, ApiError> {
-    let revision = desired::for_server(&state.db, &s).await?.revision;
-    Ok(ServerBody::new(s, revision))
+    let numbered = desired::numbered(&state.db, &s).await?;
+    Ok(ServerBody::new(s, &numbered))
 }
 
 /// List servers with their agents' state.
@@ -184,14 +190,11 @@ pub async fn list_servers(
 ) -> Result<Json<ServerList>, ApiError> {
     user.require(Permission::AccessRead)?;
     let facts = desired::Facts::load(&state.db).await?;
-    let items = servers::list(&state.db)
-        .await?
-        .into_iter()
-        .map(|s| {
-            let revision = facts.state_of(&s).revision;
-            ServerBody::new(s, revision)
-        })
-        .collect();
+    let mut items = Vec::new();
+    for s in servers::list(&state.db).await? {
+        let numbered = desired::number(&state.db, &s, facts.state_of(&s)).await?;
+        items.push(ServerBody::new(s, &numbered));
+    }
     Ok(Json(ServerList { items }))
 }
 

@@ -7,6 +7,7 @@ use shtab_core::time::rfc3339_ms;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::offboarding::Step;
+use crate::store::desired::Numbered;
 use crate::store::devices::{Device, NewDevice};
 use crate::store::grants::Grant;
 use crate::store::resources::Resource;
@@ -174,9 +175,11 @@ pub struct ServerBody {
     pub hostname: String,
     pub agent_version: String,
     pub last_seen_at: Option<String>,
-    /// The revision the agent last reported applying.
+    /// The revision the agent last converged to fully (the number it was served; empty:
+    /// never).
     pub applied_revision: String,
-    /// The revision the hub serves now; equal to `applied_revision` when the server is in sync.
+    /// The revision the hub serves now (the number the agent and the Ansible inventory
+    /// see); equal to `applied_revision` when the server is in sync.
     pub desired_revision: String,
     pub in_sync: bool,
     pub drift: Vec<String>,
@@ -185,14 +188,15 @@ pub struct ServerBody {
 }
 
 impl ServerBody {
-    pub fn new(s: Server, desired_revision: String) -> ServerBody {
+    pub fn new(s: Server, desired: &Numbered) -> ServerBody {
         let (drift, errors) = s
             .last_report
             .as_ref()
             .map(|r| (r.drift.clone(), r.errors.clone()))
             .unwrap_or_default();
+        let applied_revision = applied_number(&s);
         ServerBody {
-            in_sync: !s.applied_revision.is_empty() && s.applied_revision == desired_revision,
+            in_sync: !s.applied_revision.is_empty() && s.applied_revision == desired.hash,
             id: s.id,
             name: s.name,
             address: s.address,
@@ -201,12 +205,21 @@ impl ServerBody {
             hostname: s.hostname,
             agent_version: s.agent_version,
             last_seen_at: s.last_seen_at.map(rfc3339_ms),
-            applied_revision: s.applied_revision,
-            desired_revision,
+            applied_revision,
+            desired_revision: desired.state.revision.clone(),
             drift,
             errors,
             reported_at: s.reported_at.map(rfc3339_ms),
         }
+    }
+}
+
+/// The number of the state a server last converged to; empty when it never did.
+pub fn applied_number(s: &Server) -> String {
+    if s.applied_serial > 0 && !s.applied_revision.is_empty() {
+        s.applied_serial.to_string()
+    } else {
+        String::new()
     }
 }
 

@@ -1,7 +1,9 @@
 //! `GET /api/v1/access/ansible/inventory`: the servers as Ansible's dynamic inventory
 //! (`groups → hosts`, `_meta.hostvars` with each host's accounts, keys and WireGuard peers),
 //! for a playbook that applies the same desired state as the agents. Authenticated with a
-//! Shtab API token of a user who may read access (`Authorization: Bearer …`).
+//! Shtab API token of a user who may read access (`Authorization: Bearer …`). Each host's
+//! `shtab_revision` is the number its agent is served; group names are made identifiers
+//! (`front-end` → `front_end`), as Ansible wants them.
 
 use std::collections::BTreeMap;
 
@@ -28,7 +30,10 @@ pub async fn inventory(
     let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut hostvars = serde_json::Map::new();
     for s in servers::list(&state.db).await? {
-        let desired = facts.state_of(&s);
+        // The number the server's agent is served, not the hash: one revision everywhere.
+        let desired = desired::number(&state.db, &s, facts.state_of(&s))
+            .await?
+            .state;
         if s.groups.is_empty() {
             groups
                 .entry("ungrouped".into())
@@ -36,7 +41,10 @@ pub async fn inventory(
                 .push(s.name.clone());
         }
         for g in &s.groups {
-            groups.entry(g.clone()).or_default().push(s.name.clone());
+            let hosts = groups.entry(ansible_group(g)).or_default();
+            if !hosts.contains(&s.name) {
+                hosts.push(s.name.clone());
+            }
         }
         let address = if s.address.is_empty() {
             s.name.clone()
@@ -63,4 +71,38 @@ pub async fn inventory(
     }
     out.insert("_meta".into(), json!({ "hostvars": hostvars }));
     Ok(Json(Value::Object(out)))
+}
+
+/// A server group as an Ansible group name. Ansible wants a Python identifier (it warns
+/// about `front-end` and may refuse it in a later version), so `-` and `.` become `_`;
+/// names Ansible keeps for itself get a `shtab_` prefix.
+fn ansible_group(group: &str) -> String {
+    let name: String = group
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if matches!(name.as_str(), "all" | "ungrouped") || name.starts_with("_meta") {
+        format!("shtab_{name}")
+    } else {
+        name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ansible_group;
+
+    #[test]
+    fn group_names_are_identifiers_ansible_does_not_warn_about() {
+        assert_eq!(ansible_group("front-end"), "front_end");
+        assert_eq!(ansible_group("web"), "web");
+        assert_eq!(ansible_group("all"), "shtab_all");
+        assert_eq!(ansible_group("ungrouped"), "shtab_ungrouped");
+    }
 }

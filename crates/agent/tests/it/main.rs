@@ -7,4 +7,6 @@ mod hub;
 mod akc;
 mod converge;
 mod refusals;
+mod unmanaged;
+mod untrusted;
 mod wireguard;

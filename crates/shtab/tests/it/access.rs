@@ -1129,3 +1129,123 @@ async fn a_server_moved_into_a_group_gets_that_groups_accounts() {
     assert_eq!(moved["groups"], json!(["web"]));
     assert_eq!(state(token).await["accounts"][0]["login"], "ivan");
 }
+
+#[tokio::test]
+async fn a_grant_of_a_system_or_cloud_account_is_refused_naming_the_login() {
+    let app = TestApp::spawn().await;
+    let api = admin_api(&app).await;
+    let ivan = person(&api, "Иван", "ivan@agency.test", &[IVAN_KEY]).await;
+    let web = resource(
+        &api,
+        json!({"name": "Web", "kind": "ssh", "settings": {"target": "web"}}),
+    )
+    .await;
+    for login in [
+        "root", "ubuntu", "debian", "admin", "deploy", "git", "postgres", "ec2-user", "www-data",
+        "nobody",
+    ] {
+        let refused = json(
+            api.post("/api/v1/access/grants")
+                .json(&json!({"person_id": ivan, "resource_id": web, "login": login})),
+            422,
+        )
+        .await;
+        let fields = field_codes(&refused);
+        assert_eq!(fields.len(), 1, "{login}: {refused}");
+        assert_eq!(fields[0].0, "login", "{login}: {refused}");
+        assert!(
+            ["refused_login", "invalid_login"].contains(&fields[0].1.as_str()),
+            "{login}: {refused}"
+        );
+    }
+    let ubuntu = json(
+        api.post("/api/v1/access/grants")
+            .json(&json!({"person_id": ivan, "resource_id": web, "login": "ubuntu"})),
+        422,
+    )
+    .await;
+    assert_eq!(
+        field_codes(&ubuntu),
+        [("login".to_string(), "refused_login".to_string())]
+    );
+    assert!(
+        ubuntu["error"]["fields"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("«ubuntu» is a system or cloud-image account"),
+        "{ubuntu}"
+    );
+    // Nothing was written: no grant, no uid taken.
+    let grants = json(api.get("/api/v1/access/grants"), 200).await;
+    assert_eq!(grants["items"], json!([]));
+    let (uids,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM access_uids")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(uids, 0);
+
+    // The person's page says so in Russian.
+    let page = app.admin().await;
+    let r = page
+        .post_form(
+            &format!("/access/people/{ivan}"),
+            &[
+                ("resource_id", &web.to_string()),
+                ("login", "deploy"),
+                ("shell", "/bin/bash"),
+                ("expires_on", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("это системная учётная запись"),
+        "the login's error, in Russian"
+    );
+
+    // A personal login is fine.
+    grant(
+        &api,
+        json!({"person_id": ivan, "resource_id": web, "login": "ivan"}),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_refused_logins_are_configurable() {
+    let app = TestApp::spawn_with(|c| c.access.refused_logins = "ops, Root".into()).await;
+    let api = admin_api(&app).await;
+    let ivan = person(&api, "Иван", "ivan@agency.test", &[IVAN_KEY]).await;
+    let web = resource(
+        &api,
+        json!({"name": "Web", "kind": "ssh", "settings": {"target": "web"}}),
+    )
+    .await;
+    let refused = json(
+        api.post("/api/v1/access/grants")
+            .json(&json!({"person_id": ivan, "resource_id": web, "login": "ops"})),
+        422,
+    )
+    .await;
+    assert_eq!(
+        field_codes(&refused),
+        [("login".to_string(), "refused_login".to_string())]
+    );
+    // The agency's own list replaces the default: `deploy` is now a login like any other.
+    grant(
+        &api,
+        json!({"person_id": ivan, "resource_id": web, "login": "deploy"}),
+    )
+    .await;
+    // `root` stays refused whatever the list says: the agent would never touch it.
+    let root = json(
+        api.post("/api/v1/access/grants")
+            .json(&json!({"person_id": ivan, "resource_id": web, "login": "root"})),
+        422,
+    )
+    .await;
+    assert_eq!(field_codes(&root)[0].0, "login");
+}

@@ -4,6 +4,7 @@
 
 mod access;
 mod access_agent;
+mod access_ansible;
 mod access_pages;
 mod audit;
 mod auth;

@@ -37,6 +37,7 @@ pub(crate) fn form_errors(locale: Locale, fields: &[FieldError]) -> FormErrors {
                 "subnet_full" => Some("в подсети не осталось свободных адресов"),
                 "invalid_subnet" => Some("подсеть IPv4, например 10.8.0.0/24"),
                 "invalid_login" => Some("недопустимое имя пользователя Unix: строчные латинские буквы, цифры, _ и -, с буквы"),
+                "refused_login" => Some("это системная учётная запись или учётная запись облачного образа, она уже есть на серверах; выберите личный логин"),
                 "invalid_shell" => Some("абсолютный путь к оболочке, например /bin/bash"),
                 "invalid_group" => Some("недопустимое имя группы"),
                 "invalid_server_name" => Some("строчные латинские буквы, цифры, -, _ и точка, с буквы"),

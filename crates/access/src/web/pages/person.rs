@@ -269,7 +269,13 @@ pub async fn grant(
     people::get(&state.db, PersonId(id)).await?;
     let saved = async {
         let raw = to_raw(&state, id, &form)?;
-        grants::create(&state.db, &user.actor(), &raw).await
+        grants::create(
+            &state.db,
+            &user.actor(),
+            &raw,
+            &state.config.access.refused_logins(),
+        )
+        .await
     }
     .await;
     match saved {

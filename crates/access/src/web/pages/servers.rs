@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use shtab_access_protocol::{AccountState, DesiredState};
+use shtab_access_protocol::AccountState;
 use shtab_core::CoreError;
 use shtab_core::auth::Permission;
 use shtab_web::AppState;
@@ -21,8 +21,9 @@ use shtab_web::i18n::{FormErrors, Lang};
 use shtab_web::shell::Shell;
 
 use super::{form_errors, when};
-use crate::store::desired::{self, Facts};
+use crate::store::desired::{self, Facts, Numbered};
 use crate::store::servers::{self, RawServer, Server};
+use crate::web::dto::applied_number;
 use crate::web::texts::{AccessTexts, texts};
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -145,7 +146,7 @@ fn server_page(
     user: &CurrentUser,
     lang: Lang,
     s: Server,
-    d: DesiredState,
+    d: Numbered,
     token: Option<String>,
 ) -> ServerPage {
     let t = texts(lang.0);
@@ -166,13 +167,12 @@ fn server_page(
         hostname: s.hostname.clone(),
         agent_version: s.agent_version.clone(),
         last_seen: when(state, s.last_seen_at, t.never),
-        in_sync: d.revision == s.applied_revision,
-        applied_revision: if s.applied_revision.is_empty() {
-            t.never.into()
-        } else {
-            s.applied_revision.clone()
+        in_sync: d.hash == s.applied_revision,
+        applied_revision: match applied_number(&s) {
+            n if n.is_empty() => t.never.into(),
+            n => n,
         },
-        desired_revision: d.revision.clone(),
+        desired_revision: d.state.revision.clone(),
         drift: report.as_ref().map(|r| r.drift.clone()).unwrap_or_default(),
         errors: report
             .as_ref()
@@ -189,6 +189,7 @@ fn server_page(
             .unwrap_or_default(),
         reported_at: when(state, s.reported_at, t.never),
         accounts: d
+            .state
             .accounts
             .iter()
             .map(|a| AccountRow {
@@ -200,7 +201,7 @@ fn server_page(
                 groups: a.groups.join(", "),
             })
             .collect(),
-        peers: d.wireguard.as_ref().map_or(0, |w| w.peers.len()),
+        peers: d.state.wireguard.as_ref().map_or(0, |w| w.peers.len()),
         can_manage: user.can(Permission::AccessManage),
         token,
         name: s.name.clone(),
@@ -216,7 +217,7 @@ pub async fn server(
 ) -> Result<ServerPage, PageError> {
     user.require(Permission::AccessRead)?;
     let s = servers::get(&state.db, id).await?;
-    let d = desired::for_server(&state.db, &s).await?;
+    let d = desired::numbered(&state.db, &s).await?;
     Ok(server_page(&state, &user, lang, s, d, None))
 }
 
@@ -234,7 +235,7 @@ pub async fn create_server(
     };
     match servers::create(&state.db, &user.actor(), &raw).await {
         Ok((s, token)) => {
-            let d = desired::for_server(&state.db, &s).await?;
+            let d = desired::numbered(&state.db, &s).await?;
             let page = server_page(&state, &user, lang, s, d, Some(token));
             Ok(([(axum::http::header::CACHE_CONTROL, "no-store")], page).into_response())
         }
@@ -268,7 +269,7 @@ pub async fn update_server(
         }
         Err(CoreError::Invalid(fields)) => {
             let s = servers::get(&state.db, id).await?;
-            let d = desired::for_server(&state.db, &s).await?;
+            let d = desired::numbered(&state.db, &s).await?;
             let mut page = server_page(&state, &user, lang, s, d, None);
             page.edit_errors = form_errors(lang.0, &fields).other_than(&[]);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
@@ -294,7 +295,7 @@ pub async fn server_token(
     user.require(Permission::AccessManage)?;
     let token = servers::set_token(&state.db, &user.actor(), id, form.action == "rotate").await?;
     let s = servers::get(&state.db, id).await?;
-    let d = desired::for_server(&state.db, &s).await?;
+    let d = desired::numbered(&state.db, &s).await?;
     let page = server_page(&state, &user, lang, s, d, token);
     Ok(([(axum::http::header::CACHE_CONTROL, "no-store")], page).into_response())
 }
