@@ -27,6 +27,7 @@ pub struct SettingsTexts {
     pub russian: &'static str,
     pub english: &'static str,
     pub password: &'static str,
+    pub current_password: &'static str,
     pub new_password: &'static str,
     pub password_hint: &'static str,
     pub organisation: &'static str,
@@ -40,8 +41,9 @@ static RU: SettingsTexts = SettingsTexts {
     russian: "Русский",
     english: "English",
     password: "Смена пароля",
+    current_password: "Текущий пароль",
     new_password: "Новый пароль",
-    password_hint: "Не менее 10 символов. Другие ваши сеансы будут завершены.",
+    password_hint: "Не менее 10 символов. Другие ваши сеансы будут завершены, API-токены продолжат работать.",
     organisation: "Организация",
     organisation_name: "Название организации",
     saved: "Сохранено.",
@@ -53,8 +55,9 @@ static EN: SettingsTexts = SettingsTexts {
     russian: "Русский",
     english: "English",
     password: "Change password",
+    current_password: "Current password",
     new_password: "New password",
-    password_hint: "At least 10 characters. Your other sessions will be ended.",
+    password_hint: "At least 10 characters. Your other sessions will be ended; API tokens keep working.",
     organisation: "Organisation",
     organisation_name: "Organisation name",
     saved: "Saved.",
@@ -105,6 +108,8 @@ pub struct SettingsForm {
     #[serde(default)]
     locale: Option<String>,
     #[serde(default)]
+    current_password: String,
+    #[serde(default)]
     password: Option<String>,
     #[serde(default)]
     organisation_name: Option<String>,
@@ -124,10 +129,11 @@ pub async fn save(
     let result = async {
         if let Some(password) = form.password.as_deref().filter(|p| !p.is_empty()) {
             let keep = user.session().map(|s| s.token_hash.clone());
-            users::set_password(
+            users::change_own_password(
                 &state.db,
                 &user.actor(),
                 user.user().id,
+                &form.current_password,
                 password,
                 keep.as_deref(),
             )
@@ -179,10 +185,7 @@ pub async fn switch_language(
         .secure(state.config.secure_cookies())
         .path("/")
         .permanent();
-    let next = match form.next.as_deref() {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") => n.to_string(),
-        _ => "/".into(),
-    };
+    let next = crate::redirect::local_path(form.next.as_deref());
     Ok((jar.add(cookie), Redirect::to(&next)).into_response())
 }
 
