@@ -53,6 +53,7 @@ pub fn field_message(locale: Locale, e: &FieldError) -> String {
         "not_found" => "не найдено",
         "password_too_short" => "пароль слишком короткий (не менее 10 символов)",
         "wrong_password" => "текущий пароль введён неверно",
+        "too_many_attempts" => "слишком много неудачных попыток, повторите через несколько минут",
         "ssh_keys_need_access_manage" => {
             "менять SSH-ключи может тот, кто управляет доступами, или сам человек из своего сеанса"
         }

@@ -900,6 +900,37 @@ async fn changing_ones_password_asks_for_the_current_one() {
 }
 
 #[tokio::test]
+async fn guessing_the_current_password_from_an_open_session_is_throttled() {
+    let app = TestApp::spawn_with(|c| c.auth.login_max_failures = 2).await;
+    let anna = app.login_as("anna@agency.test", &[Role::Manager]).await;
+    let attempt = |current: &'static str| {
+        let anna = &anna;
+        async move {
+            let r = anna
+                .post_form(
+                    "/settings",
+                    &[
+                        ("current_password", current),
+                        ("password", "taken over at last"),
+                    ],
+                )
+                .await;
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    for _ in 0..2 {
+        let (status, page) = attempt("a wrong guess entirely").await;
+        assert_eq!(status, 422);
+        assert!(page.contains("текущий пароль введён неверно"), "{page}");
+    }
+    // Even the right one waits out the window now.
+    let (status, page) = attempt(PASSWORD).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("слишком много неудачных попыток"), "{page}");
+    app.login("anna@agency.test", PASSWORD).await;
+}
+
+#[tokio::test]
 async fn an_admins_reset_revokes_the_users_tokens_and_the_page_says_so() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;

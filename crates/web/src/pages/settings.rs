@@ -10,7 +10,7 @@ use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::Deserialize;
 use shtab_core::CoreError;
-use shtab_core::auth::{Permission, users};
+use shtab_core::auth::{Permission, throttle, users};
 use shtab_core::settings;
 
 use crate::auth::{CurrentUser, LANG_COOKIE, MaybeUser};
@@ -128,16 +128,7 @@ pub async fn save(
     }
     let result = async {
         if let Some(password) = form.password.as_deref().filter(|p| !p.is_empty()) {
-            let keep = user.session().map(|s| s.token_hash.clone());
-            users::change_own_password(
-                &state.db,
-                &user.actor(),
-                user.user().id,
-                &form.current_password,
-                password,
-                keep.as_deref(),
-            )
-            .await?;
+            change_password(&state, &user, &form.current_password, password).await?;
         }
         if let Some(name) = &form.organisation_name {
             user.require(Permission::SettingsManage)
@@ -159,6 +150,39 @@ pub async fn save(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Guessing the current password from an open session is throttled like logging in.
+async fn change_password(
+    state: &AppState,
+    user: &CurrentUser,
+    current: &str,
+    new: &str,
+) -> Result<(), CoreError> {
+    let auth = &state.config.auth;
+    let key = format!("password:{}", user.user().id);
+    let window_ms = i64::from(auth.login_window_minutes) * 60_000;
+    if throttle::count_attempt(&state.db, &key, auth.login_max_failures, window_ms)
+        .await?
+        .is_some()
+    {
+        return Err(CoreError::field(
+            "current_password",
+            "too_many_attempts",
+            "too many wrong attempts; try again in a few minutes",
+        ));
+    }
+    let keep = user.session().map(|s| s.token_hash.clone());
+    users::change_own_password(
+        &state.db,
+        &user.actor(),
+        user.user().id,
+        current,
+        new,
+        keep.as_deref(),
+    )
+    .await?;
+    throttle::clear(&state.db, &key).await
 }
 
 #[derive(Deserialize)]
