@@ -561,7 +561,9 @@ async fn password_checks(base: &str) -> u64 {
 }
 
 /// The hub is a process of its own here, so its `/metrics` counts only this test's logins.
-#[tokio::test]
+/// The guesses leave together (several client threads, a barrier, connections already open),
+/// so they reach the hub while the first checks are still running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_hundred_parallel_wrong_passwords_get_at_most_the_allowed_real_checks() {
     let site = Site::new().await;
     let password_file = site.file("password", "the one real passphrase\n");
@@ -587,23 +589,25 @@ async fn a_hundred_parallel_wrong_passwords_get_at_most_the_allowed_real_checks(
         let csrf = crate::testkit::hidden_value(&form, "csrf_token").unwrap();
         guessers.push((client, csrf));
     }
-    let attempts = guessers.into_iter().enumerate().map(|(n, (client, csrf))| {
-        tokio::spawn(async move {
-            client
-                .http
-                .post(client.url("/login"))
-                .form(&[
-                    ("email", "boss@agency.test"),
-                    ("password", format!("wrong guess number {n}").as_str()),
-                    ("csrf_token", &csrf),
-                ])
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
+    let start = Arc::new(tokio::sync::Barrier::new(guessers.len()));
+    let attempts: Vec<_> = guessers
+        .into_iter()
+        .enumerate()
+        .map(|(n, (client, csrf))| {
+            let start = start.clone();
+            let request = client.http.post(client.url("/login")).form(&[
+                ("email", "boss@agency.test"),
+                ("password", format!("wrong guess number {n}").as_str()),
+                ("csrf_token", &csrf),
+            ]);
+            tokio::spawn(async move {
+                start.wait().await;
+                let status = request.send().await.unwrap().status().as_u16();
+                drop(client);
+                status
+            })
         })
-    });
+        .collect();
     let mut statuses = Vec::new();
     for a in attempts {
         statuses.push(a.await.unwrap());
