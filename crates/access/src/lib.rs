@@ -11,6 +11,7 @@ pub mod domain;
 pub mod jobs;
 pub mod offboarding;
 pub mod robots;
+pub mod ssh_reach;
 pub mod store;
 pub mod web;
 

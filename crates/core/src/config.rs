@@ -214,6 +214,9 @@ pub struct ServerConfig {
     pub time_zone: String,
     /// Language of the pages for people who have not chosen one: `ru` or `en`.
     pub default_locale: String,
+    /// Reverse proxies whose `X-Forwarded-For` is believed: addresses or CIDRs, comma-
+    /// separated. Empty: the header is ignored, the connecting address is the client's.
+    pub trusted_proxies: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -250,6 +253,8 @@ pub struct AuthConfig {
     /// Failed logins allowed per address and per account within `login_window_minutes`.
     pub login_max_failures: u32,
     pub login_window_minutes: u32,
+    /// How long a login lasts at most, however active: a stolen cookie does not live forever.
+    pub session_max_days: u32,
     /// Send cookies with `Secure`. `auto`: when `server.public_url` is https.
     pub secure_cookies: SecureCookies,
 }
@@ -287,6 +292,7 @@ impl Default for ServerConfig {
             public_url: "http://127.0.0.1:8080".into(),
             time_zone: "Europe/Moscow".into(),
             default_locale: "ru".into(),
+            trusted_proxies: String::new(),
         }
     }
 }
@@ -316,6 +322,7 @@ impl Default for AuthConfig {
             session_idle_hours: 24 * 7,
             login_max_failures: 5,
             login_window_minutes: 15,
+            session_max_days: 30,
             secure_cookies: SecureCookies::Auto,
         }
     }
@@ -526,6 +533,20 @@ impl Config {
         if self.auth.login_max_failures == 0 {
             return bad("auth.login_max_failures", "a number of at least 1", "0");
         }
+        if self.auth.session_max_days == 0 {
+            return bad(
+                "auth.session_max_days",
+                "a number of days of at least 1",
+                "0",
+            );
+        }
+        if let Err(wrong) = parse_proxies(&self.server.trusted_proxies) {
+            return bad(
+                "server.trusted_proxies",
+                "addresses or CIDRs separated by commas, such as 127.0.0.1, 10.0.0.0/8",
+                &wrong,
+            );
+        }
         if self.log.level.trim().is_empty() {
             return bad("log.level", "a filter such as info", "");
         }
@@ -562,6 +583,24 @@ impl Config {
         crate::types::Locale::from_code(&self.server.default_locale).unwrap_or_default()
     }
 
+    /// The proxies whose `X-Forwarded-For` is believed (checked when loading).
+    pub fn trusted_proxies(&self) -> Vec<ipnet::IpNet> {
+        parse_proxies(&self.server.trusted_proxies).unwrap_or_default()
+    }
+
+    /// The longest a session lives, however active.
+    pub fn session_max_ms(&self) -> i64 {
+        i64::from(self.auth.session_max_days) * 86_400_000
+    }
+
+    /// How long sessions live: without activity, and at most.
+    pub fn session_lifetime(&self) -> crate::auth::sessions::Lifetime {
+        crate::auth::sessions::Lifetime {
+            idle_ms: i64::from(self.auth.session_idle_hours) * 3_600_000,
+            max_ms: self.session_max_ms(),
+        }
+    }
+
     pub fn public_url(&self) -> &str {
         self.server.public_url.trim_end_matches('/')
     }
@@ -593,6 +632,20 @@ impl Config {
         write_toml_table(&mut out, "", &value);
         out
     }
+}
+
+/// Addresses (`10.0.0.1`, one host) or networks (`10.0.0.0/8`), comma-separated; the first
+/// entry that is neither is the error.
+fn parse_proxies(list: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| s.to_string())
+        })
+        .collect()
 }
 
 /// Every dotted key of the configuration, with whether it holds a table.
@@ -833,6 +886,38 @@ mod tests {
         );
         let c = c.unwrap().config;
         assert_eq!(c.notify.email.smtp_password.expose(), "123456");
+    }
+
+    #[test]
+    fn trusted_proxies_and_session_lifetime_come_from_the_environment() {
+        let c = Config::load(
+            None,
+            env(&[
+                ("SHTAB_SERVER_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8,::1"),
+                ("SHTAB_AUTH_SESSION_MAX_DAYS", "7"),
+            ]),
+        )
+        .unwrap()
+        .config;
+        let proxies: Vec<String> = c.trusted_proxies().iter().map(|n| n.to_string()).collect();
+        assert_eq!(proxies, ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]);
+        assert_eq!(c.session_max_ms(), 7 * 86_400_000);
+        assert_eq!(Config::default().auth.session_max_days, 30);
+
+        let err = Config::load(
+            None,
+            env(&[("SHTAB_SERVER_TRUSTED_PROXIES", "10.0.0.0/8, proxy.lan")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("server.trusted_proxies") && err.contains("proxy.lan"),
+            "{err}"
+        );
+        let err = Config::load(None, env(&[("SHTAB_AUTH_SESSION_MAX_DAYS", "0")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("auth.session_max_days"), "{err}");
     }
 
     #[test]

@@ -236,6 +236,27 @@ pub trait Notifier: Send + Sync {
     async fn send(&self, person: PersonId, message: &Message) -> CoreResult<Vec<i64>>;
 }
 
+/// Where a person's SSH keys reach: the access capability's SSH grants. The people
+/// directory asks when keys are added, so the access managers hear at once of a key that is
+/// served to servers. Core knows no capability: the binary hands in the access capability's
+/// implementation, and [`NoServerAccess`] stands in without it.
+#[async_trait]
+pub trait ServerAccess: Send + Sync {
+    /// The SSH grants in force for `person`, described for people (`alice on web (sudo)`);
+    /// empty when their keys reach no server.
+    async fn ssh_grants(&self, person: PersonId) -> CoreResult<Vec<String>>;
+}
+
+/// No access capability: keys reach no server.
+pub struct NoServerAccess;
+
+#[async_trait]
+impl ServerAccess for NoServerAccess {
+    async fn ssh_grants(&self, _: PersonId) -> CoreResult<Vec<String>> {
+        Ok(Vec::new())
+    }
+}
+
 /// The [`Directory`] over our own people tables.
 #[derive(Clone)]
 pub struct BuiltinDirectory {

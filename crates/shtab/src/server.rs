@@ -50,7 +50,8 @@ pub fn describe_database(config: &Config) -> String {
 /// The application with every enabled capability.
 pub fn application(db: Db, config: Arc<Config>) -> Router {
     let robots = robot_set(&db, &config);
-    let state = AppState::new(db, config, shtab_web::ops::metrics_handle());
+    let state = AppState::new(db.clone(), config, shtab_web::ops::metrics_handle())
+        .with_server_access(Arc::new(shtab_access::ssh_reach::SshGrants::new(db)));
     // The agents authenticate with server tokens, not users': their routes join after the
     // shell's authentication layer.
     let agents = shtab_access::web::agent::routes(state.clone());

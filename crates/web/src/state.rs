@@ -4,6 +4,7 @@ use std::time::Duration;
 use metrics_exporter_prometheus::PrometheusHandle;
 use shtab_core::config::Config;
 use shtab_core::db::Db;
+use shtab_core::ports::{NoServerAccess, Notifier, ServerAccess};
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -15,6 +16,10 @@ pub struct AppState {
     pub metrics_counts: Arc<crate::ops::CountsCache>,
     /// The navigation, platform and enabled capabilities; set when the router is built.
     pub nav: Arc<Vec<crate::shell::NavEntry>>,
+    /// How people are told (the platform's own channels).
+    pub notifier: Arc<dyn Notifier>,
+    /// Where people's SSH keys reach; the binary hands in the access capability's answer.
+    pub server_access: Arc<dyn ServerAccess>,
 }
 
 impl AppState {
@@ -23,12 +28,20 @@ impl AppState {
             config.ops.metrics_cache_secs,
         )));
         AppState {
+            notifier: Arc::new(shtab_core::ports::builtin_notifier(&db, &config)),
+            server_access: Arc::new(NoServerAccess),
             db,
             config,
             metrics,
             metrics_counts,
             nav: Arc::new(Vec::new()),
         }
+    }
+
+    /// The same state, with `access` answering where people's SSH keys reach.
+    pub fn with_server_access(mut self, access: Arc<dyn ServerAccess>) -> Self {
+        self.server_access = access;
+        self
     }
 
     /// An absolute link to a page, for messages that leave the browser (e-mail, Telegram).

@@ -8,6 +8,9 @@ pub mod throttle;
 pub mod tokens;
 pub mod users;
 
-pub use password::{PASSWORD_MIN_CHARS, generate_password, hash_password, verify_password};
+pub use password::{
+    PASSWORD_MIN_CHARS, check_password, generate_password, hash_password, hash_password_off_thread,
+    verify_password,
+};
 pub use roles::{Permission, Role};
 pub use secrets::{random_token, sha256_hex};

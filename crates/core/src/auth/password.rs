@@ -1,5 +1,8 @@
+use std::sync::LazyLock;
+
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use tokio::sync::Semaphore;
 
 use crate::FieldError;
 
@@ -7,6 +10,18 @@ pub const PASSWORD_MIN_CHARS: usize = 10;
 
 /// Checks the policy and hashes with Argon2id (the crate's defaults follow OWASP's advice).
 pub fn hash_password(field: &str, password: &str) -> Result<String, FieldError> {
+    check_policy(field, password)?;
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).expect("the operating system provides randomness");
+    let salt = SaltString::encode_b64(&salt).expect("16 bytes make a valid salt");
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 accepts any input")
+        .to_string())
+}
+
+/// Whether `password` may be chosen: long enough, and not absurdly long.
+pub fn check_policy(field: &str, password: &str) -> Result<(), FieldError> {
     if password.chars().count() < PASSWORD_MIN_CHARS {
         return Err(FieldError::new(
             field,
@@ -21,13 +36,7 @@ pub fn hash_password(field: &str, password: &str) -> Result<String, FieldError> 
             "must be at most 1024 bytes",
         ));
     }
-    let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).expect("the operating system provides randomness");
-    let salt = SaltString::encode_b64(&salt).expect("16 bytes make a valid salt");
-    Ok(Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .expect("argon2 accepts any input")
-        .to_string())
+    Ok(())
 }
 
 /// A password made for someone who did not choose one (shown to them once). 20 characters
@@ -46,6 +55,43 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
     }
 }
 
+/// Argon2 spends tens of milliseconds of a core on purpose. On the async workers a burst of
+/// logins would stall every other request (webhooks, the agents' API), so hashing and
+/// checking run on the blocking pool, and only this many at once: the rest wait their turn
+/// instead of taking every core. Process-wide, since the cores are.
+static ARGON2_SLOTS: LazyLock<Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    Semaphore::new(cores.div_ceil(2).clamp(1, 4))
+});
+
+/// Runs `work` on the blocking pool once a slot is free.
+async fn in_slot<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    let _slot = ARGON2_SLOTS
+        .acquire()
+        .await
+        .expect("the semaphore is never closed");
+    tokio::task::spawn_blocking(work)
+        .await
+        .expect("argon2 does not panic")
+}
+
+/// [`hash_password`] off the async workers.
+pub async fn hash_password_off_thread(field: &str, password: &str) -> Result<String, FieldError> {
+    let (field, password) = (field.to_string(), password.to_string());
+    in_slot(move || hash_password(&field, &password)).await
+}
+
+/// [`verify_password`] off the async workers. Every call is one real check, counted in
+/// the `password_checks_total` metric, so throttling can be watched doing its job.
+pub async fn check_password(password: &str, stored: &str) -> bool {
+    let (password, stored) = (password.to_string(), stored.to_string());
+    in_slot(move || {
+        metrics::counter!("password_checks_total").increment(1);
+        verify_password(&password, &stored)
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,6 +103,15 @@ mod tests {
         assert!(verify_password("correct horse battery", &h));
         assert!(!verify_password("correct horse batterY", &h));
         assert!(!verify_password("anything", "not a hash"));
+    }
+
+    #[tokio::test]
+    async fn the_off_thread_versions_agree() {
+        let h = hash_password_off_thread("password", "correct horse battery")
+            .await
+            .unwrap();
+        assert!(check_password("correct horse battery", &h).await);
+        assert!(!check_password("correct horse batterY", &h).await);
     }
 
     #[test]

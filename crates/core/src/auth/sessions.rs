@@ -1,5 +1,6 @@
 //! Browser sessions. The cookie carries a random token; the table keeps its SHA-256, the
-//! user, the CSRF token of the session and a sliding expiry.
+//! user, the CSRF token of the session and a sliding expiry, which never passes the
+//! session's absolute end (its start plus the longest a session may live).
 
 use super::secrets::{random_token, sha256_hex};
 use crate::db::Db;
@@ -15,8 +16,22 @@ pub struct Session {
     pub csrf_token: String,
 }
 
+/// How long sessions live: without activity, and at most.
+#[derive(Debug, Clone, Copy)]
+pub struct Lifetime {
+    pub idle_ms: i64,
+    pub max_ms: i64,
+}
+
+impl Lifetime {
+    /// When a session started at `created` and seen at `now` ends.
+    fn expiry(self, created: i64, now: i64) -> i64 {
+        (now + self.idle_ms).min(created + self.max_ms)
+    }
+}
+
 /// Starts a session; returns the cookie value (shown to the browser only) and the session.
-pub async fn create(db: &Db, user: UserId, idle_ms: i64) -> CoreResult<(String, Session)> {
+pub async fn create(db: &Db, user: UserId, life: Lifetime) -> CoreResult<(String, Session)> {
     let token = random_token();
     let session = Session {
         token_hash: sha256_hex(&token),
@@ -31,7 +46,7 @@ pub async fn create(db: &Db, user: UserId, idle_ms: i64) -> CoreResult<(String, 
     .bind(user.0)
     .bind(&session.csrf_token)
     .bind(now)
-    .bind(now + idle_ms)
+    .bind(life.expiry(now, now))
     .execute(db.pool())
     .await?;
     // Old sessions are swept here rather than by a timer: logins are rare and cheap.
@@ -44,22 +59,27 @@ pub async fn create(db: &Db, user: UserId, idle_ms: i64) -> CoreResult<(String, 
 
 /// Finds the live session of a cookie value and extends it. Extending writes at most once a
 /// minute per session, so browsing does not turn every page view into a write.
-pub async fn lookup(db: &Db, cookie: &str, idle_ms: i64) -> CoreResult<Option<Session>> {
+pub async fn lookup(db: &Db, cookie: &str, life: Lifetime) -> CoreResult<Option<Session>> {
     let hash = sha256_hex(cookie);
     let now = now_ms();
-    let row: Option<(i64, String, i64)> =
-        sqlx::query_as("SELECT user_id, csrf_token, last_seen_at FROM sessions WHERE token_hash = $1 AND expires_at > $2")
-            .bind(&hash)
-            .bind(now)
-            .fetch_optional(db.pool())
-            .await?;
-    let Some((user_id, csrf_token, last_seen)) = row else {
+    // The start is checked too: sessions made before the absolute limit existed have an
+    // expiry that does not know it.
+    let row: Option<(i64, String, i64, i64)> = sqlx::query_as(
+        "SELECT user_id, csrf_token, last_seen_at, created_at FROM sessions \
+         WHERE token_hash = $1 AND expires_at > $2 AND created_at > $3",
+    )
+    .bind(&hash)
+    .bind(now)
+    .bind(now - life.max_ms)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some((user_id, csrf_token, last_seen, created)) = row else {
         return Ok(None);
     };
     if now - last_seen > 60_000 {
         sqlx::query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3")
             .bind(now)
-            .bind(now + idle_ms)
+            .bind(life.expiry(created, now))
             .bind(&hash)
             .execute(db.pool())
             .await?;

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::password::{hash_password, verify_password};
+use super::password::{check_password, hash_password, hash_password_off_thread};
 use super::roles::Role;
 use crate::FieldError;
 use crate::audit::{self, Actor, Changes, Event};
@@ -181,7 +181,10 @@ pub async fn create(
     let mut errors = FieldErrors::default();
     let name = errors.take(check_candidate(db, person).await?);
     errors.take(check_roles(roles));
-    let hash = password.and_then(|p| errors.take(hash_password("password", p)));
+    let hash = match password {
+        Some(p) => errors.take(hash_password_off_thread("password", p).await),
+        None => None,
+    };
     errors.into_result()?;
     let Some(name) = name else {
         unreachable!("a person who cannot become a user is a field error")
@@ -277,7 +280,10 @@ pub async fn create_with_person(
     }
     let mut errors = FieldErrors::default();
     errors.take(check_roles(roles));
-    let hash = password.and_then(|p| errors.take(hash_password("password", p)));
+    let hash = match password {
+        Some(p) => errors.take(hash_password_off_thread("password", p).await),
+        None => None,
+    };
     errors.into_result()?;
     let name = full_name.map(str::to_string).unwrap_or_else(|| {
         email
@@ -476,16 +482,28 @@ pub async fn update(db: &Db, actor: &Actor, id: UserId, changes: &UserChanges) -
     get(db, id).await
 }
 
-/// Sets a new password and ends the user's other sessions (`keep_session` is the token
-/// hash of the session that made the change, if any).
+/// What else ends when a password is set.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PasswordEnds<'a> {
+    /// The token hash of the session that made the change, which goes on; every other
+    /// session of the user ends.
+    pub keep_session: Option<&'a str>,
+    /// Revoke the user's API tokens too. A reset (by an admin, or `shtab user passwd`)
+    /// means the old password may be known to someone else, who may have made tokens.
+    pub revoke_tokens: bool,
+}
+
+/// Sets a new password; the user's other sessions end, and their tokens when `ends` says.
 pub async fn set_password(
     db: &Db,
     actor: &Actor,
     id: UserId,
     password: &str,
-    keep_session: Option<&str>,
+    ends: PasswordEnds<'_>,
 ) -> CoreResult<()> {
-    let hash = hash_password("password", password).map_err(|e| CoreError::Invalid(vec![e]))?;
+    let hash = super::password::hash_password_off_thread("password", password)
+        .await
+        .map_err(|e| CoreError::Invalid(vec![e]))?;
     let user = get(db, id).await?;
     let mut tx = db.begin().await?;
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
@@ -495,9 +513,21 @@ pub async fn set_password(
         .await?;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
         .bind(id.0)
-        .bind(keep_session.unwrap_or(""))
+        .bind(ends.keep_session.unwrap_or(""))
         .execute(&mut *tx)
         .await?;
+    let mut changes = Changes::new();
+    if ends.revoke_tokens {
+        let revoked = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        changes.set("tokens_revoked", &revoked);
+    }
     audit::record(
         &mut tx,
         actor,
@@ -506,12 +536,56 @@ pub async fn set_password(
             object_kind: "user",
             object_id: id.to_string(),
             object_label: user.full_name.clone(),
-            changes: Changes::new(),
+            changes,
         },
     )
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// A user changing their own password: the current one must be given (a session left
+/// open on someone's desk must not be enough to take the account). Their other sessions
+/// end; `keep_session` is the one making the change.
+pub async fn change_own_password(
+    db: &Db,
+    actor: &Actor,
+    id: UserId,
+    current: &str,
+    new: &str,
+    keep_session: Option<&str>,
+) -> CoreResult<()> {
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(db.pool())
+            .await?
+            .flatten();
+    let matches = match &stored {
+        Some(hash) => super::password::check_password(current, hash).await,
+        None => false,
+    };
+    let mut errors = FieldErrors::default();
+    if !matches {
+        errors.take::<()>(Err(FieldError::new(
+            "current_password",
+            "wrong_password",
+            "the current password is wrong",
+        )));
+    }
+    errors.take(super::password::check_policy("password", new));
+    errors.into_result()?;
+    set_password(
+        db,
+        actor,
+        id,
+        new,
+        PasswordEnds {
+            keep_session,
+            revoke_tokens: false,
+        },
+    )
+    .await
 }
 
 /// Why a login failed. The page shows one message for all of them, so nobody learns which
@@ -536,7 +610,7 @@ pub async fn authenticate(
         hash_password("password", &super::random_token()).expect("a random token is long enough")
     });
     let Ok(email) = Email::parse("email", email) else {
-        verify_password(password, dummy);
+        check_password(password, dummy).await;
         return Ok(Err(LoginFailure::UnknownEmail));
     };
     let row: Option<(i64, Option<String>)> = sqlx::query_as(
@@ -546,10 +620,11 @@ pub async fn authenticate(
     .fetch_optional(db.pool())
     .await?;
     let Some((id, hash)) = row else {
-        verify_password(password, dummy);
+        check_password(password, dummy).await;
         return Ok(Err(LoginFailure::UnknownEmail));
     };
-    let matches = verify_password(password, hash.as_deref().unwrap_or(dummy)) && hash.is_some();
+    let matches =
+        check_password(password, hash.as_deref().unwrap_or(dummy)).await && hash.is_some();
     if !matches {
         return Ok(Err(LoginFailure::WrongPassword));
     }

@@ -101,6 +101,22 @@ Purpose: {{ purpose }}",
         },
     },
     TemplateDefault {
+        key: "people.ssh_key_added",
+        ru: (
+            "{{ person }}: новый ключ SSH с доступом к серверам",
+            "{{ changed_by }} добавил(а) человеку {{ person }} ключ SSH:\n{{ fingerprints }}\n\nКлюч сразу попадает на серверы по доступам:\n{{ grants }}\n\nЕсли вы этого не ждали, удалите ключ и проверьте доступы.",
+        ),
+        en: (
+            "{{ person }}: a new SSH key that reaches servers",
+            "{{ changed_by }} added an SSH key to {{ person }}:\n{{ fingerprints }}\n\nThe key is served at once to the servers of these grants:\n{{ grants }}\n\nIf you did not expect it, remove the key and check the grants.",
+        ),
+        sample: || {
+            json!({"person": "Анна Смирнова", "changed_by": "Борис Петров",
+                   "fingerprints": "SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8",
+                   "grants": "anna на web-1 (sudo)"})
+        },
+    },
+    TemplateDefault {
         key: "robot.failed",
         ru: (
             "Робот «{{ robot }}» завершился с ошибкой",

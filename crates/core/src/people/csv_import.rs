@@ -49,11 +49,26 @@ const COLUMNS: &[(&str, &[&str])] = &[
     ("gitlab", &["gitlab"]),
     ("gitea", &["gitea"]),
     ("started_on", &["started_on", "дата начала", "принят"]),
+    ("ssh_keys", &["ssh_keys", "ssh", "ключи ssh"]),
 ];
+
+/// Who may give the imported people SSH keys. Keys are access (see the people form's rule),
+/// and a new person's keys reach servers as soon as they are granted any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SshKeysInImport {
+    Allowed,
+    /// The importer may not set keys: a row that gives some is a row error.
+    Refused,
+}
 
 /// Reads a CSV file (UTF-8 or Windows-1251, comma or semicolon separated, with a header row)
 /// and adds its people. Managers may be named by e-mail, also of people in the same file.
-pub async fn import_csv(db: &Db, actor: &Actor, bytes: &[u8]) -> CoreResult<ImportReport> {
+pub async fn import_csv(
+    db: &Db,
+    actor: &Actor,
+    bytes: &[u8],
+    ssh_keys: SshKeysInImport,
+) -> CoreResult<ImportReport> {
     let text = crate::csv_text::decode(bytes);
     let delimiter = crate::csv_text::sniff_delimiter(&text);
     let mut reader = csv::ReaderBuilder::new()
@@ -122,6 +137,17 @@ pub async fn import_csv(db: &Db, actor: &Actor, bytes: &[u8]) -> CoreResult<Impo
             })
             .filter(|l| !l.login.is_empty())
             .collect();
+        // Several keys go one per line in the cell, as in authorized_keys.
+        let keys: Vec<String> = cell("ssh_keys").lines().map(str::to_string).collect();
+        if ssh_keys == SshKeysInImport::Refused && keys.iter().any(|k| !k.trim().is_empty()) {
+            report.errors.push(RowError {
+                line,
+                field: "ssh_keys".into(),
+                code: "ssh_keys_need_access_manage",
+                message: "giving SSH keys needs access_manage".into(),
+            });
+            continue;
+        }
         let raw = RawPersonInput {
             full_name: cell("full_name"),
             emails: cell("emails")
@@ -133,6 +159,7 @@ pub async fn import_csv(db: &Db, actor: &Actor, bytes: &[u8]) -> CoreResult<Impo
             position: Some(cell("position")),
             forge_logins,
             started_on: Some(cell("started_on")),
+            ssh_keys: keys,
             ..Default::default()
         };
         let input = match raw.parse() {

@@ -3,13 +3,15 @@
 
 mod csv_import;
 mod domain;
+mod ssh_keys;
 mod store;
 
-pub use csv_import::{ImportReport, RowError, import_csv};
+pub use csv_import::{ImportReport, RowError, SshKeysInImport, import_csv};
 pub use domain::{
     Forge, ForgeLogin, Person, PersonInput, PersonStatus, PersonSummary, RawPersonInput,
     StoredSshKey, parse_date,
 };
+pub use ssh_keys::{KEY_ADDED_TEMPLATE, KeyChange, tell_access_managers};
 pub(crate) use store::insert;
 pub use store::{
     ListFilter, ListPage, choices, count, create, deactivate, find_by_email, find_by_forge_login,

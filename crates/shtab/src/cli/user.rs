@@ -29,7 +29,7 @@ pub enum UserCommand {
         #[command(flatten)]
         password: PasswordSource,
     },
-    /// Set a user's password (their other sessions end).
+    /// Set a user's password (their sessions end and their API tokens are revoked).
     Passwd {
         #[arg(long)]
         email: String,
@@ -132,10 +132,17 @@ pub async fn run(config: Config, cmd: UserCommand) -> anyhow::Result<ExitCode> {
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("{email} is not a user"))?;
             let (password, generated) = password.obtain()?;
-            users::set_password(&db, &actor, user.id, &password, None)
+            let ends = users::PasswordEnds {
+                keep_session: None,
+                revoke_tokens: true,
+            };
+            users::set_password(&db, &actor, user.id, &password, ends)
                 .await
                 .map_err(describe)?;
-            println!("password of {} changed", user.full_name);
+            println!(
+                "password of {} changed; their sessions ended and API tokens were revoked",
+                user.full_name
+            );
             if generated {
                 println!("password (shown only now): {password}");
             }

@@ -291,9 +291,13 @@ async fn a_garbage_bearer_token_is_refused_not_treated_as_anonymous() {
 #[tokio::test]
 async fn a_token_secret_is_stored_only_as_a_hash() {
     let app = TestApp::spawn().await;
-    let api = app.token_as("anna@agency.test", &[Role::Manager]).await;
+    let web = app.login_as("anna@agency.test", &[Role::Manager]).await;
+    let csrf = web.csrf().await;
     let created = json(
-        api.post("/api/v1/tokens").json(&json!({"name": "backup"})),
+        web.http
+            .post(web.url("/api/v1/tokens"))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({"name": "backup"})),
         201,
     )
     .await;
@@ -397,7 +401,13 @@ async fn changing_the_password_ends_the_other_sessions() {
     assert_eq!(elsewhere.get("/").await.status(), 200);
 
     let r = here
-        .post_form("/settings", &[("password", "a brand new passphrase")])
+        .post_form(
+            "/settings",
+            &[
+                ("current_password", PASSWORD),
+                ("password", "a brand new passphrase"),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 303);
 
@@ -677,17 +687,19 @@ async fn tokens_are_revoked_by_their_owner_or_a_user_manager_only() {
     let boris = app.token_as("boris@agency.test", &[Role::Developer]).await;
     let admin = app.token_as("admin@agency.test", &[Role::Admin]).await;
 
-    let made = json(
-        anna.post("/api/v1/tokens").json(&json!({"name": "second"})),
-        201,
+    let (made, _) = tokens::create(
+        &app.db,
+        &Actor::system("test"),
+        user_by_email(&app, "anna@agency.test").await.id,
+        "second",
     )
-    .await;
-    let id = made["token"]["id"].as_i64().unwrap();
+    .await
+    .unwrap();
+    let id = made.id;
     let own = json(anna.get("/api/v1/tokens"), 200).await;
     assert_eq!(own.as_array().unwrap().len(), 2, "only Anna's: {own}");
     let everyone = json(admin.get("/api/v1/tokens"), 200).await;
     assert_eq!(everyone.as_array().unwrap().len(), 4);
-    json(anna.post("/api/v1/tokens").json(&json!({"name": " "})), 422).await;
 
     let body = json(boris.delete(&format!("/api/v1/tokens/{id}")), 403).await;
     assert_eq!(body["error"]["code"], "forbidden");
@@ -768,4 +780,335 @@ async fn the_openapi_document_describes_every_users_and_tokens_answer() {
         );
     }
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+}
+
+// Tokens are not sessions
+
+#[tokio::test]
+async fn an_api_token_opens_the_api_but_no_page() {
+    let app = TestApp::spawn().await;
+    let api = app.token_as("anna@agency.test", &[Role::Manager]).await;
+    json(api.get("/api/v1/me"), 200).await;
+
+    for path in ["/", "/settings", "/tokens"] {
+        let body = json(api.get(path), 403).await;
+        assert_eq!(body["error"]["code"], "forbidden", "{path}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains("/api/"),
+            "{path}: {body}"
+        );
+    }
+    // A token cannot change its owner's password on the settings page, nor make a token there.
+    let r = api
+        .post("/settings")
+        .form(&[
+            ("current_password", PASSWORD),
+            ("password", "taken over by a token"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = api
+        .post("/tokens")
+        .form(&[("name", "more")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    app.login("anna@agency.test", PASSWORD).await;
+    assert_eq!(tokens::list(&app.db, None).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_token_cannot_make_tokens_but_a_session_can() {
+    let app = TestApp::spawn().await;
+    let api = app.token_as("anna@agency.test", &[Role::Manager]).await;
+    let body = json(
+        api.post("/api/v1/tokens")
+            .json(&json!({"name": "offspring"})),
+        403,
+    )
+    .await;
+    assert_eq!(body["error"]["code"], "forbidden");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("shtab token create"),
+        "{body}"
+    );
+    assert_eq!(tokens::list(&app.db, None).await.unwrap().len(), 1);
+
+    let web = app.login("anna@agency.test", PASSWORD).await;
+    let csrf = web.csrf().await;
+    let made = json(
+        web.http
+            .post(web.url("/api/v1/tokens"))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({"name": "from the browser"})),
+        201,
+    )
+    .await;
+    let secret = made["secret"].as_str().unwrap();
+    json(ApiClient::new(&app.base, secret).get("/api/v1/me"), 200).await;
+    json(
+        web.http
+            .post(web.url("/api/v1/tokens"))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({"name": " "})),
+        422,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn changing_ones_password_asks_for_the_current_one() {
+    let app = TestApp::spawn().await;
+    let anna = app.login_as("anna@agency.test", &[Role::Manager]).await;
+
+    for current in ["", "a wrong guess entirely"] {
+        let r = anna
+            .post_form(
+                "/settings",
+                &[
+                    ("current_password", current),
+                    ("password", "taken over at last"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 422, "{current:?}");
+        let page = r.text().await.unwrap();
+        assert!(page.contains("текущий пароль введён неверно"), "{page}");
+    }
+    let not_taken = WebClient::new(&app.base)
+        .try_login("anna@agency.test", "taken over at last")
+        .await;
+    assert_eq!(not_taken.status(), 401);
+
+    let r = anna
+        .post_form(
+            "/settings",
+            &[
+                ("current_password", PASSWORD),
+                ("password", "my own new passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    app.login("anna@agency.test", "my own new passphrase").await;
+}
+
+#[tokio::test]
+async fn guessing_the_current_password_from_an_open_session_is_throttled() {
+    let app = TestApp::spawn_with(|c| c.auth.login_max_failures = 2).await;
+    let anna = app.login_as("anna@agency.test", &[Role::Manager]).await;
+    let attempt = |current: &'static str| {
+        let anna = &anna;
+        async move {
+            let r = anna
+                .post_form(
+                    "/settings",
+                    &[
+                        ("current_password", current),
+                        ("password", "taken over at last"),
+                    ],
+                )
+                .await;
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    for _ in 0..2 {
+        let (status, page) = attempt("a wrong guess entirely").await;
+        assert_eq!(status, 422);
+        assert!(page.contains("текущий пароль введён неверно"), "{page}");
+    }
+    // Even the right one waits out the window now.
+    let (status, page) = attempt(PASSWORD).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("слишком много неудачных попыток"), "{page}");
+    app.login("anna@agency.test", PASSWORD).await;
+}
+
+#[tokio::test]
+async fn an_admins_reset_revokes_the_users_tokens_and_the_page_says_so() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let dev_api = app.token_as("dev@agency.test", &[Role::Developer]).await;
+    json(dev_api.get("/api/v1/me"), 200).await;
+    let id = user_by_email(&app, "dev@agency.test").await.id;
+
+    let page = admin.get_text(&format!("/users/{id}")).await;
+    assert!(page.contains("API-токены будут отозваны"), "{page}");
+    let r = admin.post_form(&format!("/users/{id}/password"), &[]).await;
+    assert_eq!(r.status(), 200);
+
+    let body = json(dev_api.get("/api/v1/me"), 401).await;
+    assert_eq!(body["error"]["code"], "unauthorized");
+    let revoked = tokens::list(&app.db, Some(id)).await.unwrap();
+    assert!(
+        revoked.iter().all(|t| t.revoked_at.is_some()),
+        "{revoked:?}"
+    );
+    // The admin's own tokens are not touched.
+    let admin_api = app
+        .token_as("second-admin@agency.test", &[Role::Admin])
+        .await;
+    admin.post_form(&format!("/users/{id}/password"), &[]).await;
+    json(admin_api.get("/api/v1/me"), 200).await;
+}
+
+#[tokio::test]
+async fn a_session_ends_at_its_absolute_lifetime_however_active() {
+    let app = TestApp::spawn_with(|c| c.auth.session_max_days = 2).await;
+    let anna = app.login_as("anna@agency.test", &[Role::Manager]).await;
+    let day = 86_400_000_i64;
+
+    // Started a day ago and used all along: still on.
+    sqlx::query("UPDATE sessions SET created_at = created_at - $1")
+        .bind(day)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(anna.get("/").await.status(), 200);
+
+    // Started more than two days ago: over, though it was used a moment ago and its idle
+    // expiry is days away.
+    sqlx::query("UPDATE sessions SET created_at = created_at - $1, last_seen_at = $2")
+        .bind(day + 60_000)
+        .bind(shtab_core::time::now_ms())
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let r = anna.get("/").await;
+    assert_eq!(r.status(), 303);
+    assert!(location(&r).starts_with("/login"), "{}", location(&r));
+}
+
+// Login throttling behind a proxy
+
+/// Posts the login form as a client behind a proxy that names it in `X-Forwarded-For`.
+async fn login_via_proxy(
+    app: &TestApp,
+    forwarded_for: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::StatusCode {
+    let client = WebClient::new(&app.base);
+    let form = client.get_text("/login").await;
+    let csrf = hidden_value(&form, "csrf_token").unwrap();
+    client
+        .http
+        .post(client.url("/login"))
+        .header("x-forwarded-for", forwarded_for)
+        .form(&[
+            ("email", email),
+            ("password", password),
+            ("csrf_token", &csrf),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_address_has_its_own_allowance() {
+    let app = TestApp::spawn_with(|c| {
+        c.auth.login_max_failures = 3;
+        c.server.trusted_proxies = "127.0.0.1/32, ::1".into();
+    })
+    .await;
+    app.create_user("anna@agency.test", "Anna", &[Role::Manager])
+        .await;
+    // A guesser at 203.0.113.7 tries three addresses and is stopped at the fourth.
+    for n in 0..3 {
+        let email = format!("guess{n}@agency.test");
+        assert_eq!(login_via_proxy(&app, "203.0.113.7", &email, "x").await, 401);
+    }
+    assert_eq!(
+        login_via_proxy(&app, "203.0.113.7", "anna@agency.test", PASSWORD).await,
+        429
+    );
+    // A forged left part does not help: the proxy appended the real address.
+    assert_eq!(
+        login_via_proxy(
+            &app,
+            "198.51.100.9, 203.0.113.7",
+            "anna@agency.test",
+            PASSWORD
+        )
+        .await,
+        429
+    );
+    // Anna, behind the same proxy at another address, logs in.
+    assert_eq!(
+        login_via_proxy(&app, "198.51.100.9", "anna@agency.test", PASSWORD).await,
+        303
+    );
+}
+
+#[tokio::test]
+async fn without_trusted_proxies_x_forwarded_for_is_ignored() {
+    let app = TestApp::spawn_with(|c| c.auth.login_max_failures = 3).await;
+    app.create_user("anna@agency.test", "Anna", &[Role::Manager])
+        .await;
+    for n in 0..3 {
+        let email = format!("guess{n}@agency.test");
+        let forged = format!("203.0.113.{n}");
+        assert_eq!(login_via_proxy(&app, &forged, &email, "x").await, 401);
+    }
+    // Every attempt came from 127.0.0.1, whatever the header said.
+    assert_eq!(
+        login_via_proxy(&app, "198.51.100.9", "anna@agency.test", PASSWORD).await,
+        429
+    );
+}
+
+// Redirects stay home
+
+#[tokio::test]
+async fn a_next_path_with_a_tab_or_backslash_does_not_leave_the_site() {
+    let app = TestApp::spawn().await;
+    app.create_user("anna@agency.test", "Anna", &[Role::Manager])
+        .await;
+    let anna = app.login("anna@agency.test", PASSWORD).await;
+    let sneaky = [
+        "/\t/evil.example",
+        "/\\evil.example",
+        "/\n/evil.example",
+        "/%09/evil",
+    ];
+    for next in sneaky {
+        // `/%09/evil` arrives as written only when encoded twice; it is a path of ours then.
+        let expected = if next == "/%09/evil" { next } else { "/" };
+        let r = anna
+            .http
+            .get(anna.url("/login"))
+            .query(&[("next", next)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(location(&r), expected, "/login?next={next:?}");
+
+        let r = anna
+            .post_form("/lang", &[("lang", "en"), ("next", next)])
+            .await;
+        assert_eq!(r.status(), 303, "{next:?}");
+        assert_eq!(location(&r), expected, "/lang next={next:?}");
+        let anonymous = WebClient::new(&app.base);
+        let r = anonymous
+            .http
+            .post(anonymous.url("/lang"))
+            .form(&[("lang", "ru"), ("next", next)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(location(&r), expected, "/lang (anonymous) next={next:?}");
+    }
+    let r = anna
+        .post_form("/lang", &[("lang", "ru"), ("next", "/people?q=anna")])
+        .await;
+    assert_eq!(location(&r), "/people?q=anna");
 }

@@ -523,3 +523,109 @@ fn vcs_refs_shows_what_a_commit_message_refers_to() {
         String::from_utf8_lossy(&bad.stderr)
     );
 }
+
+#[tokio::test]
+async fn user_passwd_revokes_the_users_api_tokens() {
+    let site = Site::new().await;
+    site.run(&["user", "add", "--admin", "--email", "boss@agency.test"]);
+    let out = site.run(&["token", "create", "--user", "boss@agency.test"]);
+    let secret = stdout(&out).trim().to_string();
+
+    let out = site.run(&["user", "passwd", "--email", "boss@agency.test"]);
+    assert!(
+        stdout(&out).contains("API tokens were revoked"),
+        "{}",
+        stdout(&out)
+    );
+    let password = printed_after(&stdout(&out), "password (shown only now): ");
+
+    let server = site.serve().ready().await;
+    let body =
+        crate::testkit::json(ApiClient::new(&server.base, &secret).get("/api/v1/me"), 401).await;
+    assert_eq!(body["error"]["code"], "unauthorized");
+    assert!(logs_in(&server.base, "boss@agency.test", &password).await);
+}
+
+/// The `password_checks_total` counter of a hub's `/metrics` (0 before the first check).
+async fn password_checks(base: &str) -> u64 {
+    let text = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("password_checks_total "))
+        .map(|v| v.trim().parse::<f64>().unwrap() as u64)
+        .unwrap_or(0)
+}
+
+/// The hub is a process of its own here, so its `/metrics` counts only this test's logins.
+/// The guesses leave together (several client threads, a barrier, connections already open),
+/// so they reach the hub while the first checks are still running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hundred_parallel_wrong_passwords_get_at_most_the_allowed_real_checks() {
+    let site = Site::new().await;
+    let password_file = site.file("password", "the one real passphrase\n");
+    site.run(&[
+        "user",
+        "add",
+        "--admin",
+        "--email",
+        "boss@agency.test",
+        "--password-file",
+        &password_file,
+    ]);
+    let mut cmd = site.command(&["serve", "--listen", &free_address()]);
+    cmd.env("SHTAB_AUTH_LOGIN_MAX_FAILURES", "5");
+    let server = Server::start(cmd).ready().await;
+    assert_eq!(password_checks(&server.base).await, 0);
+
+    // Every guesser has its login form (and CSRF cookie) first, then all post at once.
+    let mut guessers = Vec::new();
+    for _ in 0..100 {
+        let client = WebClient::new(&server.base);
+        let form = client.get_text("/login").await;
+        let csrf = crate::testkit::hidden_value(&form, "csrf_token").unwrap();
+        guessers.push((client, csrf));
+    }
+    let start = Arc::new(tokio::sync::Barrier::new(guessers.len()));
+    let attempts: Vec<_> = guessers
+        .into_iter()
+        .enumerate()
+        .map(|(n, (client, csrf))| {
+            let start = start.clone();
+            let request = client.http.post(client.url("/login")).form(&[
+                ("email", "boss@agency.test"),
+                ("password", format!("wrong guess number {n}").as_str()),
+                ("csrf_token", &csrf),
+            ]);
+            tokio::spawn(async move {
+                start.wait().await;
+                let status = request.send().await.unwrap().status().as_u16();
+                drop(client);
+                status
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for a in attempts {
+        statuses.push(a.await.unwrap());
+    }
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    let wrong = statuses.iter().filter(|s| **s == 401).count();
+    assert_eq!(refused + wrong, 100, "{statuses:?}");
+    assert!(wrong <= 5, "{wrong} guesses were checked: {statuses:?}");
+
+    let checks = password_checks(&server.base).await;
+    assert!(
+        (1..=5).contains(&checks),
+        "{checks} real password checks for 100 guesses"
+    );
+    // The account waits out the window, even with the right password.
+    let right = WebClient::new(&server.base)
+        .try_login("boss@agency.test", "the one real passphrase")
+        .await;
+    assert_eq!(right.status(), 429);
+    assert_eq!(password_checks(&server.base).await, checks);
+}

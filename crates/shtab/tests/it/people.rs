@@ -498,7 +498,8 @@ async fn the_last_admin_cannot_be_marked_as_left() {
 #[tokio::test]
 async fn the_api_creates_reads_patches_and_lists_people() {
     let app = TestApp::spawn().await;
-    let api = app.token_as("robot@agency.test", &[Role::Manager]).await;
+    // An admin's token: giving SSH keys needs access_manage.
+    let api = app.token_as("robot@agency.test", &[Role::Admin]).await;
     let manager = app.add_person("Ольга Смирнова", "olga@agency.test").await.0;
 
     let created = json(
@@ -943,4 +944,308 @@ async fn the_api_document_describes_every_people_route() {
             );
         }
     }
+}
+
+// SSH keys are access
+
+const OTHER_KEY: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPKmLfPPsGlMiFyrP+BlfOM59sM7staY1XH71gFF8glT ivan@laptop";
+
+async fn keys_of(app: &TestApp, id: i64) -> Vec<String> {
+    people::get(&app.db, shtab_core::ids::PersonId(id))
+        .await
+        .unwrap()
+        .ssh_keys
+        .into_iter()
+        .map(|k| k.fingerprint)
+        .collect()
+}
+
+/// The session's API client: cookie plus the CSRF header, as the pages' scripts send.
+async fn session_patch(web: &WebClient, path: &str, body: Value) -> reqwest::RequestBuilder {
+    let csrf = web.csrf().await;
+    web.http
+        .patch(web.url(path))
+        .header("x-csrf-token", csrf)
+        .json(&body)
+}
+
+#[tokio::test]
+async fn a_manager_cannot_change_anyones_ssh_keys_on_the_api_or_the_form() {
+    let app = TestApp::spawn().await;
+    let admin = app.token_as("root@agency.test", &[Role::Admin]).await;
+    let ivan = json(
+        admin.post("/api/v1/people").json(&body!({
+            "full_name": "Иван Петров", "emails": ["ivan@agency.test"], "ssh_keys": [KEY]
+        })),
+        201,
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let manager_api = app.token_as("olga@agency.test", &[Role::Manager]).await;
+    let manager_web = app.login("olga@agency.test", PASSWORD).await;
+
+    // The API: add a key, replace the keys, clear them; and a new person with a key.
+    for keys in [body!([KEY, OTHER_KEY]), body!([OTHER_KEY]), body!([])] {
+        let r = json(
+            manager_api
+                .patch(&format!("/api/v1/people/{ivan}"))
+                .json(&body!({ "ssh_keys": keys })),
+            403,
+        )
+        .await;
+        assert_eq!(r["error"]["code"], "forbidden");
+        assert!(
+            r["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("access_manage"),
+            "{r}"
+        );
+    }
+    let count = people_count(&app).await;
+    json(
+        manager_api.post("/api/v1/people").json(&body!({
+            "full_name": "Подставной", "ssh_keys": [OTHER_KEY]
+        })),
+        403,
+    )
+    .await;
+    assert_eq!(people_count(&app).await, count);
+
+    // The form: the keys are read-only; a forged post that changes them is refused by field.
+    let edit = manager_web.get_text(&format!("/people/{ivan}/edit")).await;
+    assert!(edit.contains("readonly"), "{edit}");
+    let r = manager_web
+        .post_form(
+            &format!("/people/{ivan}"),
+            &[
+                ("full_name", "Иван Петров"),
+                ("emails", "ivan@agency.test"),
+                ("ssh_keys", OTHER_KEY),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("id=\"ssh_keys-error\""), "{page}");
+    assert!(page.contains("управляет доступами"), "{page}");
+    assert_eq!(keys_of(&app, ivan).await, [FINGERPRINT]);
+
+    // Everything else a manager still changes, the keys sent back as they were.
+    let r = manager_web
+        .post_form(
+            &format!("/people/{ivan}"),
+            &[
+                ("full_name", "Иван Петров"),
+                ("emails", "ivan@agency.test"),
+                ("position", "Тимлид"),
+                ("ssh_keys", KEY),
+            ],
+        )
+        .await;
+    assert_eq!(saved_id(&r), ivan);
+    let patched = json(
+        manager_api
+            .patch(&format!("/api/v1/people/{ivan}"))
+            .json(&body!({"position": "Архитектор", "ssh_keys": [KEY]})),
+        200,
+    )
+    .await;
+    assert_eq!(patched["position"], "Архитектор");
+    assert_eq!(keys_of(&app, ivan).await, [FINGERPRINT]);
+}
+
+#[tokio::test]
+async fn people_change_their_own_keys_from_their_session_only_and_it_is_audited() {
+    let app = TestApp::spawn().await;
+    let olga_web = app.login_as("olga@agency.test", &[Role::Manager]).await;
+    let olga = people::find_by_email(
+        &app.db,
+        &shtab_core::types::Email::parse("email", "olga@agency.test").unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap()
+    .0;
+    let path = format!("/api/v1/people/{olga}");
+
+    let saved = json(
+        session_patch(&olga_web, &path, body!({"ssh_keys": [KEY]})).await,
+        200,
+    )
+    .await;
+    assert_eq!(saved["ssh_keys"][0]["fingerprint"], FINGERPRINT);
+
+    // Her token is not her session: it may have leaked.
+    let (_, secret) = shtab_core::auth::tokens::create(
+        &app.db,
+        &Actor::system("test"),
+        shtab_core::auth::users::get_by_person(&app.db, shtab_core::ids::PersonId(olga))
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        "script",
+    )
+    .await
+    .unwrap();
+    let token = ApiClient::new(&app.base, &secret);
+    json(
+        token.patch(&path).json(&body!({"ssh_keys": [OTHER_KEY]})),
+        403,
+    )
+    .await;
+    assert_eq!(keys_of(&app, olga).await, [FINGERPRINT]);
+
+    // Someone who manages access may change anyone's.
+    let admin = app.token_as("root@agency.test", &[Role::Admin]).await;
+    json(
+        admin.patch(&path).json(&body!({"ssh_keys": [OTHER_KEY]})),
+        200,
+    )
+    .await;
+    let other_fp = keys_of(&app, olga).await;
+    assert_ne!(other_fp, [FINGERPRINT]);
+
+    // Each change is in the audit log with the fingerprints before and after.
+    let updates = audit(&app, "person.update", olga).await;
+    let key_changes: Vec<Value> = updates
+        .iter()
+        .map(|(_, changes)| serde_json::from_str::<Value>(changes).unwrap())
+        .filter_map(|c| c.get("ssh_keys").cloned())
+        .collect();
+    assert_eq!(key_changes.len(), 2, "{updates:?}");
+    assert_eq!(key_changes[0]["before"], body!([]));
+    assert_eq!(key_changes[0]["after"], body!([FINGERPRINT]));
+    assert_eq!(key_changes[1]["before"], body!([FINGERPRINT]));
+    assert_eq!(key_changes[1]["after"], body!(other_fp));
+}
+
+#[tokio::test]
+async fn a_key_added_to_someone_with_ssh_grants_is_announced_to_the_access_managers() {
+    use crate::access::{admin_api, grant, person, resource};
+    let app = TestApp::spawn().await;
+    let api = admin_api(&app).await;
+    // The admin (who manages access) reads e-mail.
+    let admin_person = people::find_by_email(
+        &app.db,
+        &shtab_core::types::Email::parse("email", "root@agency.test").unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let channel = shtab_core::notify::RawChannel {
+        channel: "email".into(),
+        target: "root@agency.test".into(),
+        enabled: true,
+    };
+    shtab_core::notify::set_channels(
+        &app.db,
+        &Actor::system("test"),
+        admin_person,
+        &[channel],
+        true,
+    )
+    .await
+    .unwrap();
+
+    let with_grant = person(&api, "Иван Петров", "ivan@agency.test", &[]).await;
+    let without = person(&api, "Пётр Сидоров", "petr@agency.test", &[]).await;
+    let servers = resource(
+        &api,
+        body!({"name": "web", "kind": "ssh", "settings": {"target": "web"}}),
+    )
+    .await;
+    grant(
+        &api,
+        body!({"person_id": with_grant, "resource_id": servers, "login": "ivan", "sudo": true}),
+    )
+    .await;
+
+    let notices = |app: &TestApp| {
+        let db = app.db.clone();
+        async move {
+            sqlx::query_as::<_, (i64, String)>(
+                "SELECT person_id, body FROM notify_deliveries WHERE template_key = 'people.ssh_key_added' ORDER BY id",
+            )
+            .fetch_all(db.pool())
+            .await
+            .unwrap()
+        }
+    };
+    json(
+        api.patch(&format!("/api/v1/people/{without}"))
+            .json(&body!({"ssh_keys": [KEY]})),
+        200,
+    )
+    .await;
+    assert!(notices(&app).await.is_empty(), "no grant, no notice");
+
+    json(
+        api.patch(&format!("/api/v1/people/{with_grant}"))
+            .json(&body!({"ssh_keys": [KEY]})),
+        200,
+    )
+    .await;
+    let sent = notices(&app).await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].0, admin_person.0);
+    assert!(sent[0].1.contains(FINGERPRINT), "{}", sent[0].1);
+    assert!(sent[0].1.contains("ivan → web (sudo)"), "{}", sent[0].1);
+
+    // Removing a key announces nothing.
+    json(
+        api.patch(&format!("/api/v1/people/{with_grant}"))
+            .json(&body!({"ssh_keys": []})),
+        200,
+    )
+    .await;
+    assert_eq!(notices(&app).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_csv_gives_ssh_keys_only_when_the_importer_manages_access() {
+    let app = TestApp::spawn().await;
+    let file = format!(
+        "ФИО;почта;ssh_keys\n\
+         Иван Петров;ivan@agency.test;\"{KEY}\n{OTHER_KEY}\"\n\
+         Пётр Сидоров;petr@agency.test;\n"
+    );
+    let manager = app.token_as("olga@agency.test", &[Role::Manager]).await;
+    let before = people_count(&app).await;
+    let err = json(
+        manager
+            .post("/api/v1/people/import")
+            .header("content-type", "text/csv")
+            .body(file.clone()),
+        422,
+    )
+    .await;
+    assert_eq!(err["rows"][0]["line"], 2, "{err}");
+    assert_eq!(err["rows"][0]["field"], "ssh_keys", "{err}");
+    assert_eq!(err["rows"].as_array().unwrap().len(), 1, "{err}");
+    assert_eq!(people_count(&app).await, before, "nothing was written");
+
+    let admin = app.token_as("root@agency.test", &[Role::Admin]).await;
+    let done = json(
+        admin
+            .post("/api/v1/people/import")
+            .header("content-type", "text/csv")
+            .body(file),
+        200,
+    )
+    .await;
+    assert_eq!(done["created"], 2, "{done}");
+    let ivan = people::find_by_email(
+        &app.db,
+        &shtab_core::types::Email::parse("email", "ivan@agency.test").unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(keys_of(&app, ivan.0).await.len(), 2);
+    let created = audit(&app, "person.create", ivan.0).await;
+    assert!(created[0].1.contains(FINGERPRINT), "{created:?}");
 }

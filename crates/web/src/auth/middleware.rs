@@ -16,7 +16,9 @@ use crate::state::AppState;
 
 /// Resolves the caller and the language, and refuses cookie-authenticated changes without
 /// the CSRF token. A bearer token that is wrong, revoked or belongs to a disabled user is a
-/// 401 at once, never a silent fall-back to anonymous.
+/// 401 at once, never a silent fall-back to anonymous. A good token opens only the API:
+/// pages (settings, the token page, every form) are for people in a browser session, so a
+/// leaked token cannot change its owner's password or mint more tokens there.
 pub async fn authenticate(
     State(state): State<AppState>,
     jar: CookieJar,
@@ -34,6 +36,11 @@ pub async fn authenticate(
         })
         .map(|s| s.trim().to_string());
     let principal = match resolve(&state, &jar, bearer.as_deref()).await {
+        Ok(Some(p)) if !api && matches!(p.via, Via::Token { .. }) => {
+            tracing::warn!(user = p.user.id.0, "API token refused on a page route");
+            return ApiError::Refused("an API token opens only /api/; pages need a login session")
+                .into_response();
+        }
         Ok(p) => p,
         Err(Resolve::BadToken) => return ApiError::Unauthorized.into_response(),
         Err(Resolve::Db(e)) => {
@@ -115,8 +122,8 @@ async fn resolve(
     let Some(cookie) = jar.get(SESSION_COOKIE) else {
         return Ok(None);
     };
-    let idle_ms = i64::from(state.config.auth.session_idle_hours) * 3_600_000;
-    let Some(session) = sessions::lookup(&state.db, cookie.value(), idle_ms).await? else {
+    let life = state.config.session_lifetime();
+    let Some(session) = sessions::lookup(&state.db, cookie.value(), life).await? else {
         return Ok(None);
     };
     let user = users::get(&state.db, session.user_id).await?;

@@ -7,7 +7,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
@@ -16,8 +16,10 @@ use shtab_core::auth::users::LoginFailure;
 use shtab_core::auth::{random_token, sessions, throttle, users};
 
 use crate::auth::{CurrentUser, MaybeUser, SESSION_COOKIE, csrf_matches};
+use crate::client_ip::client_ip;
 use crate::error::PageError;
 use crate::i18n::{Lang, pick};
+use crate::redirect::local_path;
 use crate::shell::Shell;
 use crate::state::AppState;
 
@@ -70,14 +72,6 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// Only paths of this site: an open redirect would let a phishing link borrow our login.
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/".to_string(),
-    }
-}
-
 pub async fn form(
     State(state): State<AppState>,
     lang: Lang,
@@ -85,7 +79,7 @@ pub async fn form(
     jar: CookieJar,
     Query(q): Query<NextQuery>,
 ) -> Response {
-    let next = safe_next(q.next.as_deref());
+    let next = local_path(q.next.as_deref());
     if user.is_some() {
         return Redirect::to(&next).into_response();
     }
@@ -133,11 +127,12 @@ pub async fn submit(
     State(state): State<AppState>,
     lang: Lang,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, PageError> {
     let t = pick(lang.0, &RU, &EN);
-    let next = safe_next(form.next.as_deref());
+    let next = local_path(form.next.as_deref());
     let cookie_token = jar
         .get(LOGIN_CSRF_COOKIE)
         .map(|c| c.value().to_string())
@@ -157,9 +152,13 @@ pub async fn submit(
     let auth = &state.config.auth;
     let window_ms = i64::from(auth.login_window_minutes) * 60_000;
     let email_key = format!("email:{}", form.email.trim().to_lowercase());
-    let ip_key = format!("ip:{}", peer.ip());
+    let client = client_ip(&state.config.trusted_proxies(), peer.ip(), &headers);
+    let ip_key = format!("ip:{client}");
+    // Counted before the password is checked, so parallel guesses cannot all slip in
+    // before the first failure is written. The address first: a blocked address does not
+    // use up the account's attempts (which would lock its owner out from elsewhere).
     for key in [&ip_key, &email_key] {
-        if throttle::blocked_for(&state.db, key, auth.login_max_failures, window_ms)
+        if throttle::count_attempt(&state.db, key, auth.login_max_failures, window_ms)
             .await?
             .is_some()
         {
@@ -179,8 +178,9 @@ pub async fn submit(
     match users::authenticate(&state.db, &form.email, &form.password).await? {
         Ok(user) => {
             throttle::clear(&state.db, &email_key).await?;
-            let idle_ms = i64::from(auth.session_idle_hours) * 3_600_000;
-            let (token, _) = sessions::create(&state.db, user.id, idle_ms).await?;
+            throttle::give_back(&state.db, &ip_key).await?;
+            let (token, _) =
+                sessions::create(&state.db, user.id, state.config.session_lifetime()).await?;
             tracing::info!(user = user.id.0, "logged in");
             let cookie = Cookie::build((SESSION_COOKIE, token))
                 .http_only(true)
@@ -193,10 +193,8 @@ pub async fn submit(
             Ok((jar, Redirect::to(&next)).into_response())
         }
         Err(failure) => {
-            throttle::record_failure(&state.db, &ip_key, window_ms).await?;
-            throttle::record_failure(&state.db, &email_key, window_ms).await?;
             if failure != LoginFailure::UnknownEmail {
-                tracing::warn!(?failure, "login failed");
+                tracing::warn!(?failure, client = %client, "login failed");
             }
             Ok(render(
                 &state,

@@ -10,7 +10,7 @@ use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::Deserialize;
 use shtab_core::CoreError;
-use shtab_core::auth::{Permission, users};
+use shtab_core::auth::{Permission, throttle, users};
 use shtab_core::settings;
 
 use crate::auth::{CurrentUser, LANG_COOKIE, MaybeUser};
@@ -27,6 +27,7 @@ pub struct SettingsTexts {
     pub russian: &'static str,
     pub english: &'static str,
     pub password: &'static str,
+    pub current_password: &'static str,
     pub new_password: &'static str,
     pub password_hint: &'static str,
     pub organisation: &'static str,
@@ -40,8 +41,9 @@ static RU: SettingsTexts = SettingsTexts {
     russian: "Русский",
     english: "English",
     password: "Смена пароля",
+    current_password: "Текущий пароль",
     new_password: "Новый пароль",
-    password_hint: "Не менее 10 символов. Другие ваши сеансы будут завершены.",
+    password_hint: "Не менее 10 символов. Другие ваши сеансы будут завершены, API-токены продолжат работать.",
     organisation: "Организация",
     organisation_name: "Название организации",
     saved: "Сохранено.",
@@ -53,8 +55,9 @@ static EN: SettingsTexts = SettingsTexts {
     russian: "Русский",
     english: "English",
     password: "Change password",
+    current_password: "Current password",
     new_password: "New password",
-    password_hint: "At least 10 characters. Your other sessions will be ended.",
+    password_hint: "At least 10 characters. Your other sessions will be ended; API tokens keep working.",
     organisation: "Organisation",
     organisation_name: "Organisation name",
     saved: "Saved.",
@@ -105,6 +108,8 @@ pub struct SettingsForm {
     #[serde(default)]
     locale: Option<String>,
     #[serde(default)]
+    current_password: String,
+    #[serde(default)]
     password: Option<String>,
     #[serde(default)]
     organisation_name: Option<String>,
@@ -123,15 +128,7 @@ pub async fn save(
     }
     let result = async {
         if let Some(password) = form.password.as_deref().filter(|p| !p.is_empty()) {
-            let keep = user.session().map(|s| s.token_hash.clone());
-            users::set_password(
-                &state.db,
-                &user.actor(),
-                user.user().id,
-                password,
-                keep.as_deref(),
-            )
-            .await?;
+            change_password(&state, &user, &form.current_password, password).await?;
         }
         if let Some(name) = &form.organisation_name {
             user.require(Permission::SettingsManage)
@@ -153,6 +150,39 @@ pub async fn save(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Guessing the current password from an open session is throttled like logging in.
+async fn change_password(
+    state: &AppState,
+    user: &CurrentUser,
+    current: &str,
+    new: &str,
+) -> Result<(), CoreError> {
+    let auth = &state.config.auth;
+    let key = format!("password:{}", user.user().id);
+    let window_ms = i64::from(auth.login_window_minutes) * 60_000;
+    if throttle::count_attempt(&state.db, &key, auth.login_max_failures, window_ms)
+        .await?
+        .is_some()
+    {
+        return Err(CoreError::field(
+            "current_password",
+            "too_many_attempts",
+            "too many wrong attempts; try again in a few minutes",
+        ));
+    }
+    let keep = user.session().map(|s| s.token_hash.clone());
+    users::change_own_password(
+        &state.db,
+        &user.actor(),
+        user.user().id,
+        current,
+        new,
+        keep.as_deref(),
+    )
+    .await?;
+    throttle::clear(&state.db, &key).await
 }
 
 #[derive(Deserialize)]
@@ -179,10 +209,7 @@ pub async fn switch_language(
         .secure(state.config.secure_cookies())
         .path("/")
         .permanent();
-    let next = match form.next.as_deref() {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") => n.to_string(),
-        _ => "/".into(),
-    };
+    let next = crate::redirect::local_path(form.next.as_deref());
     Ok((jar.add(cookie), Redirect::to(&next)).into_response())
 }
 

@@ -16,6 +16,7 @@ use super::dto::{
     Deactivation, ImportErrorBody, ImportResult, ListParams, NewPerson, PersonBody, PersonList,
     PersonPatch, StatusFilter,
 };
+use super::ssh_keys;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
@@ -67,7 +68,7 @@ pub async fn list_people(
         (status = 201, description = "Created", body = PersonBody),
         (status = 400, description = "The body is not JSON of this shape", body = ErrorBody),
         (status = 401, description = "No token, or a wrong or revoked one", body = ErrorBody),
-        (status = 403, description = "The caller may not change the directory", body = ErrorBody),
+        (status = 403, description = "The caller may not change the directory, or gives SSH keys without `access_manage`", body = ErrorBody),
         (status = 422, description = "Invalid fields (a taken e-mail, a bad SSH key…); nothing was written", body = ErrorBody),
         (status = 500, description = "Internal error, logged with the request id", body = ErrorBody),
         (status = 503, description = "The database is unavailable", body = ErrorBody),
@@ -80,7 +81,10 @@ pub async fn create_person(
 ) -> Result<(StatusCode, Json<PersonBody>), ApiError> {
     user.require(Permission::PeopleWrite)?;
     let input = RawPersonInput::from(body).parse()?;
+    let keys = ssh_keys::check(&user, None, &[], &input)
+        .map_err(|_| ApiError::Refused(ssh_keys::REFUSAL))?;
     let person = people::create(&state.db, &user.actor(), &input).await?;
+    ssh_keys::after_save(&state, &user, &person, &keys).await;
     Ok((StatusCode::CREATED, Json(person.into())))
 }
 
@@ -110,7 +114,9 @@ pub async fn get_person(
     Ok(Json(people::get(&state.db, PersonId(id)).await?.into()))
 }
 
-/// Change some of a person's fields; the others keep their value.
+/// Change some of a person's fields; the others keep their value. SSH keys are access:
+/// changing them needs `access_manage`, or is people changing their own keys from their own
+/// session; added keys of someone with SSH grants are announced to the access managers.
 #[utoipa::path(
     patch,
     path = "/people/{id}",
@@ -122,7 +128,7 @@ pub async fn get_person(
         (status = 200, description = "The person as saved", body = PersonBody),
         (status = 400, description = "The id is not a number, or the body is not JSON of this shape", body = ErrorBody),
         (status = 401, description = "No token, or a wrong or revoked one", body = ErrorBody),
-        (status = 403, description = "The caller may not change the directory", body = ErrorBody),
+        (status = 403, description = "The caller may not change the directory, or changes SSH keys without `access_manage` (people may change their own from their own session)", body = ErrorBody),
         (status = 404, description = "No such person", body = ErrorBody),
         (status = 422, description = "Invalid fields; nothing was written", body = ErrorBody),
         (status = 500, description = "Internal error, logged with the request id", body = ErrorBody),
@@ -139,11 +145,11 @@ pub async fn update_person(
     let id = PersonId(id);
     let current = people::get(&state.db, id).await?;
     let input = patch.apply(current.to_raw()).parse()?;
-    Ok(Json(
-        people::update(&state.db, &user.actor(), id, &input)
-            .await?
-            .into(),
-    ))
+    let keys = ssh_keys::check(&user, Some(id), &current.ssh_keys, &input)
+        .map_err(|_| ApiError::Refused(ssh_keys::REFUSAL))?;
+    let person = people::update(&state.db, &user.actor(), id, &input).await?;
+    ssh_keys::after_save(&state, &user, &person, &keys).await;
+    Ok(Json(person.into()))
 }
 
 /// Mark a person as having left. Their login stops working at once: sessions end and
@@ -202,7 +208,7 @@ pub async fn deactivate_person(
         content = String,
         content_type = "text/csv",
         description = "Columns by header: full_name (ФИО), emails (почта), phone, telegram, position, \
-                       manager_email (руководитель), github, gitlab, gitea, started_on"
+                       manager_email (руководитель), github, gitlab, gitea, started_on, ssh_keys (one per line; needs `access_manage`)"
     ),
     security(("bearer" = [])),
     responses(
@@ -221,7 +227,7 @@ pub async fn import_people(
 ) -> Result<Json<ImportResult>, ImportRefused> {
     user.require(Permission::PeopleWrite)
         .map_err(ApiError::from)?;
-    let report = people::import_csv(&state.db, &user.actor(), &body)
+    let report = people::import_csv(&state.db, &user.actor(), &body, ssh_keys::in_import(&user))
         .await
         .map_err(ApiError::from)?;
     if report.errors.is_empty() {

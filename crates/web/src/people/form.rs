@@ -15,6 +15,7 @@ use shtab_core::error::CoreResult;
 use shtab_core::ids::PersonId;
 use shtab_core::people::{self, Forge, ForgeLogin, Person, RawPersonInput};
 
+use super::ssh_keys;
 use super::texts::{PeopleTexts, texts};
 use crate::auth::CurrentUser;
 use crate::error::PageError;
@@ -141,6 +142,8 @@ pub struct FormPage {
     managers: Vec<ManagerOption>,
     errors: FormErrors,
     other_errors: Vec<String>,
+    /// Whether the caller may change the SSH keys here (otherwise they are shown read-only).
+    may_edit_keys: bool,
 }
 
 async fn page(
@@ -172,6 +175,7 @@ async fn page(
         t,
         person: person.map(|p| p.0),
         other_errors: errors.other_than(SHOWN),
+        may_edit_keys: ssh_keys::may_change(user, person),
         form,
         managers,
         errors,
@@ -223,7 +227,10 @@ pub async fn create(
     user.require(Permission::PeopleWrite)?;
     let saved = async {
         let input = form.to_raw()?.parse()?;
-        people::create(&state.db, &user.actor(), &input).await
+        let keys = ssh_keys::check(&user, None, &[], &input)?;
+        let person = people::create(&state.db, &user.actor(), &input).await?;
+        ssh_keys::after_save(&state, &user, &person, &keys).await;
+        Ok(person)
     }
     .await;
     answer(&state, &user, lang, None, form, saved).await
@@ -239,7 +246,11 @@ pub async fn update(
     user.require(Permission::PeopleWrite)?;
     let saved = async {
         let input = form.to_raw()?.parse()?;
-        people::update(&state.db, &user.actor(), id, &input).await
+        let before = people::get(&state.db, id).await?;
+        let keys = ssh_keys::check(&user, Some(id), &before.ssh_keys, &input)?;
+        let person = people::update(&state.db, &user.actor(), id, &input).await?;
+        ssh_keys::after_save(&state, &user, &person, &keys).await;
+        Ok(person)
     }
     .await;
     answer(&state, &user, lang, Some(id), form, saved).await

@@ -13,6 +13,7 @@ use shtab_core::auth::Permission;
 use shtab_core::people::{self, RowError};
 use shtab_core::{CoreError, FieldError};
 
+use super::ssh_keys;
 use super::texts::{PeopleTexts, texts};
 use crate::auth::CurrentUser;
 use crate::error::PageError;
@@ -92,7 +93,9 @@ pub async fn upload(
     let multipart = multipart.map_err(|e| PageError::BadRequest(e.body_text()))?;
     let file = read_file(multipart).await?;
     let result = match file {
-        Some(bytes) => people::import_csv(&state.db, &user.actor(), &bytes).await,
+        Some(bytes) => {
+            people::import_csv(&state.db, &user.actor(), &bytes, ssh_keys::in_import(&user)).await
+        }
         None => Err(CoreError::field("file", "required", t.no_file)),
     };
     let refused = |rows, errors| {

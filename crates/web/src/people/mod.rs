@@ -9,6 +9,7 @@ mod form;
 mod import;
 mod list;
 mod show;
+mod ssh_keys;
 mod texts;
 
 use axum::Router;

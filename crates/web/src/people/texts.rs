@@ -48,6 +48,7 @@ pub struct PeopleTexts {
     pub forge_logins_hint: &'static str,
     pub ssh_keys: &'static str,
     pub ssh_keys_hint: &'static str,
+    pub ssh_keys_locked: &'static str,
     pub started_on: &'static str,
     pub create: &'static str,
 
@@ -124,6 +125,7 @@ static RU: PeopleTexts = PeopleTexts {
     forge_logins_hint: "По ним коммиты находят своего автора.",
     ssh_keys: "Открытые ключи SSH",
     ssh_keys_hint: "По одному в строке, как в authorized_keys: ssh-ed25519 AAAA… комментарий.",
+    ssh_keys_locked: "Ключи дают доступ к серверам: менять их может тот, кто управляет доступами, или сам человек.",
     started_on: "Дата начала работы",
     create: "Добавить",
 
@@ -149,7 +151,8 @@ static RU: PeopleTexts = PeopleTexts {
                    с разделителем «,» или «;» — как сохраняет Excel.",
     import_columns: "Столбцы: ФИО (обязательно), почта (несколько адресов — через пробел), \
                      телефон, telegram, должность, руководитель (его e-mail; руководитель может \
-                     быть в этом же файле), github, gitlab, gitea, дата начала.",
+                     быть в этом же файле), github, gitlab, gitea, дата начала, ssh_keys (по \
+                     ключу в строке; только для тех, кто управляет доступами).",
     import_all_or_nothing: "Файл загружается целиком или не загружается вовсе: если хоть одна \
                             строка с ошибкой, ничего не записывается. Люди, чей адрес уже есть \
                             в справочнике, пропускаются.",
@@ -205,6 +208,7 @@ static EN: PeopleTexts = PeopleTexts {
     forge_logins_hint: "Commits find their author by these.",
     ssh_keys: "SSH public keys",
     ssh_keys_hint: "One per line, as in authorized_keys: ssh-ed25519 AAAA… comment.",
+    ssh_keys_locked: "Keys give access to servers: only those who manage access, or the person themselves, may change them.",
     started_on: "Started on",
     create: "Add",
 
@@ -229,7 +233,8 @@ static EN: PeopleTexts = PeopleTexts {
                    separated by “,” or “;” — as Excel saves it.",
     import_columns: "Columns: full_name (required), emails (several separated by spaces), phone, \
                      telegram, position, manager (their e-mail; the manager may be in the same \
-                     file), github, gitlab, gitea, started_on.",
+                     file), github, gitlab, gitea, started_on, ssh_keys (one per line; only for \
+                     those who manage access).",
     import_all_or_nothing: "A file is imported whole or not at all: if any row has an error, \
                             nothing is written. People whose address is already in the \
                             directory are skipped.",

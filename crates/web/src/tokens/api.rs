@@ -34,7 +34,9 @@ pub async fn list(
     Ok(Json(found.iter().map(TokenDto::from).collect()))
 }
 
-/// A new token for the caller. The secret is in this answer only.
+/// A new token for the caller, from a browser session only: a token cannot make more
+/// tokens (one that leaked must not be able to outlive its revocation). Programs get theirs
+/// from the API tokens page or `shtab token create`. The secret is in this answer only.
 #[utoipa::path(
     post,
     path = "/tokens",
@@ -45,7 +47,7 @@ pub async fn list(
         (status = 201, description = "Created", body = CreatedTokenDto),
         (status = 400, description = "The body is not the JSON described", body = ErrorBody),
         (status = 401, description = "No valid token or session", body = ErrorBody),
-        (status = 403, description = "A session sent no CSRF token", body = ErrorBody),
+        (status = 403, description = "The caller is an API token, not a session; or a session sent no CSRF token", body = ErrorBody),
         (status = 422, description = "Field errors (`name`); nothing was written", body = ErrorBody),
         (status = 500, description = "Internal error (logged with the request id)", body = ErrorBody),
         (status = 503, description = "The database is unavailable", body = ErrorBody),
@@ -56,6 +58,11 @@ pub async fn create(
     user: CurrentUser,
     ApiJson(body): ApiJson<CreateTokenBody>,
 ) -> Result<(StatusCode, Json<CreatedTokenDto>), ApiError> {
+    if user.session().is_none() {
+        return Err(ApiError::Refused(
+            "an API token cannot create tokens: use a login session (the API tokens page) or `shtab token create`",
+        ));
+    }
     let (token, secret) =
         tokens::create(&state.db, &user.actor(), user.user().id, &body.name).await?;
     Ok((

@@ -1,5 +1,5 @@
 //! `POST /users/{id}/password`: a new generated password, shown once; the user's sessions
-//! end. Also the page that shows a password once, after a user is created.
+//! end and their API tokens are revoked. Also the page that shows a password once, after a user is created.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -66,7 +66,12 @@ pub async fn reset(
         .session()
         .filter(|_| target.id == user.user().id)
         .map(|s| s.token_hash.as_str());
-    users::set_password(&state.db, &user.actor(), target.id, &password, keep).await?;
+    // A reset means the old password may be known to someone else: their tokens go too.
+    let ends = users::PasswordEnds {
+        keep_session: keep,
+        revoke_tokens: true,
+    };
+    users::set_password(&state.db, &user.actor(), target.id, &password, ends).await?;
     let t = texts(lang.0);
     Ok(PasswordPage::response(
         &state,
