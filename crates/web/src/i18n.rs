@@ -72,6 +72,7 @@ pub fn field_message(locale: Locale, e: &FieldError) -> String {
         "invalid_channel" => "неизвестный канал (email, telegram или webhook)",
         "duplicate_channel" => "канал указан дважды",
         "invalid_template" => "шаблон не компилируется",
+        "template_does_not_render" => "шаблон не отображается с примером данных",
         "invalid_key" => "латинские буквы, цифры, точки и подчёркивания",
         "invalid_forge" => "неизвестный вид хостинга (github, gitlab, gitea или git)",
         "invalid_clone_url" => {

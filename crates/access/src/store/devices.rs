@@ -190,14 +190,32 @@ pub async fn revoke(db: &Db, actor: &Actor, id: i64) -> CoreResult<Device> {
     get(db, id).await
 }
 
-/// Revokes every device of a grant being revoked, in the revocation's transaction.
-pub async fn revoke_for_grant(tx: &mut Tx, grant: i64, now: i64) -> CoreResult<()> {
-    sqlx::query(
-        "UPDATE access_devices SET revoked_at = $1, address_key = NULL WHERE grant_id = $2 AND revoked_at IS NULL",
+/// Revokes every device of a grant being revoked, in the revocation's transaction, with an
+/// `access.device.revoke` entry for each, as [`revoke`] writes.
+pub async fn revoke_for_grant(tx: &mut Tx, actor: &Actor, grant: i64, now: i64) -> CoreResult<()> {
+    let revoked: Vec<(i64, String)> = sqlx::query_as(
+        "UPDATE access_devices SET revoked_at = $1, address_key = NULL WHERE grant_id = $2 AND revoked_at IS NULL \
+         RETURNING id, name",
     )
     .bind(now)
     .bind(grant)
-    .execute(&mut **tx)
+    .fetch_all(&mut **tx)
     .await?;
+    for (id, name) in revoked {
+        let mut changes = Changes::new();
+        changes.set("grant_id", &grant);
+        audit::record(
+            tx,
+            actor,
+            Event {
+                action: "access.device.revoke",
+                object_kind: "access_device",
+                object_id: id.to_string(),
+                object_label: name,
+                changes,
+            },
+        )
+        .await?;
+    }
     Ok(())
 }

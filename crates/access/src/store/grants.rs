@@ -373,7 +373,7 @@ pub async fn revoke(db: &Db, actor: &Actor, id: i64, why: &str) -> CoreResult<Gr
         shtab_core::jobs::enqueue_in(&mut tx, &Provision { grant_id: id }, None).await?;
     }
     if grant.resource_kind == ResourceKind::Vpn {
-        super::devices::revoke_for_grant(&mut tx, id, now).await?;
+        super::devices::revoke_for_grant(&mut tx, actor, id, now).await?;
     }
     let mut changes = Changes::new();
     changes

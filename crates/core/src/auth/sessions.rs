@@ -3,7 +3,8 @@
 //! session's absolute end (its start plus the longest a session may live).
 
 use super::secrets::{random_token, sha256_hex};
-use crate::db::Db;
+use crate::audit::{self, Actor, Changes, Event};
+use crate::db::{Db, Tx};
 use crate::error::CoreResult;
 use crate::ids::UserId;
 use crate::time::now_ms;
@@ -97,4 +98,41 @@ pub async fn delete(db: &Db, token_hash: &str) -> CoreResult<()> {
         .execute(db.pool())
         .await?;
     Ok(())
+}
+
+/// Ends every session of `user` (named `user_label` in the log) in the caller's
+/// transaction, with a `session.end` entry for each; returns how many ended.
+pub async fn end_all(
+    tx: &mut Tx,
+    actor: &Actor,
+    user: UserId,
+    user_label: &str,
+) -> CoreResult<usize> {
+    // One statement picks and deletes, so a session started meanwhile is either ended and
+    // logged, or neither.
+    let ended: Vec<(i64, i64)> = sqlx::query_as(
+        "DELETE FROM sessions WHERE user_id = $1 RETURNING created_at, last_seen_at",
+    )
+    .bind(user.0)
+    .fetch_all(&mut **tx)
+    .await?;
+    for (created_at, last_seen_at) in &ended {
+        let mut changes = Changes::new();
+        changes
+            .set("created_at", created_at)
+            .set("last_seen_at", last_seen_at);
+        audit::record(
+            tx,
+            actor,
+            Event {
+                action: "session.end",
+                object_kind: "user",
+                object_id: user.to_string(),
+                object_label: user_label.to_string(),
+                changes,
+            },
+        )
+        .await?;
+    }
+    Ok(ended.len())
 }

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::secrets::{random_token, sha256_hex};
 use crate::audit::{self, Actor, Changes, Event};
-use crate::db::{Db, FromRow};
+use crate::db::{Db, FromRow, Tx};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{ApiTokenId, UserId};
 use crate::time::now_ms;
@@ -115,6 +115,38 @@ pub async fn revoke(db: &Db, actor: &Actor, id: ApiTokenId) -> CoreResult<ApiTok
     .await?;
     tx.commit().await?;
     get(db, id).await
+}
+
+/// Revokes every live token of `user` (named `user_label` in the log) in the caller's
+/// transaction, with a `token.revoke` entry for each, as [`revoke`] writes; returns how many.
+pub async fn revoke_all(
+    tx: &mut Tx,
+    actor: &Actor,
+    user: UserId,
+    user_label: &str,
+) -> CoreResult<usize> {
+    let revoked: Vec<(i64, String)> = sqlx::query_as(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL RETURNING id, name",
+    )
+    .bind(now_ms())
+    .bind(user.0)
+    .fetch_all(&mut **tx)
+    .await?;
+    for (id, name) in &revoked {
+        audit::record(
+            tx,
+            actor,
+            Event {
+                action: "token.revoke",
+                object_kind: "token",
+                object_id: id.to_string(),
+                object_label: format!("{name} ({user_label})"),
+                changes: Changes::new(),
+            },
+        )
+        .await?;
+    }
+    Ok(revoked.len())
 }
 
 /// The live token with this secret, if any; notes when it was last used (at most once a

@@ -431,10 +431,7 @@ pub async fn update(db: &Db, actor: &Actor, id: UserId, changes: &UserChanges) -
             .execute(&mut *tx)
             .await?;
         if disabled {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await?;
+            super::sessions::end_all(&mut tx, actor, id, &before.full_name).await?;
         }
         let mut diff = Changes::new();
         diff.diff("disabled", &before.disabled, &disabled);

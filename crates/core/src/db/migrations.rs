@@ -35,6 +35,7 @@ pub const PLATFORM: &[Step] = &[
     step!(5, "0005_robots"),
     step!(6, "0006_notify"),
     step!(7, "0007_tasks"),
+    step!(8, "0008_robot_runs_one_active"),
 ];
 
 /// Every step of `sets` (the platform's and the capabilities'), in version order.

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::channels::{Channel, channels_of};
 use super::deliveries::DeliveryStatus;
-use super::templates::{get_template, render};
+use super::templates::{builtin, get_template, render};
 use super::transport::{Outgoing, Transports};
 use crate::config::Config;
 use crate::db::Db;
@@ -85,8 +85,9 @@ async fn deliver(transports: &Transports, job: Deliver, ctx: JobContext) -> Resu
     metrics::counter!("notify_deliveries_total", "channel" => channel.as_str(), "status" => status.as_str())
         .increment(1);
     sqlx::query(
-        "UPDATE notify_deliveries SET status = $1, attempts = attempts + 1, last_error = COALESCE($2, last_error), \
-         sent_at = $3 WHERE id = $4",
+        // A sent delivery has no error left to show: what failed before it went is history.
+        "UPDATE notify_deliveries SET status = $1, attempts = attempts + 1, \
+         last_error = CASE WHEN $3 IS NULL THEN COALESCE($2, last_error) END, sent_at = $3 WHERE id = $4",
     )
     .bind(status.as_str())
     .bind(error)
@@ -160,12 +161,19 @@ pub async fn send(
             .entry("link")
             .or_insert_with(|| serde_json::Value::String(link.clone()));
     }
-    let (subject, body) = render(
-        &template.subject,
-        &template.body,
-        &serde_json::Value::Object(context),
-    )
-    .map_err(|e| CoreError::Internal(format!("template {}: {e}", message.template)))?;
+    let context = serde_json::Value::Object(context);
+    let rendered = render(&template.subject, &template.body, &context).or_else(|e| {
+        // An admin's version stored before saving checked that it renders, or one that
+        // fails only on this context: the built-in text still gets the message out.
+        let fallback = builtin(&message.template, locale).filter(|_| template.customised);
+        let Some((subject, body)) = fallback else {
+            return Err(e);
+        };
+        tracing::warn!(template = %message.template, error = %e, "the edited template does not render; the built-in one is sent");
+        render(subject, body, &context)
+    });
+    let (subject, body) =
+        rendered.map_err(|e| CoreError::Internal(format!("template {}: {e}", message.template)))?;
 
     let mut tx = db.begin().await?;
     let now = now_ms();

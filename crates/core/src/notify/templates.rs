@@ -138,6 +138,14 @@ fn default_for(key: &str) -> Option<&'static TemplateDefault> {
     DEFAULTS.iter().find(|d| d.key == key)
 }
 
+/// The built-in subject and body of `key` in `locale`.
+pub fn builtin(key: &str, locale: Locale) -> Option<(&'static str, &'static str)> {
+    default_for(key).map(|d| match locale {
+        Locale::Ru => d.ru,
+        Locale::En => d.en,
+    })
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Template {
     pub key: String,
@@ -147,23 +155,6 @@ pub struct Template {
     /// Changed by an admin (stored), rather than the built-in text.
     pub customised: bool,
     pub updated_at: Option<i64>,
-}
-
-fn check_key(key: &str) -> Result<(), FieldError> {
-    let ok = !key.is_empty()
-        && key.len() <= 100
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_');
-    if ok {
-        Ok(())
-    } else {
-        Err(FieldError::new(
-            "key",
-            "invalid_key",
-            "letters a–z, digits, dots and underscores",
-        ))
-    }
 }
 
 /// The template for `key` in `locale`: the stored one, else the built-in one.
@@ -185,11 +176,7 @@ pub async fn get_template(db: &Db, key: &str, locale: Locale) -> CoreResult<Temp
             updated_at: Some(updated_at),
         });
     }
-    let d = default_for(key).ok_or(CoreError::NotFound("template"))?;
-    let (subject, body) = match locale {
-        Locale::Ru => d.ru,
-        Locale::En => d.en,
-    };
+    let (subject, body) = builtin(key, locale).ok_or(CoreError::NotFound("template"))?;
     Ok(Template {
         key: key.to_string(),
         locale,
@@ -222,17 +209,15 @@ pub async fn list_templates(db: &Db) -> CoreResult<Vec<Template>> {
     Ok(out)
 }
 
-fn compile_error(field: &str, e: &minijinja::Error) -> FieldError {
+/// A template error as a field error: what went wrong and on which line, as MiniJinja
+/// tells it.
+fn template_error(field: &str, code: &'static str, what: &str, e: &minijinja::Error) -> FieldError {
     let line = e.line().map(|l| format!(" (line {l})")).unwrap_or_default();
     let detail = e
         .detail()
         .map(str::to_string)
         .unwrap_or_else(|| e.kind().to_string());
-    FieldError::new(
-        field,
-        "invalid_template",
-        format!("the template does not compile: {detail}{line}"),
-    )
+    FieldError::new(field, code, format!("the template {what}: {detail}{line}"))
 }
 
 /// Field errors for a subject or body that does not compile.
@@ -250,7 +235,12 @@ pub fn check_template(subject: &str, body: &str) -> CoreResult<()> {
     }
     for (field, src) in [("subject", subject), ("body", body)] {
         if let Err(e) = env.template_from_str(src) {
-            errors.push(compile_error(field, &e));
+            errors.push(template_error(
+                field,
+                "invalid_template",
+                "does not compile",
+                &e,
+            ));
         }
     }
     if body.trim().is_empty() {
@@ -275,8 +265,8 @@ pub fn render(
     Ok((one(subject)?.trim().to_string(), one(body)?))
 }
 
-/// What a template would say with its sample context, or the field errors if it does not
-/// compile or render.
+/// What a template would say with its key's example context, or the field errors if it
+/// does not compile or does not render (an unknown filter, say, shows only when rendering).
 pub fn preview(key: &str, subject: &str, body: &str) -> CoreResult<(String, String)> {
     check_template(subject, body)?;
     let mut ctx = default_for(key)
@@ -288,10 +278,30 @@ pub fn preview(key: &str, subject: &str, body: &str) -> CoreResult<(String, Stri
         map.entry("link")
             .or_insert_with(|| json!("https://shtab.example/"));
     }
-    render(subject, body, &ctx).map_err(|e| CoreError::field("body", "invalid_template", e))
+    let env = minijinja::Environment::new();
+    let ctx = minijinja::Value::from_serialize(&ctx);
+    let mut errors = FieldErrors::default();
+    let mut rendered = Vec::new();
+    for (field, src) in [("subject", subject), ("body", body)] {
+        match env.render_str(src, &ctx) {
+            Ok(text) => rendered.push(text),
+            Err(e) => errors.push(template_error(
+                field,
+                "template_does_not_render",
+                "does not render with the example data",
+                &e,
+            )),
+        }
+    }
+    errors.into_result()?;
+    let body = rendered.pop().unwrap_or_default();
+    let subject = rendered.pop().unwrap_or_default();
+    Ok((subject.trim().to_string(), body))
 }
 
-/// Stores an admin's version of a template (audit-logged).
+/// Stores an admin's version of a template (audit-logged). Only the keys Shtab sends
+/// exist; the text must compile and render with the key's example context, so a saved
+/// template never breaks a later send.
 pub async fn save_template(
     db: &Db,
     actor: &Actor,
@@ -300,18 +310,13 @@ pub async fn save_template(
     subject: &str,
     body: &str,
 ) -> CoreResult<Template> {
-    check_key(key)?;
-    check_template(subject, body)?;
-    let before = match get_template(db, key, locale).await {
-        Ok(t) => Some(t),
-        Err(CoreError::NotFound(_)) => None,
-        Err(e) => return Err(e),
-    };
+    if default_for(key).is_none() {
+        return Err(CoreError::NotFound("template"));
+    }
+    preview(key, subject, body)?;
+    let before = get_template(db, key, locale).await?;
     let subject = subject.trim();
-    if before
-        .as_ref()
-        .is_some_and(|b| b.subject == subject && b.body == body && b.customised)
-    {
+    if before.subject == subject && before.body == body && before.customised {
         return get_template(db, key, locale).await;
     }
     let mut tx = db.begin().await?;
@@ -327,11 +332,8 @@ pub async fn save_template(
     .execute(&mut *tx)
     .await?;
     let mut changes = Changes::new();
-    let (old_subject, old_body) = before
-        .map(|b| (Some(b.subject), Some(b.body)))
-        .unwrap_or((None, None));
-    changes.diff("subject", &old_subject, &Some(subject.to_string()));
-    changes.diff("body", &old_body, &Some(body.to_string()));
+    changes.diff("subject", &before.subject.as_str(), &subject);
+    changes.diff("body", &before.body.as_str(), &body);
     audit::record(
         &mut tx,
         actor,
@@ -369,6 +371,30 @@ mod tests {
         };
         assert_eq!(fields[0].field, "body");
         assert_eq!(fields[0].code, "invalid_template");
+    }
+
+    #[test]
+    fn a_template_that_compiles_but_does_not_render_is_a_field_error_naming_the_line() {
+        let Err(CoreError::Invalid(fields)) = preview(
+            "notify.test",
+            "Проверка",
+            "Здравствуйте!\n{{ person_name | nosuchfilter }}",
+        ) else {
+            panic!("accepted")
+        };
+        assert_eq!(fields.len(), 1, "{fields:?}");
+        assert_eq!(fields[0].field, "body");
+        assert_eq!(fields[0].code, "template_does_not_render");
+        assert!(
+            fields[0].message.contains("line 2"),
+            "{}",
+            fields[0].message
+        );
+        assert!(
+            fields[0].message.contains("filter"),
+            "{}",
+            fields[0].message
+        );
     }
 
     #[test]

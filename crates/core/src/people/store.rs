@@ -168,17 +168,8 @@ pub async fn deactivate(
         .execute(&mut *tx)
         .await?;
     if let Some(user) = before.user_id {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(user.0)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
-        )
-        .bind(now_ms())
-        .bind(user.0)
-        .execute(&mut *tx)
-        .await?;
+        crate::auth::sessions::end_all(&mut tx, actor, user, &before.full_name).await?;
+        crate::auth::tokens::revoke_all(&mut tx, actor, user, &before.full_name).await?;
     }
     let mut changes = Changes::new();
     changes

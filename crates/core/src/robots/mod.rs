@@ -25,9 +25,9 @@ pub use housekeeping::Housekeeping;
 pub use run::{RobotRunJob, interrupt_foreground, run_in_foreground};
 pub use schedule::Schedule;
 pub use store::{
-    LogLine, RobotRow, RunCount, RunRow, ScheduleChange, active_run, get, get_run,
+    LogLine, RobotRow, RunCount, RunPage, RunRow, ScheduleChange, active_run, get, get_run,
     interrupt_orphaned_runs, last_run, list, logs, queue_run_if_idle, request_run, run_counts,
-    runs, sync_known, update_schedule,
+    run_history, runs, sync_known, update_schedule,
 };
 
 /// How a robot's run ended badly; the message is kept with the run.
@@ -176,6 +176,7 @@ impl RunStatus {
 
 impl Job for RobotRunJob {
     const KIND: &'static str = "robot.run";
-    /// Tries beyond the first are for a run that found another run of its robot going.
+    /// Tries beyond the first are for a run cut off by its process stopping, or a database
+    /// that was away.
     const MAX_ATTEMPTS: i64 = 6;
 }

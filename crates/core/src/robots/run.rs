@@ -8,7 +8,7 @@ use super::store::{self, RunRow};
 use super::{LogLevel, RobotSet, RunStatus, Trigger};
 use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
-use crate::jobs::{Job, JobContext, JobError};
+use crate::jobs::{JobContext, JobError};
 use crate::time::now_ms;
 
 /// The job that runs one queued run of a robot.
@@ -16,10 +16,6 @@ use crate::time::now_ms;
 pub struct RobotRunJob {
     pub robot: String,
     pub run_id: i64,
-}
-
-fn is_unique_violation(e: &CoreError) -> bool {
-    matches!(e, CoreError::Db(sqlx::Error::Database(d)) if d.is_unique_violation())
 }
 
 pub(super) async fn run_job(
@@ -65,10 +61,15 @@ pub(super) async fn run_job(
             )
             .await?;
             tx.commit().await.map_err(CoreError::from)?;
-            id
+            match id {
+                Some(id) => id,
+                // Another run of the robot was queued or started meanwhile: it does the
+                // work this one would have done.
+                None => return Ok(()),
+            }
         }
     };
-    // The unique index on running runs is what keeps a robot from running twice at once.
+    // Only this job's run is queued (one active run per robot), so nothing else can start.
     let started = sqlx::query(
         "UPDATE robot_runs SET status = 'running', started_at = $1 WHERE id = $2 AND status = 'queued'",
     )
@@ -76,22 +77,9 @@ pub(super) async fn run_job(
     .bind(run_id)
     .execute(db.pool())
     .await
-    .map_err(CoreError::from);
-    match started {
-        Ok(r) if r.rows_affected() == 1 => {}
-        Ok(_) => return Ok(()),
-        Err(e) if is_unique_violation(&e) => {
-            let message = format!("another run of {} is in progress", job.robot);
-            if ctx.attempt >= RobotRunJob::MAX_ATTEMPTS {
-                finish(db, run_id, RunStatus::Failed, Some(&message), "{}").await?;
-                return Err(JobError::Permanent(message));
-            }
-            return Err(JobError::RetryAfter {
-                after: std::time::Duration::from_secs(10),
-                message,
-            });
-        }
-        Err(e) => return Err(e.into()),
+    .map_err(CoreError::from)?;
+    if started.rows_affected() != 1 {
+        return Ok(());
     }
     let outcome = execute(db, robots, &job.robot, run_id, None).await?;
     match outcome.status() {
@@ -156,7 +144,8 @@ async fn finish(
 }
 
 /// Runs `name` now in this process (`shtab robots run`), outside the queue, and returns
-/// the finished run. Refused with a conflict while another run of the robot is running.
+/// the finished run. Refused with a conflict while another run of the robot is queued or
+/// running.
 pub async fn run_in_foreground(
     db: &Db,
     robots: &RobotSet,
@@ -169,15 +158,10 @@ pub async fn run_in_foreground(
     store::interrupt_orphaned_runs(db).await?;
     let mut tx = db.begin().await?;
     let inserted =
-        store::insert_run(&mut tx, name, Trigger::Cli, RunStatus::Running, None, None).await;
-    let run_id = match inserted {
-        Ok(id) => id,
-        Err(e) if is_unique_violation(&e) => {
-            return Err(CoreError::Conflict(format!(
-                "another run of {name} is in progress"
-            )));
-        }
-        Err(e) => return Err(e),
+        store::insert_run(&mut tx, name, Trigger::Cli, RunStatus::Running, None, None).await?;
+    let Some(run_id) = inserted else {
+        drop(tx);
+        return Err(store::busy(db, name).await);
     };
     tx.commit().await?;
     execute(db, robots, name, run_id, observer).await

@@ -94,18 +94,11 @@ pub async fn tick(db: &Db, robots: &RobotSet, now: i64) -> CoreResult<Vec<i64>> 
         if !won {
             continue;
         }
-        let busy: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM robot_runs WHERE robot = $1 AND status IN ('queued', 'running') LIMIT 1",
-        )
-        .bind(&robot.name)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(run) = busy {
-            tracing::info!(robot = %robot.name, run, "tick skipped: the previous run has not finished");
-        } else {
-            queued.push(
-                store::queue_run_in(&mut tx, &robot.name, Trigger::Schedule, Some(fire_at)).await?,
-            );
+        match store::queue_run_in(&mut tx, &robot.name, Trigger::Schedule, Some(fire_at)).await? {
+            Some(run) => queued.push(run),
+            None => {
+                tracing::info!(robot = %robot.name, "tick skipped: the previous run has not finished")
+            }
         }
         tx.commit().await?;
     }

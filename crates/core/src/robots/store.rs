@@ -189,19 +189,16 @@ pub async fn active_run(db: &Db, robot: &str) -> CoreResult<Option<RunRow>> {
     .await?)
 }
 
-/// Queues a run now ("Run now"): refused with a conflict while another run of the robot
-/// is queued or running. Returns the run, with its job id.
+/// Queues a run now ("Run now"): refused with a conflict naming the run while another run
+/// of the robot is queued or running. Returns the run, with its job id.
 pub async fn request_run(db: &Db, actor: &Actor, robot: &str) -> CoreResult<RunRow> {
     get(db, robot).await?;
     interrupt_orphaned_runs(db).await?;
-    if let Some(run) = active_run(db, robot).await? {
-        return Err(CoreError::Conflict(format!(
-            "robot {robot} already has run {} {}",
-            run.id, run.status
-        )));
-    }
     let mut tx = db.begin().await?;
-    let run_id = queue_run_in(&mut tx, robot, Trigger::Manual, None).await?;
+    let Some(run_id) = queue_run_in(&mut tx, robot, Trigger::Manual, None).await? else {
+        drop(tx);
+        return Err(busy(db, robot).await);
+    };
     audit::record(
         &mut tx,
         actor,
@@ -218,29 +215,39 @@ pub async fn request_run(db: &Db, actor: &Actor, robot: &str) -> CoreResult<RunR
     get_run(db, run_id).await
 }
 
+/// The conflict for a run refused because another run of `robot` is queued or running,
+/// naming that run (if it has not finished in the meantime).
+pub(super) async fn busy(db: &Db, robot: &str) -> CoreError {
+    match active_run(db, robot).await {
+        Ok(Some(run)) => CoreError::Conflict(format!(
+            "robot {robot} already has run {} {}",
+            run.id, run.status
+        )),
+        Ok(None) => {
+            CoreError::Conflict(format!("robot {robot} already had a run queued or running"))
+        }
+        Err(e) => e,
+    }
+}
+
 /// Queues a run of `robot` in the caller's transaction because something it watches asked
 /// for it, unless one is already queued or running (which will see the same thing).
 pub async fn queue_run_if_idle(tx: &mut Tx, robot: &str) -> CoreResult<Option<i64>> {
-    let active: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM robot_runs WHERE robot = $1 AND status IN ('queued', 'running') LIMIT 1",
-    )
-    .bind(robot)
-    .fetch_optional(&mut **tx)
-    .await?;
-    if active.is_some() {
-        return Ok(None);
-    }
-    Ok(Some(queue_run_in(tx, robot, Trigger::Event, None).await?))
+    queue_run_in(tx, robot, Trigger::Event, None).await
 }
 
-/// Inserts a queued run and its job in the caller's transaction.
+/// Inserts a queued run and its job in the caller's transaction; `None`, with nothing
+/// written, when another run of the robot is queued or running.
 pub(super) async fn queue_run_in(
     tx: &mut Tx,
     robot: &str,
     trigger: Trigger,
     fire_at: Option<i64>,
-) -> CoreResult<i64> {
-    let run_id = insert_run(tx, robot, trigger, RunStatus::Queued, fire_at, None).await?;
+) -> CoreResult<Option<i64>> {
+    let Some(run_id) = insert_run(tx, robot, trigger, RunStatus::Queued, fire_at, None).await?
+    else {
+        return Ok(None);
+    };
     let job_id = jobs::enqueue_in(
         tx,
         &RobotRunJob {
@@ -255,9 +262,14 @@ pub(super) async fn queue_run_in(
         .bind(run_id)
         .execute(&mut **tx)
         .await?;
-    Ok(run_id)
+    Ok(Some(run_id))
 }
 
+/// Inserts a run that is queued or running; `None` when another run of the robot is
+/// queued or running, or the tick already has its run. The unique index
+/// `robot_runs_one_active` decides, atomically, whatever the number of requests and hubs:
+/// a check before the insert would let two requests both see the robot idle. `DO NOTHING`
+/// rather than a caught error keeps the caller's transaction usable on PostgreSQL.
 pub(super) async fn insert_run(
     tx: &mut Tx,
     robot: &str,
@@ -265,12 +277,12 @@ pub(super) async fn insert_run(
     status: RunStatus,
     fire_at: Option<i64>,
     job_id: Option<i64>,
-) -> CoreResult<i64> {
+) -> CoreResult<Option<i64>> {
     let now = now_ms();
     let started = (status == RunStatus::Running).then_some(now);
     Ok(sqlx::query_scalar(
         "INSERT INTO robot_runs (robot, trigger, status, fire_at, created_at, started_at, job_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind(robot)
     .bind(trigger.as_str())
@@ -279,7 +291,7 @@ pub(super) async fn insert_run(
     .bind(now)
     .bind(started)
     .bind(job_id)
-    .fetch_one(&mut **tx)
+    .fetch_optional(&mut **tx)
     .await?)
 }
 
@@ -306,6 +318,45 @@ pub async fn runs(db: &Db, robot: &str, limit: i64) -> CoreResult<Vec<RunRow>> {
     .bind(limit)
     .fetch_all(db.pool())
     .await?)
+}
+
+/// A page of a robot's runs, newest first.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunPage {
+    pub runs: Vec<RunRow>,
+    /// Pass as `before_id` for the next (older) page; `None` on the last page.
+    pub next_before_id: Option<i64>,
+}
+
+/// The runs of `robot` older than run `before_id` (all when `None`), at most `limit`
+/// (1–500), newest first. An unknown robot is not found.
+pub async fn run_history(
+    db: &Db,
+    robot: &str,
+    before_id: Option<i64>,
+    limit: i64,
+) -> CoreResult<RunPage> {
+    get(db, robot).await?;
+    let limit = limit.clamp(1, 500);
+    let mut runs = sqlx::query_as::<_, RunRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT {RUN_COLUMNS} FROM robot_runs WHERE robot = $1 AND ($2 IS NULL OR id < $2) \
+         ORDER BY id DESC LIMIT $3"
+    )))
+    .bind(robot)
+    .bind(before_id)
+    .bind(limit + 1)
+    .fetch_all(db.pool())
+    .await?;
+    let next_before_id = if runs.len() as i64 > limit {
+        runs.truncate(limit as usize);
+        runs.last().map(|r| r.id)
+    } else {
+        None
+    };
+    Ok(RunPage {
+        runs,
+        next_before_id,
+    })
 }
 
 pub async fn logs(db: &Db, run_id: i64) -> CoreResult<Vec<LogLine>> {

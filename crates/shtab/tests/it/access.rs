@@ -77,7 +77,7 @@ pub async fn server(api: &ApiClient, name: &str, groups: &[&str]) -> (i64, Strin
     )
 }
 
-fn vpn_settings(subnet: &str) -> Value {
+pub fn vpn_settings(subnet: &str) -> Value {
     json!({
         "endpoint": "vpn.agency.test:51820",
         "server_public_key": "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=",

@@ -369,3 +369,148 @@ async fn only_those_who_may_read_the_log_see_it() {
     let anonymous = reqwest::get(app.url("/api/v1/audit")).await.unwrap();
     assert_eq!(anonymous.status(), 401);
 }
+
+#[tokio::test]
+async fn offboarding_logs_every_token_session_and_device_it_ends_with_dates_readable() {
+    use crate::access::{admin_api, grant, resource, vpn_settings};
+
+    let app = TestApp::spawn().await;
+    let api = admin_api(&app).await;
+    // Иван can log in, has a token and a VPN device.
+    let ivan_user = app
+        .create_user("ivan@agency.test", "Иван Петров", &[Role::Developer])
+        .await;
+    let ivan = ivan_user.person_id.0;
+    app.login("ivan@agency.test", crate::testkit::PASSWORD)
+        .await;
+    let (token, _) = shtab_core::auth::tokens::create(
+        &app.db,
+        &Actor::system("test"),
+        ivan_user.id,
+        "laptop script",
+    )
+    .await
+    .unwrap();
+    let vpn = resource(
+        &api,
+        body!({"name": "VPN", "kind": "vpn", "settings": vpn_settings("10.8.0.0/24")}),
+    )
+    .await;
+    let vpn_grant = grant(
+        &api,
+        body!({"person_id": ivan, "resource_id": vpn, "expires_at": "2027-01-15T12:00:00Z"}),
+    )
+    .await;
+    let device = json(
+        api.post("/api/v1/access/devices")
+            .json(&body!({"grant_id": vpn_grant["id"], "name": "laptop"})),
+        201,
+    )
+    .await;
+    let device_id = device["device"]["id"].as_i64().expect("the device's id");
+    let session_started: i64 =
+        sqlx::query_scalar("SELECT created_at FROM sessions WHERE user_id = $1")
+            .bind(ivan_user.id.0)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+
+    json(
+        api.post(&format!("/api/v1/access/people/{ivan}/offboard"))
+            .json(&body!({})),
+        200,
+    )
+    .await;
+
+    let entries = |kind: &'static str| {
+        let api = &api;
+        async move {
+            json(api.get(&format!("/api/v1/audit?object_kind={kind}")), 200).await["entries"]
+                .as_array()
+                .unwrap()
+                .clone()
+        }
+    };
+    let tokens = entries("token").await;
+    let revoked: Vec<&Value> = tokens
+        .iter()
+        .filter(|e| e["action"] == "token.revoke")
+        .collect();
+    assert_eq!(revoked.len(), 1, "{tokens:?}");
+    assert_eq!(revoked[0]["object_id"], token.id.to_string());
+    assert_eq!(revoked[0]["object_label"], "laptop script (Иван Петров)");
+
+    let users = entries("user").await;
+    let ended: Vec<&Value> = users
+        .iter()
+        .filter(|e| e["action"] == "session.end")
+        .collect();
+    assert_eq!(ended.len(), 1, "{users:?}");
+    assert_eq!(ended[0]["object_id"], ivan_user.id.0.to_string());
+    // Instants in the values are RFC 3339 in the API, as every instant there is.
+    assert_eq!(
+        ended[0]["changes"]["created_at"],
+        shtab_core::time::rfc3339_ms(session_started),
+        "{}",
+        ended[0]
+    );
+
+    let devices = entries("access_device").await;
+    let device_revoked: Vec<&Value> = devices
+        .iter()
+        .filter(|e| e["action"] == "access.device.revoke")
+        .collect();
+    assert_eq!(device_revoked.len(), 1, "{devices:?}");
+    assert_eq!(device_revoked[0]["object_id"], device_id.to_string());
+
+    // Each effect was written with its entry: the database agrees with the log.
+    let live_sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1")
+        .bind(ivan_user.id.0)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(live_sessions, 0);
+
+    // The page shows the session's start as a date where the agency is, not as a number.
+    let admin = app.login_as(ADMIN, &[Role::Admin]).await;
+    let page = admin.get_text("/audit?object_kind=user").await;
+    let shown = shtab_core::robots::format_in_zone(session_started, "Europe/Moscow").unwrap();
+    let row = rows(&page)
+        .into_iter()
+        .find(|r| r.contains("Завершён сеанс входа"))
+        .unwrap_or_else(|| panic!("no session.end row: {page}"));
+    assert!(row.contains(&shown), "{row}");
+    assert!(!row.contains(&session_started.to_string()), "{row}");
+}
+
+#[tokio::test]
+async fn a_grants_end_shows_as_a_date_on_the_page_and_in_the_api() {
+    use crate::access::{admin_api, grant, resource};
+
+    let app = TestApp::spawn().await;
+    let api = admin_api(&app).await;
+    let ivan = crate::access::person(&api, "Иван Петров", "ivan@agency.test", &[]).await;
+    let web = resource(
+        &api,
+        body!({"name": "Web", "kind": "ssh", "settings": {"target": "web"}}),
+    )
+    .await;
+    grant(
+        &api,
+        body!({"person_id": ivan, "resource_id": web, "login": "ivan", "expires_at": "2027-01-15T12:00:00Z"}),
+    )
+    .await;
+    let log = json(api.get("/api/v1/audit?object_kind=access_grant"), 200).await;
+    let entry = &log["entries"][0];
+    assert_eq!(entry["action"], "access.grant", "{log}");
+    assert_eq!(
+        entry["changes"]["expires_at"], "2027-01-15T12:00:00+00:00",
+        "{entry}"
+    );
+
+    let admin = app.login_as(ADMIN, &[Role::Admin]).await;
+    let page = admin.get_text("/audit?object_kind=access_grant").await;
+    let row = rows(&page).into_iter().next().expect("the grant's row");
+    assert!(row.contains("expires_at: 2027-01-15 15:00"), "{row}");
+    assert!(!row.contains("1800014400000"), "{row}");
+}

@@ -10,7 +10,7 @@ use shtab_core::config::SmtpTls;
 use shtab_core::ports::{Crm, NewDeal};
 use shtab_tenders::crm::BuiltinCrm;
 
-use crate::smtp_sink::{SmtpSink, parse_mail};
+use crate::smtp_sink::{SmtpSink, assert_headers_of_real_mail, parse_mail};
 use crate::testkit::{TestApp, json as json_of};
 
 // ---------------------------------------------------------------------------------------
@@ -530,6 +530,10 @@ async fn entering_approval_emails_the_vendor_through_a_real_smtp_server() {
     let files = sink.messages();
     assert_eq!(files.len(), 3, "one e-mail per deal, one to the manager");
     let mails: Vec<Value> = files.iter().map(|f| parse_mail(f)).collect();
+    // The vendor's e-mail and the manager's notification alike look like mail.
+    for mail in &mails {
+        assert_headers_of_real_mail(mail, "agency.test");
+    }
     let to_config = mails
         .iter()
         .find(|m| m["to"].as_str().unwrap().contains("partners@vendor.test"))

@@ -23,7 +23,7 @@ use shtab_core::notify::{self, RawChannel};
 use shtab_core::ports::{Message, Notifier};
 use shtab_core::time::now_ms;
 
-use crate::smtp_sink::{SmtpSink, free_port, parse_mail};
+use crate::smtp_sink::{SmtpSink, assert_headers_of_real_mail, free_port, parse_mail};
 use crate::testkit::{ApiClient, TestApp, json as json_of};
 
 // ---------------------------------------------------------------------------------------
@@ -154,6 +154,7 @@ async fn an_email_reaches_a_real_smtp_server_with_the_rendered_russian_template(
     );
     assert_eq!(mail["content_type"], "text/plain");
     assert_eq!(mail["charset"], "utf-8");
+    assert_headers_of_real_mail(&mail, "agency.test");
     let body = mail["body"].as_str().unwrap();
     assert!(
         body.contains("оплачивает счёт № 2024-117 частично."),
@@ -269,6 +270,51 @@ async fn an_smtp_server_that_is_down_is_retried_with_backoff_and_ends_dead() {
             .unwrap()
             .contains("stopped before finishing")
     );
+}
+
+#[tokio::test]
+async fn a_delivery_sent_after_a_failed_attempt_shows_no_error() {
+    let closed = free_port();
+    let app = TestApp::spawn_with(|c| {
+        c.notify.email.smtp_host = "127.0.0.1".into();
+        c.notify.email.smtp_port = closed;
+        c.notify.email.tls = SmtpTls::None;
+        c.notify.email.from = "shtab@agency.test".into();
+    })
+    .await;
+    let person = app.add_person("Ольга Сидорова", "olga@agency.test").await;
+    set_channels(&app, person, &[("email", "olga@agency.test")]).await;
+    let ids = send(&app, person, "notify.test", json!({})).await;
+    jobs::run_due(&app.db, &registry(&app.config))
+        .await
+        .unwrap();
+    let failed = delivery(&app, ids[0]).await;
+    assert_eq!(failed.status, "pending");
+    assert!(failed.last_error.is_some());
+
+    // The SMTP server is back (here: the worker is told where it now is).
+    let sink = SmtpSink::start().await;
+    let mut config = (*app.config).clone();
+    config.notify.email.smtp_port = sink.port;
+    force_due(&app, failed.job_id.unwrap()).await;
+    jobs::run_due(&app.db, &registry(&config)).await.unwrap();
+    let sent = delivery(&app, ids[0]).await;
+    assert_eq!(sent.status, "sent");
+    assert_eq!(sent.attempts, 2);
+    assert_eq!(
+        sent.last_error, None,
+        "an error of an earlier attempt is not shown"
+    );
+    let files = sink.messages();
+    assert_eq!(files.len(), 1);
+    assert_headers_of_real_mail(&parse_mail(&files[0]), "agency.test");
+    let api = app
+        .token_as("admin-api@agency.test", &[shtab_core::auth::Role::Admin])
+        .await;
+    let log = json_of(api.get("/api/v1/notifications/deliveries"), 200).await;
+    let listed = &log["deliveries"][0];
+    assert_eq!(listed["status"], "sent", "{log}");
+    assert!(listed["last_error"].is_null(), "{log}");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -600,6 +646,88 @@ async fn a_template_that_does_not_compile_is_a_field_error_and_a_good_one_is_use
     let d = delivery(&app, ids[0]).await;
     assert_eq!(d.subject, "Проверка для Мария Орлова");
     assert_eq!(d.body, "Всё работает, Мария Орлова.");
+}
+
+#[tokio::test]
+async fn a_template_that_does_not_render_or_has_no_key_is_refused_and_sends_go_on() {
+    let app = TestApp::spawn().await;
+    let api = app
+        .token_as("admin-api@agency.test", &[shtab_core::auth::Role::Admin])
+        .await;
+    // Compiles, but the filter exists only when it renders.
+    let (status, body) = put(
+        &api,
+        "/api/v1/notifications/templates/notify.test/ru",
+        json!({"subject": "Проверка", "body": "Здравствуйте!\n{{ person_name | nosuchfilter }}"}),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let field = &body["error"]["fields"][0];
+    assert_eq!(field["field"], "body", "{body}");
+    assert_eq!(field["code"], "template_does_not_render", "{body}");
+    let message = field["message"].as_str().unwrap();
+    assert!(
+        message.contains("line 2") && message.contains("filter"),
+        "{message}"
+    );
+    let (status, body) = put(
+        &api,
+        "/api/v1/notifications/templates/crm.deal_stage_entered/en",
+        json!({"subject": "{{ deal | nosuchfilter }}", "body": "Fine."}),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["fields"][0]["field"], "subject", "{body}");
+    // A key Shtab never sends is not a template.
+    let (status, body) = put(
+        &api,
+        "/api/v1/notifications/templates/no.such/ru",
+        json!({"subject": "Тема", "body": "Текст"}),
+    )
+    .await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error"]["code"], "not_found");
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notify_templates")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(stored, 0, "nothing was written");
+
+    // The page shows the error, with its line, next to the field.
+    let admin = app.admin().await;
+    let response = admin
+        .post_form(
+            "/notifications/templates/notify.test/ru",
+            &[
+                ("subject", "Тема"),
+                ("body", "Привет!\n{{ person_name | nosuchfilter }}"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains("id=\"body-error\"")
+            && page.contains("шаблон не отображается с примером данных")
+            && page.contains("line 2"),
+        "{page}"
+    );
+
+    // Sending goes on with the built-in text, even past a broken version stored before
+    // saving checked rendering.
+    sqlx::query(
+        "INSERT INTO notify_templates (key, locale, subject, body, updated_at) \
+         VALUES ('notify.test', 'ru', 'Тема', '{{ person_name | nosuchfilter }}', 0)",
+    )
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    let person = app.add_person("Мария Орлова", "maria@agency.test").await;
+    set_channels(&app, person, &[("email", "maria@agency.test")]).await;
+    let ids = send(&app, person, "notify.test", json!({})).await;
+    let d = delivery(&app, ids[0]).await;
+    assert_eq!(d.subject, "Проверка уведомлений");
+    assert!(d.body.contains("Мария Орлова"), "{}", d.body);
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use shtab_core::auth::Role;
 use shtab_core::db::Db;
 use shtab_core::jobs::{self, Job, JobContext, JobError, Registry, Worker, WorkerConfig};
@@ -270,45 +271,152 @@ async fn a_robot_never_runs_twice_at_the_same_time() {
     );
     // …so is "run now"…
     json(api.post("/api/v1/robots/housekeeping/run"), 409).await;
-    // …and a second queued run that slipped in waits instead of starting.
-    let mut tx = app.db.begin().await.unwrap();
-    let second: i64 = sqlx::query_scalar(
-        "INSERT INTO robot_runs (robot, trigger, status, created_at) VALUES ('housekeeping', 'manual', 'queued', 0) RETURNING id",
-    )
-    .fetch_one(&mut *tx)
-    .await
-    .unwrap();
-    let job_id = jobs::enqueue_in(
-        &mut tx,
-        &robots::RobotRunJob {
-            robot: "housekeeping".into(),
-            run_id: second,
-        },
-        None,
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
+    // …and the database itself refuses a second run, queued or running.
+    for status in ["queued", "running"] {
+        let second = sqlx::query(
+            "INSERT INTO robot_runs (robot, trigger, status, created_at) VALUES ('housekeeping', 'manual', $1, 0)",
+        )
+        .bind(status)
+        .execute(app.db.pool())
+        .await;
+        assert!(second.is_err(), "a second {status} run was stored");
+    }
     drain(&app).await;
-    let running: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM robot_runs WHERE status = 'running'")
+    let active: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM robot_runs WHERE status IN ('queued', 'running')")
             .fetch_one(app.db.pool())
             .await
             .unwrap();
-    assert_eq!(running, 1);
-    assert_eq!(
-        robots::get_run(&app.db, second).await.unwrap().status(),
-        RunStatus::Queued
-    );
-    let job = jobs::get(&app.db, job_id).await.unwrap();
-    assert_eq!(job.state, "queued");
-    assert!(job.last_error.unwrap().contains("in progress"));
-    // The database itself refuses a second running run.
-    let twice = sqlx::query("UPDATE robot_runs SET status = 'running' WHERE id = $1")
-        .bind(second)
-        .execute(app.db.pool())
+    assert_eq!(active, 1);
+}
+
+/// Sends `requests` at once and sorts the answers into the accepted runs and the refusals.
+async fn at_once(requests: Vec<reqwest::RequestBuilder>) -> (Vec<Value>, Vec<Value>) {
+    let mut set = tokio::task::JoinSet::new();
+    for request in requests {
+        set.spawn(async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        });
+    }
+    let (mut accepted, mut refused) = (Vec::new(), Vec::new());
+    while let Some(answer) = set.join_next().await {
+        match answer.unwrap() {
+            (202, body) => accepted.push(body),
+            (409, body) => refused.push(body),
+            (status, body) => panic!("{status}: {body}"),
+        }
+    }
+    (accepted, refused)
+}
+
+/// One run is queued; every refusal is the JSON conflict naming it.
+async fn assert_one_run(app: &TestApp, accepted: &[Value], refused: &[Value], round: usize) {
+    assert_eq!(accepted.len(), 1, "round {round}: {accepted:?}");
+    let run = accepted[0]["run_id"].as_i64().unwrap();
+    for body in refused {
+        assert_eq!(body["error"]["code"], "conflict", "{body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(&format!("run {run} ")), "{message}");
+    }
+    let active: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM robot_runs WHERE robot = 'housekeeping' AND status IN ('queued', 'running')",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(active, 1, "round {round}");
+}
+
+// Several threads, as `shtab serve` has, so the requests really overlap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn run_now_pressed_many_times_at_once_queues_one_run() {
+    let app = TestApp::spawn().await;
+    sync(&app).await;
+    let api = app.token_as("boss@agency.test", &[Role::Admin]).await;
+    json(api.get("/api/v1/robots/housekeeping"), 200).await;
+    for round in 0..5 {
+        let requests = (0..6)
+            .map(|_| api.post("/api/v1/robots/housekeeping/run"))
+            .collect();
+        let (accepted, refused) = at_once(requests).await;
+        assert_one_run(&app, &accepted, &refused, round).await;
+        assert_eq!(refused.len(), 5);
+        drain(&app).await;
+    }
+    let done: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM robot_runs WHERE robot = 'housekeeping' AND status = 'done'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(done, 5, "one run per round, each worked off once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn run_now_on_two_hubs_at_once_queues_one_run() {
+    let a = TestApp::spawn().await;
+    sync(&a).await;
+    let b = a.another_hub().await;
+    let on_a = a.token_as("boss@agency.test", &[Role::Admin]).await;
+    let on_b = on_a.on(&b.base);
+    json(on_a.get("/api/v1/robots/housekeeping"), 200).await;
+    for round in 0..5 {
+        let (accepted, refused) = at_once(vec![
+            on_a.post("/api/v1/robots/housekeeping/run"),
+            on_b.post("/api/v1/robots/housekeeping/run"),
+        ])
         .await;
-    assert!(twice.is_err());
+        assert_one_run(&a, &accepted, &refused, round).await;
+        drain(&a).await;
+    }
+}
+
+#[tokio::test]
+async fn a_robots_run_history_is_in_the_api_page_by_page() {
+    let app = TestApp::spawn().await;
+    sync(&app).await;
+    let api = app.token_as("boss@agency.test", &[Role::Admin]).await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let queued = json(api.post("/api/v1/robots/housekeeping/run"), 202).await;
+        ids.push(queued["run_id"].as_i64().unwrap());
+        drain(&app).await;
+    }
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/robots/housekeeping/runs?limit=2".to_string();
+    loop {
+        let page = json(api.get(&path), 200).await;
+        for run in page["runs"].as_array().unwrap() {
+            assert_eq!(run["robot"], "housekeeping");
+            assert_eq!(run["status"], "done");
+            assert!(run.get("log").is_none(), "no logs in the list: {run}");
+            seen.push(run["id"].as_i64().unwrap());
+        }
+        match page["next_before_id"].as_i64() {
+            Some(before) => {
+                path = format!("/api/v1/robots/housekeeping/runs?limit=2&before_id={before}")
+            }
+            None => break,
+        }
+    }
+    ids.reverse();
+    assert_eq!(seen, ids, "every run once, newest first");
+
+    let whole = json(api.get("/api/v1/robots/housekeeping/runs"), 200).await;
+    assert_eq!(whole["runs"].as_array().unwrap().len(), 3);
+    assert!(whole["next_before_id"].is_null());
+    let unknown = json(api.get("/api/v1/robots/nobody/runs"), 404).await;
+    assert_eq!(unknown["error"]["code"], "not_found");
+    let bad = json(api.get("/api/v1/robots/housekeeping/runs?limit=0"), 400).await;
+    assert!(bad["error"]["message"].as_str().unwrap().contains("limit"));
+    json(api.get("/api/v1/robots/housekeeping/runs?before_id=x"), 400).await;
+    // As the robot's page: a manager may read it, a developer may not.
+    let manager = app.token_as("manager@agency.test", &[Role::Manager]).await;
+    json(manager.get("/api/v1/robots/housekeeping/runs"), 200).await;
+    let dev = app.token_as("dev@agency.test", &[Role::Developer]).await;
+    json(dev.get("/api/v1/robots/housekeeping/runs"), 403).await;
 }
 
 #[tokio::test]
@@ -410,6 +518,16 @@ async fn run_now_on_the_page_shows_the_run_finishing_with_its_counters() {
     assert!(
         page.contains("hx-trigger=\"every 1s\""),
         "polls while queued: {page}"
+    );
+    assert!(!page.contains("id=\"run-already\""), "{page}");
+    // Pressed again while it waits: no second run; the page says so and shows the first.
+    let again = web.post_form("/robots/housekeeping/run", &[]).await;
+    let again = again.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(again, format!("{location}?already=1"));
+    let page = web.get_text(&again).await;
+    assert!(
+        page.contains("id=\"run-already\"") && page.contains("Новый запуск не создан"),
+        "{page}"
     );
     drain(&app).await;
     let live = web.get_text(&format!("{location}/live")).await;

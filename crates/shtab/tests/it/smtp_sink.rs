@@ -74,7 +74,9 @@ pub fn parse_mail(path: &Path) -> Value {
     let script = "import email, json, sys\nfrom email import policy\n\
         m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=policy.default)\n\
         print(json.dumps({'subject': str(m['subject']), 'to': str(m['to']), 'from': str(m['from']), \
-        'content_type': m.get_content_type(), 'charset': m.get_content_charset(), 'body': m.get_content()}))";
+        'content_type': m.get_content_type(), 'charset': m.get_content_charset(), 'body': m.get_content(), \
+        'message_id': m['message-id'] and str(m['message-id']), 'date': m['date'] and str(m['date']), \
+        'mime_version': m['mime-version'] and str(m['mime-version'])}))";
     let out = Command::new("/usr/bin/python3")
         .args(["-c", script])
         .arg(path)
@@ -86,4 +88,19 @@ pub fn parse_mail(path: &Path) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Asserts what every message must carry to look like mail to servers and clients: a
+/// `Message-ID` in the sender's domain, a `Date` and `MIME-Version: 1.0`.
+pub fn assert_headers_of_real_mail(mail: &Value, domain: &str) {
+    let id = mail["message_id"].as_str().unwrap_or_default();
+    assert!(
+        id.starts_with('<') && id.ends_with(&format!("@{domain}>")),
+        "Message-ID: {mail}"
+    );
+    assert!(
+        mail["date"].as_str().is_some_and(|d| !d.is_empty()),
+        "Date: {mail}"
+    );
+    assert_eq!(mail["mime_version"], "1.0", "MIME-Version: {mail}");
 }

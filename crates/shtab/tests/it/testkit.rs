@@ -51,6 +51,17 @@ impl TestApp {
             None => None,
         };
         adjust(&mut config);
+        Self::start(config, dir, pg).await
+    }
+
+    /// A second hub on this hub's database, as two `shtab serve` behind one proxy are: its
+    /// own server and pool, the same data.
+    pub async fn another_hub(&self) -> TestApp {
+        let config = (*self.config).clone();
+        Self::start(config, tempfile::tempdir().expect("temp dir"), None).await
+    }
+
+    async fn start(mut config: Config, dir: tempfile::TempDir, pg: Option<PgDatabase>) -> TestApp {
         let db = db::connect(&config)
             .await
             .expect("connect to the test database");
@@ -319,6 +330,11 @@ impl ApiClient {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
+    }
+
+    /// The same token, calling the hub at `base` (another hub on the same database).
+    pub fn on(&self, base: &str) -> ApiClient {
+        ApiClient::new(base, &self.token)
     }
 
     pub fn get(&self, path: &str) -> reqwest::RequestBuilder {

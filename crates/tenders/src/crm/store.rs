@@ -489,7 +489,9 @@ pub async fn record_email_attempt(
     sent_at: Option<i64>,
 ) -> CoreResult<()> {
     sqlx::query(
-        "UPDATE crm_emails SET status = $1, attempts = attempts + 1, last_error = COALESCE($2, last_error), sent_at = $3 WHERE id = $4",
+        // A sent e-mail has no error left to show: what failed before it went is history.
+        "UPDATE crm_emails SET status = $1, attempts = attempts + 1, \
+         last_error = CASE WHEN $3 IS NULL THEN COALESCE($2, last_error) END, sent_at = $3 WHERE id = $4",
     )
     .bind(status)
     .bind(error)

@@ -87,7 +87,7 @@ pub struct AuditEntryBody {
     pub object_id: String,
     pub object_label: String,
     /// The fields that changed, each `{"before": …, "after": …}`; for an object created or
-    /// removed, the fields' values.
+    /// removed, the fields' values. Instants (fields named `…_at`) are RFC 3339.
     #[schema(value_type = Object, example = json!({"position": {"before": "Developer", "after": "Lead"}}))]
     pub changes: serde_json::Value,
 }
@@ -119,8 +119,13 @@ impl From<AuditEntry> for AuditEntryBody {
             object_id: e.object_id,
             object_label: e.object_label,
             // Written by `Changes::to_json`, so always JSON; a hand-edited row shows as text.
-            changes: serde_json::from_str(&e.changes)
-                .unwrap_or(serde_json::Value::String(e.changes)),
+            changes: match serde_json::from_str(&e.changes) {
+                Ok(mut changes) => {
+                    super::changes::show_instants(&mut changes, &rfc3339_ms);
+                    changes
+                }
+                Err(_) => serde_json::Value::String(e.changes),
+            },
         }
     }
 }

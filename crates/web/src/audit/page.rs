@@ -245,7 +245,9 @@ fn row(state: &AppState, user: &CurrentUser, t: &'static AuditTexts, e: AuditEnt
         action_code: e.action,
         object: format!("{}: {}", t.object_kind(&e.object_kind), e.object_label),
         object_href,
-        changes: changes::lines(&e.changes, t.nothing),
+        changes: changes::lines(&e.changes, t.nothing, &|ms| {
+            format_ms(ms, state.config.time_zone())
+        }),
     }
 }
 

@@ -110,7 +110,9 @@ pub async fn get_template(
     ))
 }
 
-/// Change a template's text. One that does not compile is refused with a field error.
+/// Change a template's text. Only the keys Shtab sends exist. The text is rendered with
+/// the key's example data first: one that does not compile or does not render (an
+/// unknown filter) is refused with a field error naming the line.
 #[utoipa::path(
     put,
     path = "/notifications/templates/{key}/{locale}",
@@ -126,8 +128,8 @@ pub async fn get_template(
         (status = 400, description = "The body is not JSON of this shape", body = ErrorBody),
         (status = 401, description = "No token, or a wrong or revoked one", body = ErrorBody),
         (status = 403, description = "The caller may not manage notifications", body = ErrorBody),
-        (status = 404, description = "No such language", body = ErrorBody),
-        (status = 422, description = "The subject or body does not compile (field errors); nothing was written", body = ErrorBody),
+        (status = 404, description = "No such template key or language", body = ErrorBody),
+        (status = 422, description = "The subject or body does not compile or does not render with the key's example data (field errors naming the line); nothing was written", body = ErrorBody),
         (status = 500, description = "Internal error, logged with the request id", body = ErrorBody),
         (status = 503, description = "The database is unavailable", body = ErrorBody),
     )

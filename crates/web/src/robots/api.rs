@@ -7,10 +7,10 @@ use shtab_core::auth::Permission;
 use shtab_core::robots::{self, ScheduleChange};
 
 use super::Robots;
-use super::dto::{RobotBody, RobotList, RobotPatch, RunBody, RunQueued};
+use super::dto::{RobotBody, RobotList, RobotPatch, RunBody, RunList, RunParams, RunQueued};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiPath};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::i18n::Lang;
 use crate::state::AppState;
 
@@ -111,7 +111,8 @@ pub async fn update_robot(
     Ok(Json(RobotBody::new(row, set.title(&name, lang.0), last)))
 }
 
-/// Queue a run of the robot now. Refused while another run of it is queued or running.
+/// Queue a run of the robot now. Refused while another run of it is queued or running,
+/// however many requests and hubs ask at once: the answer's message names that run.
 #[utoipa::path(
     post,
     path = "/robots/{name}/run",
@@ -123,7 +124,7 @@ pub async fn update_robot(
         (status = 401, description = "No token, or a wrong or revoked one", body = ErrorBody),
         (status = 403, description = "The caller may not run robots", body = ErrorBody),
         (status = 404, description = "No such robot", body = ErrorBody),
-        (status = 409, description = "A run of this robot is already queued or running", body = ErrorBody),
+        (status = 409, description = "A run of this robot is already queued or running; the message names it", body = ErrorBody),
         (status = 500, description = "Internal error, logged with the request id", body = ErrorBody),
         (status = 503, description = "The database is unavailable", body = ErrorBody),
     )
@@ -171,4 +172,46 @@ pub async fn get_run(
     let run = robots::get_run(&state.db, id).await?;
     let log = robots::logs(&state.db, id).await?;
     Ok(Json(RunBody::new(run, Some(log))))
+}
+
+/// The robot's runs, newest first, paged: pass `next_before_id` as `before_id` until it is
+/// absent. Each run as in `GET /robots/runs/{id}`, without its log.
+#[utoipa::path(
+    get,
+    path = "/robots/{name}/runs",
+    tag = "robots",
+    params(("name" = String, Path, description = "The robot's name"), RunParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of runs, newest first", body = RunList),
+        (status = 400, description = "`before_id` or `limit` is not a number, or `limit` is outside 1–500", body = ErrorBody),
+        (status = 401, description = "No token, or a wrong or revoked one", body = ErrorBody),
+        (status = 403, description = "The caller may not see robots", body = ErrorBody),
+        (status = 404, description = "No such robot", body = ErrorBody),
+        (status = 500, description = "Internal error, logged with the request id", body = ErrorBody),
+        (status = 503, description = "The database is unavailable", body = ErrorBody),
+    )
+)]
+pub async fn list_runs(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(name): ApiPath<String>,
+    ApiQuery(params): ApiQuery<RunParams>,
+) -> Result<Json<RunList>, ApiError> {
+    user.require(Permission::RobotsRead)?;
+    let limit = params.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit: {limit} is outside 1–500"
+        )));
+    }
+    let page = robots::run_history(&state.db, &name, params.before_id, limit).await?;
+    Ok(Json(RunList {
+        runs: page
+            .runs
+            .into_iter()
+            .map(|r| RunBody::new(r, None))
+            .collect(),
+        next_before_id: page.next_before_id,
+    }))
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use shtab_core::robots::{LogLine, RobotRow, RunRow, Schedule};
 use shtab_core::time::rfc3339_ms;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RobotBody {
@@ -122,4 +122,23 @@ pub struct RunQueued {
     pub run_id: i64,
     pub job_id: Option<i64>,
     pub run: RunBody,
+}
+
+/// Paging of a robot's run history.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RunParams {
+    /// Runs older than this run: the previous page's `next_before_id`.
+    pub before_id: Option<i64>,
+    /// Runs per page, 1–500; 50 when absent.
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+}
+
+/// A page of a robot's runs, newest first (without their logs).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunList {
+    pub runs: Vec<RunBody>,
+    /// Pass as `before_id` for the next (older) page; `null` on the last page.
+    pub next_before_id: Option<i64>,
 }

@@ -32,6 +32,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api::list_robots))
         .routes(routes!(api::get_robot, api::update_robot))
         .routes(routes!(api::run_robot))
+        .routes(routes!(api::list_runs))
         .routes(routes!(api::get_run))
 }
 

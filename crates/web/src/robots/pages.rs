@@ -183,7 +183,7 @@ pub async fn save(
 }
 
 /// "Run now": queues a run and opens its page; when the robot is already queued or
-/// running, opens that run instead.
+/// running, opens that run instead, saying no new run was queued.
 pub async fn run_now(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -193,7 +193,9 @@ pub async fn run_now(
     match robots::request_run(&state.db, &user.actor(), &name).await {
         Ok(run) => Ok(Redirect::to(&format!("/robots/runs/{}", run.id)).into_response()),
         Err(CoreError::Conflict(_)) => match robots::active_run(&state.db, &name).await? {
-            Some(run) => Ok(Redirect::to(&format!("/robots/runs/{}", run.id)).into_response()),
+            Some(run) => {
+                Ok(Redirect::to(&format!("/robots/runs/{}?already=1", run.id)).into_response())
+            }
             None => Ok(Redirect::to("/robots?busy=1").into_response()),
         },
         Err(e) => Err(e.into()),
@@ -230,6 +232,14 @@ pub struct RunPage {
     t: &'static RobotsTexts,
     robot_title: String,
     live: RunFragment,
+    /// Opened by a "Run now" that found this run already queued or running.
+    already: bool,
+}
+
+#[derive(Deserialize)]
+pub struct RunQuery {
+    #[serde(default)]
+    already: Option<String>,
 }
 
 async fn fragment(
@@ -264,6 +274,7 @@ pub async fn run(
     lang: Lang,
     Robots(set): Robots,
     PagePath(id): PagePath<i64>,
+    query: axum::extract::Query<RunQuery>,
 ) -> Result<RunPage, PageError> {
     let live = fragment(&state, &user, lang, id).await?;
     let t = live.t;
@@ -279,6 +290,7 @@ pub async fn run(
         t,
         robot_title,
         live,
+        already: query.already.is_some(),
     })
 }
 

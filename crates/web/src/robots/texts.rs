@@ -32,6 +32,8 @@ pub struct RobotsTexts {
     pub saved: &'static str,
     pub disabled: &'static str,
     pub busy: &'static str,
+    /// On the page of the run a refused "Run now" opened instead.
+    pub already: &'static str,
     pub back: &'static str,
 }
 
@@ -62,6 +64,7 @@ static RU: RobotsTexts = RobotsTexts {
     saved: "Сохранено.",
     disabled: "выключен",
     busy: "Робот уже работает или стоит в очереди.",
+    already: "Новый запуск не создан: робот уже работает или стоит в очереди. Это его текущий запуск.",
     back: "Ко всем роботам",
 };
 
@@ -92,6 +95,7 @@ static EN: RobotsTexts = RobotsTexts {
     saved: "Saved.",
     disabled: "disabled",
     busy: "The robot is already running or queued.",
+    already: "No new run was queued: the robot is already running or queued. This is its current run.",
     back: "All robots",
 };
 
