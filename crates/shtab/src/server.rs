@@ -51,9 +51,6 @@ pub fn describe_database(config: &Config) -> String {
 pub fn application(db: Db, config: Arc<Config>) -> Router {
     let robots = robot_set(&db, &config);
     let state = AppState::new(db, config, shtab_web::ops::metrics_handle());
-    // The agents authenticate with server tokens, not users': their routes join after the
-    // shell's authentication layer.
-    let agents = shtab_access::web::agent::routes(state.clone());
     shtab_web::robots::with_robots(
         shtab_web::build_router(
             state,
@@ -66,7 +63,6 @@ pub fn application(db: Db, config: Arc<Config>) -> Router {
         ),
         robots,
     )
-    .merge(agents)
 }
 
 /// The system of record for tasks: Shtab's own task tables.

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod i18n;
+pub mod json_errors;
 pub mod notifications;
 pub mod openapi;
 pub mod ops;
