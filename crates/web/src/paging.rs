@@ -16,6 +16,18 @@ pub fn limit(name: &str, given: Option<i64>, default: i64, max: i64) -> Result<i
     }
 }
 
+/// An API list's `offset` parameter: 0 when absent, refused when negative — declare it
+/// with `#[param(minimum = 0)]`.
+pub fn offset(name: &str, given: Option<i64>) -> Result<i64, ApiError> {
+    match given {
+        None => Ok(0),
+        Some(n) if n >= 0 => Ok(n),
+        Some(n) => Err(ApiError::BadRequest(format!(
+            "{name} must not be negative, not {n}"
+        ))),
+    }
+}
+
 pub struct Paging {
     pub range: String,
     pub prev: Option<String>,

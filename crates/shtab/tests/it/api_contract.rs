@@ -287,6 +287,29 @@ async fn query_parameters_are_declared_in_the_query_and_path_ones_in_the_path() 
         200,
     )
     .await;
+
+    // The paged lists say their ranges, and hold to them.
+    for (path, max) in [
+        ("/api/v1/people", 500),
+        ("/api/v1/tasks", 500),
+        ("/api/v1/invoices", 500),
+        ("/api/v1/bank/imports", 500),
+        ("/api/v1/deals", 5000),
+    ] {
+        let limit = parameter(path, "get", "limit");
+        assert_eq!(limit["schema"]["maximum"].as_i64(), Some(max), "{path}");
+        let over = format!("{path}?limit={}", max + 1);
+        let refused = json(api.get(&over), 400).await;
+        assert_eq!(refused["error"]["code"], "bad_request", "{over}");
+        json(api.get(&format!("{path}?limit={max}")), 200).await;
+    }
+    for path in ["/api/v1/people", "/api/v1/tasks", "/api/v1/invoices"] {
+        assert_eq!(
+            parameter(path, "get", "offset")["schema"]["minimum"].as_i64(),
+            Some(0)
+        );
+        json(api.get(&format!("{path}?offset=-1")), 400).await;
+    }
 }
 
 #[tokio::test]

@@ -50,8 +50,8 @@ pub async fn list_people(
             StatusFilter::Left => Some(PersonStatus::Left),
             StatusFilter::All => None,
         },
-        offset: params.offset.unwrap_or(0),
-        limit: params.limit.unwrap_or(50),
+        offset: crate::paging::offset("offset", params.offset)?,
+        limit: crate::paging::limit("limit", params.limit, 50, 500)?,
     };
     Ok(Json(people::list(&state.db, &filter).await?.into()))
 }
