@@ -45,7 +45,7 @@ pub enum CoreError {
     #[error("{0}")]
     Conflict(String),
     #[error("database error: {0}")]
-    Db(#[from] sqlx::Error),
+    Db(sqlx::Error),
     #[error("{0}")]
     Internal(String),
 }
@@ -94,6 +94,51 @@ impl CoreError {
             }),
             _ => false,
         }
+    }
+}
+
+impl From<sqlx::Error> for CoreError {
+    /// A foreign-key violation is the input's fault — an id of something that does not
+    /// exist (or no longer does) — so it is a field error, never an internal one, whatever
+    /// statement ran into it. PostgreSQL names the constraint, and so the column; SQLite
+    /// does not, and there a statement that knows its field says so with
+    /// [`foreign_key_as`].
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                let field = referencing_column(db.table(), db.constraint()).unwrap_or_default();
+                CoreError::Invalid(vec![unknown_reference(field)])
+            }
+            _ => CoreError::Db(e),
+        }
+    }
+}
+
+fn unknown_reference(field: impl Into<String>) -> FieldError {
+    FieldError::new(
+        field,
+        "unknown_reference",
+        "refers to something that does not exist",
+    )
+}
+
+/// The column of PostgreSQL's default constraint name `<table>_<column>_fkey`.
+fn referencing_column(table: Option<&str>, constraint: Option<&str>) -> Option<String> {
+    let column = constraint?
+        .strip_prefix(table?)?
+        .strip_prefix('_')?
+        .strip_suffix("_fkey")?;
+    (!column.is_empty()).then(|| column.to_string())
+}
+
+/// Turns a foreign-key violation into an error of `field` (the input's name for the
+/// reference); anything else converts as usual.
+pub fn foreign_key_as(e: sqlx::Error, field: &str) -> CoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+            CoreError::Invalid(vec![unknown_reference(field)])
+        }
+        _ => CoreError::from(e),
     }
 }
 
@@ -146,6 +191,26 @@ pub fn unique_violation_as(
         sqlx::Error::Database(db) if db.is_unique_violation() => {
             CoreError::field(field, code, message)
         }
-        _ => CoreError::Db(e),
+        _ => CoreError::from(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::referencing_column;
+
+    #[test]
+    fn postgresql_constraint_names_give_the_column() {
+        let column = |t, c| referencing_column(Some(t), Some(c));
+        assert_eq!(
+            column("tender_searches", "tender_searches_responsible_fkey").as_deref(),
+            Some("responsible")
+        );
+        assert_eq!(
+            column("grants", "grants_person_id_fkey").as_deref(),
+            Some("person_id")
+        );
+        assert_eq!(column("grants", "custom_name"), None);
+        assert_eq!(referencing_column(None, None), None);
     }
 }

@@ -52,9 +52,6 @@ pub fn application(db: Db, config: Arc<Config>) -> Router {
     let robots = robot_set(&db, &config);
     let state = AppState::new(db.clone(), config, shtab_web::ops::metrics_handle())
         .with_server_access(Arc::new(shtab_access::ssh_reach::SshGrants::new(db)));
-    // The agents authenticate with server tokens, not users': their routes join after the
-    // shell's authentication layer.
-    let agents = shtab_access::web::agent::routes(state.clone());
     shtab_web::robots::with_robots(
         shtab_web::build_router(
             state,
@@ -67,7 +64,6 @@ pub fn application(db: Db, config: Arc<Config>) -> Router {
         ),
         robots,
     )
-    .merge(agents)
 }
 
 /// The system of record for tasks: Shtab's own task tables.

@@ -24,6 +24,10 @@ pub struct Capability {
     pub pages: Router<AppState>,
     /// JSON API routes, mounted under `/api/v1` and described in the OpenAPI document.
     pub api: OpenApiRouter<AppState>,
+    /// Routes at the root that other programs call (forges' webhooks, the servers'
+    /// agents), described in the OpenAPI document too. Their callers are not users: each
+    /// route checks its own credential, so they sit outside the shell's authentication.
+    pub outside: OpenApiRouter<AppState>,
 }
 
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; \
@@ -44,23 +48,32 @@ pub fn build_router(mut state: AppState, capabilities: Vec<Capability>) -> Route
         .merge(crate::audit::pages())
         .merge(crate::robots::pages())
         .merge(crate::notifications::pages());
-    let mut api = OpenApiRouter::with_openapi(crate::openapi::base_document())
-        .merge(crate::people::api())
-        .merge(crate::tasks::api())
-        .merge(crate::users::api())
-        .merge(crate::tokens::api())
-        .merge(crate::audit::api())
-        .merge(crate::robots::api())
-        .merge(crate::notifications::api());
+    let mut api = OpenApiRouter::with_openapi(crate::openapi::base_document());
+    for platform in [
+        crate::people::api(),
+        crate::tasks::api(),
+        crate::users::api(),
+        crate::tokens::api(),
+        crate::audit::api(),
+        crate::robots::api(),
+        crate::notifications::api(),
+    ] {
+        api = crate::openapi::merge(api, platform);
+    }
+    let mut outside = OpenApiRouter::new();
     for c in capabilities {
         nav.extend(c.nav);
         pages = pages.merge(c.pages);
-        api = api.merge(c.api);
+        api = crate::openapi::merge(api, c.api);
+        outside = crate::openapi::merge(outside, c.outside);
     }
     nav.extend(crate::shell::admin_nav());
     state.nav = Arc::new(nav);
 
-    let (api_router, document) = OpenApiRouter::new().nest("/api/v1", api).split_for_parts();
+    let (api_router, mut document) = OpenApiRouter::new().nest("/api/v1", api).split_for_parts();
+    let (outside_router, outside_document) = outside.split_for_parts();
+    crate::openapi::merge_document(&mut document, outside_document);
+    crate::openapi::contract::complete(&mut document);
     let document = Arc::new(document);
 
     Router::new()
@@ -75,6 +88,7 @@ pub fn build_router(mut state: AppState, capabilities: Vec<Capability>) -> Route
         // Once more outside: authentication itself can fail (the database is away), and its
         // error page needs the layout too (without a user, in the default language).
         .layer(middleware::from_fn_with_state(state.clone(), crate::shell::error_pages))
+        .merge(outside_router)
         .layer(middleware::from_fn(crate::ops::track_requests))
         // Harder to abuse: no framing, no sniffing, scripts and styles only from this server
         // (htmx is served by the binary itself).
@@ -91,6 +105,9 @@ pub fn build_router(mut state: AppState, capabilities: Vec<Capability>) -> Route
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(60)))
+        // Outermost, so the plain-text answers of every layer and extractor inside (the
+        // body limit, a 405, a panic, the timeout) reach programs as JSON errors.
+        .layer(middleware::from_fn(crate::json_errors::as_json))
         .with_state(state)
 }
 

@@ -48,7 +48,8 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// Stable, machine-readable: `invalid`, `unauthorized`, `forbidden`, `not_found`,
-    /// `conflict`, `csrf`, `rate_limited`, `unavailable`, `internal`, `bad_request`.
+    /// `conflict`, `csrf`, `rate_limited`, `unavailable`, `internal`, `bad_request`,
+    /// `payload_too_large`, `unsupported_media_type`, `method_not_allowed`.
     pub code: String,
     pub message: String,
     /// For `invalid`: the fields that were wrong.
@@ -80,6 +81,12 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     BadRequest(String),
+    /// The body is larger than the hub accepts.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// The body is not in a format the operation reads (JSON where JSON is expected).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     #[error("missing or wrong CSRF token: send the session's token in the X-CSRF-Token header")]
     Csrf,
     #[error("too many attempts")]
@@ -108,6 +115,18 @@ impl From<CoreError> for ApiError {
 }
 
 impl ApiError {
+    /// An extractor's refusal (axum's status and explanation) as the API's error: a body
+    /// over the limit stays 413 and a wrong content type 415, whichever extractor read it;
+    /// anything else the request got wrong is a 400.
+    pub fn rejected(status: StatusCode, message: String) -> ApiError {
+        match status {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(message),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType(message),
+            s if s.is_server_error() => ApiError::Internal(message),
+            _ => ApiError::BadRequest(message),
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -116,6 +135,8 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -131,6 +152,8 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::BadRequest(_) => "bad_request",
+            ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::Unavailable => "unavailable",
             ApiError::Internal(_) => "internal",

@@ -1,26 +1,88 @@
 //! Extractors whose rejections answer like the rest of the application, not with axum's
 //! plain text: an API client that sends broken JSON, a bad query or a non-numeric id gets
-//! `{"error": {"code": "bad_request", "message": …}}` with serde's explanation; a page with
+//! `{"error": {"code": "bad_request", "message": …}}` with serde's explanation, a body over
+//! the limit 413 and a body that is not `application/json` 415 (same format); a page with
 //! a malformed id is "not found" in the layout.
 
 use axum::Json;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::error::{ApiError, PageError};
 
-/// A JSON body.
+/// A JSON body: an object, as every body of this API is (serde would otherwise read a
+/// struct from an array too). A number with a zero fraction (`7.0`, `1e3`) is an integer,
+/// as JSON Schema — and so the document — says.
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        Json::<T>::from_request(req, state)
+        let Json(mut value) = Json::<Value>::from_request(req, state)
             .await
-            .map(|Json(value)| ApiJson(value))
-            .map_err(|rejection| ApiError::BadRequest(rejection.body_text()))
+            .map_err(|rejection| ApiError::rejected(rejection.status(), rejection.body_text()))?;
+        if !value.is_object() {
+            return Err(ApiError::BadRequest(
+                "the body must be a JSON object".into(),
+            ));
+        }
+        integers_as_integers(&mut value);
+        serde_path_to_error::deserialize(value)
+            .map(ApiJson)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                ApiError::BadRequest(if path == "." {
+                    format!("the JSON body does not fit: {inner}")
+                } else {
+                    format!("the JSON body does not fit: {path}: {inner}")
+                })
+            })
+    }
+}
+
+/// An optional JSON body: none at all (or `null`) is `None`; anything else is read as
+/// [`ApiJson`] reads it. Describe it with `request_body(content = Option<T>)`.
+pub struct ApiJsonOrNone<T>(pub Option<T>);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJsonOrNone<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let headers = req.headers().clone();
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::rejected(e.status(), e.body_text()))?;
+        let text = bytes.trim_ascii();
+        if text.is_empty() || text == b"null" {
+            return Ok(ApiJsonOrNone(None));
+        }
+        let mut req = Request::new(axum::body::Body::from(bytes));
+        *req.headers_mut() = headers;
+        ApiJson::from_request(req, state)
+            .await
+            .map(|ApiJson(value)| ApiJsonOrNone(Some(value)))
+    }
+}
+
+/// Rewrites every float without a fraction that fits an `i64` as that integer.
+fn integers_as_integers(value: &mut Value) {
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f >= i64::MIN as f64
+                && f < i64::MAX as f64
+            {
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(integers_as_integers),
+        _ => {}
     }
 }
 
@@ -34,7 +96,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
         Query::<T>::from_request_parts(parts, state)
             .await
             .map(|Query(value)| ApiQuery(value))
-            .map_err(|rejection| ApiError::BadRequest(rejection.body_text()))
+            .map_err(|rejection| ApiError::rejected(rejection.status(), rejection.body_text()))
     }
 }
 
@@ -48,7 +110,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
         Path::<T>::from_request_parts(parts, state)
             .await
             .map(|Path(value)| ApiPath(value))
-            .map_err(|rejection| ApiError::BadRequest(rejection.body_text()))
+            .map_err(|rejection| ApiError::rejected(rejection.status(), rejection.body_text()))
     }
 }
 

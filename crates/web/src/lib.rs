@@ -13,6 +13,7 @@ pub mod client_ip;
 pub mod error;
 pub mod extract;
 pub mod i18n;
+pub mod json_errors;
 pub mod notifications;
 pub mod openapi;
 pub mod ops;

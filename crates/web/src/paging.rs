@@ -1,4 +1,32 @@
-//! The "1–50 of 1 234" line and the previous/next links under every paged list.
+//! The "1–50 of 1 234" line and the previous/next links under every paged list, and the
+//! API's page-size parameter.
+
+use crate::error::ApiError;
+
+/// An API list's `limit` parameter: `default` when absent, refused (not clamped) outside
+/// 1..=`max`, since the document promises that range — declare it on the parameter with
+/// `#[param(minimum = 1, maximum = max)]`.
+pub fn limit(name: &str, given: Option<i64>, default: i64, max: i64) -> Result<i64, ApiError> {
+    match given {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(n) => Err(ApiError::BadRequest(format!(
+            "{name} must be from 1 to {max}, not {n}"
+        ))),
+    }
+}
+
+/// An API list's `offset` parameter: 0 when absent, refused when negative — declare it
+/// with `#[param(minimum = 0)]`.
+pub fn offset(name: &str, given: Option<i64>) -> Result<i64, ApiError> {
+    match given {
+        None => Ok(0),
+        Some(n) if n >= 0 => Ok(n),
+        Some(n) => Err(ApiError::BadRequest(format!(
+            "{name} must not be negative, not {n}"
+        ))),
+    }
+}
 
 pub struct Paging {
     pub range: String,

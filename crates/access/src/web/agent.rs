@@ -2,25 +2,46 @@
 //! token. A wrong or revoked token gets 401 and nothing is recorded. These routes sit
 //! outside the web shell's authentication (the token is a server's, not a user's).
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use shtab_access_protocol::{API_PREFIX, Register, Registered, Report};
+use shtab_access_protocol::{Register, Registered, Report};
 use shtab_web::AppState;
+use shtab_web::error::ErrorBody;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::store::desired;
 use crate::store::servers::{self, Server};
 
-/// The agents' routes, with the state applied: merged into the application after its
-/// authentication layer.
-pub fn routes(state: AppState) -> Router {
-    Router::new()
-        .route(&format!("{API_PREFIX}/register"), post(register))
-        .route(&format!("{API_PREFIX}/state"), get(state_of))
-        .route(&format!("{API_PREFIX}/report"), post(report))
-        .with_state(state)
+/// Name of the server-token security scheme in the OpenAPI document.
+pub const SERVER_TOKEN: &str = "server_token";
+
+/// The agents' routes, described in the OpenAPI document; the application serves them
+/// outside the users' authentication.
+pub fn routes() -> OpenApiRouter<AppState> {
+    let mut router = OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(state_of))
+        .routes(routes!(report));
+    router
+        .get_openapi_mut()
+        .components
+        .get_or_insert_with(Default::default)
+        .add_security_scheme(
+            SERVER_TOKEN,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The server's agent token, shown once when the server is added or its token rotated",
+                    ))
+                    .build(),
+            ),
+        );
+    router
 }
 
 fn unauthorized() -> Response {
@@ -59,6 +80,20 @@ async fn server(state: &AppState, headers: &HeaderMap) -> Result<Server, Respons
     }
 }
 
+/// The agent says hello: its hostname and version, shown on the server's page.
+#[utoipa::path(
+    post,
+    path = "/agent/v1/register",
+    tag = "agents",
+    security(("server_token" = [])),
+    request_body(content = Object, description = "`Register` of crate access-protocol: `{\"hostname\", \"agent_version\"}`"),
+    responses(
+        (status = 200, description = "The server's name in the hub (`Registered`)", body = Object),
+        (status = 400, description = "Not a register message, or a value too long", body = ErrorBody),
+        (status = 401, description = "No server token, or a wrong or revoked one; nothing was recorded", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again later", body = ErrorBody),
+    )
+)]
 async fn register(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -85,6 +120,20 @@ async fn register(
     .into_response()
 }
 
+/// The server's desired state: accounts, keys, sudo, WireGuard peers, and its revision.
+#[utoipa::path(
+    get,
+    path = "/agent/v1/state",
+    tag = "agents",
+    security(("server_token" = [])),
+    params(("If-None-Match" = Option<String>, Header, description = "The `ETag` of the state the agent has")),
+    responses(
+        (status = 200, description = "`DesiredState` of crate access-protocol, with its revision as the `ETag`", body = Object),
+        (status = 304, description = "The state has not changed since the `ETag` given"),
+        (status = 401, description = "No server token, or a wrong or revoked one; nothing was recorded", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again later", body = ErrorBody),
+    )
+)]
 async fn state_of(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let server = match server(&state, &headers).await {
         Ok(s) => s,
@@ -112,6 +161,20 @@ async fn state_of(State(state): State<AppState>, headers: HeaderMap) -> Response
     ([(header::ETAG, etag_value)], Json(desired)).into_response()
 }
 
+/// What the agent applied, the drift it found and its errors, for a revision.
+#[utoipa::path(
+    post,
+    path = "/agent/v1/report",
+    tag = "agents",
+    security(("server_token" = [])),
+    request_body(content = Object, description = "`Report` of crate access-protocol: revision, applied changes, drift, errors"),
+    responses(
+        (status = 204, description = "Recorded"),
+        (status = 400, description = "Not a report, or one over the limits (items, line length)", body = ErrorBody),
+        (status = 401, description = "No server token, or a wrong or revoked one; nothing was recorded", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; try again later", body = ErrorBody),
+    )
+)]
 async fn report(
     State(state): State<AppState>,
     headers: HeaderMap,

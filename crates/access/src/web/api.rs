@@ -9,7 +9,7 @@ use shtab_core::auth::Permission;
 use shtab_web::AppState;
 use shtab_web::auth::CurrentUser;
 use shtab_web::error::{ApiError, ApiErrors, ErrorBody};
-use shtab_web::extract::{ApiJson, ApiPath, ApiQuery};
+use shtab_web::extract::{ApiJson, ApiJsonOrNone, ApiPath, ApiQuery};
 
 use super::dto::*;
 use crate::offboarding;
@@ -326,22 +326,17 @@ pub async fn revoke_device(
 
 /// Offboard a person: revoke every grant and mark them left; each step with its outcome.
 #[utoipa::path(post, path = "/access/people/{id}/offboard", tag = "access", params(("id" = i64, Path)),
-    request_body = OffboardBody, security(("bearer" = [])),
+    request_body(content = Option<OffboardBody>, description = "Optional; without `left_on` (or without a body) the person left today"), security(("bearer" = [])),
     responses(ApiErrors, (status = 200, body = OffboardResult), (status = 404, body = ErrorBody)))]
 pub async fn offboard(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiPath(id): ApiPath<i64>,
-    body: axum::body::Bytes,
+    ApiJsonOrNone(body): ApiJsonOrNone<OffboardBody>,
 ) -> Result<Json<OffboardResult>, ApiError> {
     user.require(Permission::AccessManage)?;
-    // The body is optional: no body means "left today".
-    let body: OffboardBody = if body.iter().all(u8::is_ascii_whitespace) {
-        OffboardBody::default()
-    } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::BadRequest(format!("the body is not JSON of this shape: {e}")))?
-    };
+    // No body means "left today".
+    let body = body.unwrap_or_default();
     let left_on = match body.left_on.as_deref().filter(|s| !s.trim().is_empty()) {
         Some(s) => shtab_core::people::parse_date("left_on", s.trim())
             .map_err(|e| ApiError::Invalid(vec![e]))?,

@@ -153,6 +153,7 @@ pub struct NewGrant {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct GrantParams {
     /// Only this person's grants.
     pub person_id: Option<i64>,

@@ -17,7 +17,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// What the binary plugs into the application when access is enabled. The agents' routes
-/// are separate ([`agent::routes`]): they authenticate with server tokens, not users'.
+/// are outside the users' API ([`agent::routes`]): they authenticate with server tokens.
 pub fn capability() -> Capability {
     Capability {
         nav: vec![NavEntry {
@@ -28,6 +28,7 @@ pub fn capability() -> Capability {
         }],
         pages: pages(),
         api: api(),
+        outside: agent::routes(),
     }
 }
 

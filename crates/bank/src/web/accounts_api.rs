@@ -194,7 +194,8 @@ pub struct ImportList {
 pub struct ImportListParams {
     /// Only this account's imports.
     pub account_id: Option<i64>,
-    /// At most this many, newest first (default 50, at most 500).
+    /// At most this many, newest first; 50 by default.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
@@ -366,7 +367,7 @@ pub async fn list_imports(
     let items = imports::recent(
         &state.db,
         params.account_id.map(AccountId),
-        params.limit.unwrap_or(50),
+        shtab_web::paging::limit("limit", params.limit, 50, 500)?,
     )
     .await?;
     Ok(Json(ImportList {

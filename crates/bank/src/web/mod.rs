@@ -37,5 +37,6 @@ pub fn capability() -> Capability {
             .merge(payments::api())
             .merge(payment::api())
             .merge(invoices::api()),
+        outside: utoipa_axum::router::OpenApiRouter::new(),
     }
 }

@@ -670,7 +670,6 @@ async fn malformed_api_input_gets_a_json_error() {
             .body("{"),
         api.post("/api/v1/users").json(&json!({"roles": ["admin"]})),
         api.post("/api/v1/tokens").json(&json!({"nmae": "typo"})),
-        api.post("/api/v1/tokens").body("name=form"),
         api.get("/api/v1/users/abc"),
         api.delete("/api/v1/tokens/abc"),
     ];
@@ -678,6 +677,9 @@ async fn malformed_api_input_gets_a_json_error() {
         let body = json(request, 400).await;
         assert_eq!(body["error"]["code"], "bad_request", "{body}");
     }
+    // A body that is not JSON at all is the wrong content type.
+    let body = json(api.post("/api/v1/tokens").body("name=form"), 415).await;
+    assert_eq!(body["error"]["code"], "unsupported_media_type", "{body}");
 }
 
 #[tokio::test]

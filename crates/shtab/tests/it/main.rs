@@ -6,6 +6,7 @@ mod access;
 mod access_agent;
 mod access_ansible;
 mod access_pages;
+mod api_contract;
 mod audit;
 mod auth;
 mod bank_import;

@@ -396,8 +396,21 @@ async fn the_openapi_document_describes_exactly_the_api_that_answers() {
         // Secured ones list 401 and really answer it to a caller without a token; the
         // others do not.
         let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
-        if secured && op["security"][0]["bearer"] != serde_json::json!([]) {
-            problems.push(format!("{method} {path} does not name the bearer scheme"));
+        // Users' tokens for the API, servers' tokens for the agents' routes.
+        let scheme = op["security"][0]
+            .as_object()
+            .and_then(|s| s.keys().next())
+            .cloned()
+            .unwrap_or_default();
+        let expected = if path.starts_with("/agent/") {
+            "server_token"
+        } else {
+            "bearer"
+        };
+        if secured && scheme != expected {
+            problems.push(format!(
+                "{method} {path} does not name the {expected} scheme"
+            ));
         }
         if secured && op["responses"].get("401").is_none() {
             problems.push(format!("{method} {path} does not list 401"));

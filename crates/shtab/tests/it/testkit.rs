@@ -349,6 +349,10 @@ impl ApiClient {
         self.http.patch(self.url(path)).bearer_auth(&self.token)
     }
 
+    pub fn put(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http.put(self.url(path)).bearer_auth(&self.token)
+    }
+
     pub fn delete(&self, path: &str) -> reqwest::RequestBuilder {
         self.http.delete(self.url(path)).bearer_auth(&self.token)
     }

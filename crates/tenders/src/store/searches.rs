@@ -3,7 +3,9 @@
 
 use shtab_core::audit::{self, Actor, Changes, Event};
 use shtab_core::db::{AnyRow, Db, Row};
-use shtab_core::error::{CoreError, CoreResult, FieldError, FieldErrors, unique_violation_as};
+use shtab_core::error::{
+    CoreError, CoreResult, FieldError, FieldErrors, foreign_key_as, unique_violation_as,
+};
 use shtab_core::ids::PersonId;
 use shtab_core::robots::Schedule;
 use shtab_core::time::now_ms;
@@ -119,6 +121,20 @@ fn checked(input: &SearchInput, time_zone: &str) -> CoreResult<(String, String)>
     Ok((name.expect("checked"), spec))
 }
 
+/// A write the database refused because of the input: a taken name, or a responsible
+/// person who does not exist.
+fn refused(e: sqlx::Error) -> CoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => unique_violation_as(
+            e,
+            "name",
+            "duplicate_name",
+            "a search with this name exists",
+        ),
+        _ => foreign_key_as(e, "responsible"),
+    }
+}
+
 pub async fn create(
     db: &Db,
     actor: &Actor,
@@ -141,14 +157,7 @@ pub async fn create(
     .bind(now)
     .fetch_one(&mut *tx)
     .await
-    .map_err(|e| {
-        unique_violation_as(
-            e,
-            "name",
-            "duplicate_name",
-            "a search with this name exists",
-        )
-    })?;
+    .map_err(refused)?;
     let mut changes = Changes::new();
     changes
         .set("spec", &input.spec)
@@ -194,14 +203,7 @@ pub async fn update(
     .bind(id)
     .execute(&mut *tx)
     .await
-    .map_err(|e| {
-        unique_violation_as(
-            e,
-            "name",
-            "duplicate_name",
-            "a search with this name exists",
-        )
-    })?;
+    .map_err(refused)?;
     let mut changes = Changes::new();
     changes
         .diff("spec", &before.spec, &input.spec)

@@ -33,5 +33,6 @@ pub fn capability() -> Capability {
             .merge(crm::api())
             .merge(tenders::api())
             .merge(searches::api()),
+        outside: utoipa_axum::router::OpenApiRouter::new(),
     }
 }

@@ -228,11 +228,7 @@ pub async fn list_deliveries(
     ApiQuery(params): ApiQuery<DeliveryParams>,
 ) -> Result<Json<DeliveryList>, ApiError> {
     user.require(Permission::RepositoriesRead)?;
-    let limit = match params.limit {
-        None => 50,
-        Some(l) if (1..=200).contains(&l) => l,
-        Some(_) => return Err(ApiError::BadRequest("limit must be from 1 to 200".into())),
-    };
+    let limit = shtab_web::paging::limit("limit", params.limit, 50, 200)?;
     let id = RepositoryId(id);
     // An unknown repository is a 404, not an empty list.
     repositories::get(&state.db, id).await?;

@@ -218,8 +218,10 @@ pub struct WebhookSecretBody {
     pub webhook_secret: String,
 }
 
-/// One webhook call for the repository, accepted or not.
+/// One webhook call for the repository, accepted or not. (Named apart from the
+/// notifications' deliveries, which are another thing.)
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = WebhookDelivery)]
 pub struct DeliveryBody {
     pub id: i64,
     /// The forge's delivery id as it was claimed (for rejected calls too).
@@ -260,14 +262,17 @@ impl From<Delivery> for DeliveryBody {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = WebhookDeliveryList)]
 pub struct DeliveryList {
     /// Newest first.
     pub items: Vec<DeliveryBody>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeliveryParams {
-    /// 1 to 200, default 50.
+    /// How many, newest first; 50 by default.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 

@@ -9,19 +9,20 @@
 //! the forge ever sends is refused before it is read, and refused calls of a repository are
 //! logged only as the newest few (see [`deliveries::REJECTED_KEPT`]).
 
-use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use futures_util::StreamExt;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use shtab_core::db::Db;
 use shtab_core::jobs;
 use shtab_core::people::Forge;
 use shtab_web::AppState;
+use shtab_web::error::ErrorBody;
+use utoipa::{IntoParams, PartialSchema, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::domain::push::{self, Hook, Push};
 use crate::domain::repository::RepoForge;
@@ -30,18 +31,91 @@ use crate::jobs::{IngestDelivery, QueuedCommit, QueuedPush};
 use crate::store::deliveries::{self, DeliveryStatus, NewDelivery};
 use crate::store::{Repository, RepositoryId, repositories};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/hooks/github", post(github))
-        .route("/hooks/gitlab", post(gitlab))
-        .route("/hooks/gitea", post(gitea))
+/// The forges' routes, described in the OpenAPI document; the application serves them
+/// outside the users' authentication (the signature is the credential).
+pub fn routes() -> OpenApiRouter<AppState> {
+    let mut router = OpenApiRouter::new()
+        .routes(routes!(github))
+        .routes(routes!(gitlab))
+        .routes(routes!(gitea));
+    // Named by `HookAnswers`, which (unlike a handler's `body = …`) does not register it.
+    router
+        .get_openapi_mut()
+        .components
+        .get_or_insert_with(Default::default)
+        .schemas
+        .insert(HookAnswer::name().into_owned(), HookAnswer::schema());
+    router
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Target {
+    /// The repository's id in Shtab, for a forge whose payload names the repository
+    /// differently from its web address.
     repository: Option<i64>,
 }
 
+/// What a forge's delivery log shows for an accepted delivery.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = HookAnswer)]
+pub struct HookAnswer {
+    /// `queued`, `ignored`, `duplicate`.
+    #[schema(example = "queued")]
+    status: String,
+    message: String,
+}
+
+/// The answers of every forge's route, described once.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Only its description is used.
+enum HookAnswers {
+    #[response(
+        status = 200,
+        description = "Recorded and not queued (a ping, an event Shtab does not read, a tag, another branch) or a redelivery"
+    )]
+    Recorded(HookAnswer),
+    #[response(
+        status = 202,
+        description = "Recorded; its commits are queued for linking"
+    )]
+    Queued(HookAnswer),
+    #[response(
+        status = 400,
+        description = "Not a payload of this forge (`invalid_payload`)"
+    )]
+    Invalid(ErrorBody),
+    #[response(
+        status = 401,
+        description = "The signature or token does not match the repository's secret (`bad_signature`); the refusal is listed on the repository's page"
+    )]
+    BadSignature(ErrorBody),
+    #[response(
+        status = 404,
+        description = "No repository in Shtab has this web address or id (`unknown_repository`)"
+    )]
+    UnknownRepository(ErrorBody),
+    #[response(
+        status = 503,
+        description = "Shtab cannot store the delivery now; the forge should redeliver it"
+    )]
+    Unavailable(ErrorBody),
+}
+
+/// A push webhook of GitHub. Headers read: `X-Hub-Signature-256` (HMAC-SHA256 of the body with the secret), `X-GitHub-Event`, `X-GitHub-Delivery`.
+#[utoipa::path(
+    post,
+    path = "/hooks/github",
+    tag = "webhooks",
+    params(
+        Target,
+        ("X-GitHub-Event" = String, Header, description = "`push` or `ping`; other events are answered and ignored"),
+        ("X-Hub-Signature-256" = Option<String>, Header, description = "`sha256=` and the hex HMAC-SHA256 of the body with the repository's secret"),
+        ("X-GitHub-Delivery" = Option<String>, Header, description = "The delivery's id: a redelivery is recognised by it"),
+    ),
+    request_body(content = Object, description = "The forge's push (or ping) payload, as it sends it"),
+    responses(HookAnswers)
+)]
 async fn github(
     State(s): State<AppState>,
     Query(t): Query<Target>,
@@ -51,6 +125,20 @@ async fn github(
     receive(&s.db, Forge::Github, t, &h, body).await
 }
 
+/// A push webhook of GitLab. Headers read: `X-Gitlab-Token` (the secret itself), `X-Gitlab-Event`, `X-Gitlab-Event-UUID`.
+#[utoipa::path(
+    post,
+    path = "/hooks/gitlab",
+    tag = "webhooks",
+    params(
+        Target,
+        ("X-Gitlab-Event" = Option<String>, Header, description = "`Push Hook`, `Tag Push Hook`…; without it the body's `object_kind` says"),
+        ("X-Gitlab-Token" = Option<String>, Header, description = "The repository's secret itself"),
+        ("X-Gitlab-Event-UUID" = Option<String>, Header, description = "The delivery's id: a redelivery is recognised by it"),
+    ),
+    request_body(content = Object, description = "The forge's push (or ping) payload, as it sends it"),
+    responses(HookAnswers)
+)]
 async fn gitlab(
     State(s): State<AppState>,
     Query(t): Query<Target>,
@@ -60,6 +148,20 @@ async fn gitlab(
     receive(&s.db, Forge::Gitlab, t, &h, body).await
 }
 
+/// A push webhook of Gitea and Forgejo. Headers read: `X-Gitea-Signature` (HMAC-SHA256 of the body with the secret), `X-Gitea-Event`, `X-Gitea-Delivery`.
+#[utoipa::path(
+    post,
+    path = "/hooks/gitea",
+    tag = "webhooks",
+    params(
+        Target,
+        ("X-Gitea-Event" = String, Header, description = "`push`…; Forgejo's `X-Forgejo-Event` and Gogs' `X-Gogs-Event` are read too"),
+        ("X-Gitea-Signature" = Option<String>, Header, description = "The hex HMAC-SHA256 of the body with the repository's secret"),
+        ("X-Gitea-Delivery" = Option<String>, Header, description = "The delivery's id: a redelivery is recognised by it"),
+    ),
+    request_body(content = Object, description = "The forge's push (or ping) payload, as it sends it"),
+    responses(HookAnswers)
+)]
 async fn gitea(
     State(s): State<AppState>,
     Query(t): Query<Target>,
@@ -71,12 +173,17 @@ async fn gitea(
 
 /// The answer a forge shows in its delivery log: a status word and a sentence.
 fn answer(status: StatusCode, word: &str, message: impl Into<String>) -> Response {
-    let body = if status.is_success() {
-        json!({ "status": word, "message": message.into() })
+    let message = message.into();
+    if status.is_success() {
+        let body = HookAnswer {
+            status: word.into(),
+            message,
+        };
+        (status, axum::Json(body)).into_response()
     } else {
-        json!({ "error": { "code": word, "message": message.into() } })
-    };
-    (status, axum::Json(body)).into_response()
+        let body = serde_json::json!({ "error": { "code": word, "message": message } });
+        (status, axum::Json(body)).into_response()
+    }
 }
 
 async fn receive(

@@ -39,6 +39,7 @@ pub fn capability() -> Capability {
         }],
         pages: pages(),
         api: api(),
+        outside: hooks::routes(),
     }
 }
 
@@ -52,7 +53,6 @@ pub fn pages() -> Router<AppState> {
         .route("/repositories/{id}/delete", post(delete::submit))
         .route("/repositories/{id}/secret", post(secret::rotate))
         .route("/commit-authors", get(authors::show).post(authors::map))
-        .merge(hooks::routes())
 }
 
 pub fn api() -> OpenApiRouter<AppState> {

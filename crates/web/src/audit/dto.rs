@@ -46,11 +46,11 @@ pub struct AuditParams {
     pub object_id: Option<String>,
     /// From this instant (RFC 3339), or from the start of this day (`YYYY-MM-DD`, in the
     /// hub's time zone).
-    #[param(example = "2026-03-01")]
+    #[param(schema_with = crate::openapi::schemas::day_or_instant, example = "2026-03-01")]
     pub since: Option<String>,
     /// Before this instant (RFC 3339), or up to the end of this day (`YYYY-MM-DD`, in the
     /// hub's time zone, the day included).
-    #[param(example = "2026-03-31")]
+    #[param(schema_with = crate::openapi::schemas::day_or_instant, example = "2026-03-31")]
     pub until: Option<String>,
     /// Entries older than this id: the previous page's `next_before_id`.
     #[param(value_type = Option<i64>)]

@@ -39,23 +39,34 @@ pub async fn list_deliveries(
     ApiQuery(params): ApiQuery<DeliveryParams>,
 ) -> Result<Json<DeliveryList>, ApiError> {
     user.require(Permission::NotificationsManage)?;
-    let status = match params.status.as_deref().filter(|s| !s.is_empty()) {
+    // Exactly the values the document lists: the parameters are for programs.
+    let status = match params.status.as_deref() {
         None => None,
-        Some(s) => Some(DeliveryStatus::parse(s).ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "status: unknown value {s:?} (pending, sent, failed, dead)"
-            ))
-        })?),
+        Some(s) => Some(
+            DeliveryStatus::ALL
+                .into_iter()
+                .find(|x| x.as_str() == s)
+                .ok_or_else(|| {
+                    ApiError::BadRequest(format!(
+                        "status: unknown value {s:?} (pending, sent, failed, dead)"
+                    ))
+                })?,
+        ),
     };
-    let channel = match params.channel.as_deref().filter(|s| !s.is_empty()) {
+    let channel = match params.channel.as_deref() {
         None => None,
-        Some(s) => Some(Channel::parse(s).ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "channel: unknown value {s:?} (email, telegram, webhook)"
-            ))
-        })?),
+        Some(s) => Some(
+            Channel::ALL
+                .into_iter()
+                .find(|c| c.as_str() == s)
+                .ok_or_else(|| {
+                    ApiError::BadRequest(format!(
+                        "channel: unknown value {s:?} (email, telegram, webhook)"
+                    ))
+                })?,
+        ),
     };
-    let limit = params.limit.unwrap_or(50).clamp(1, 500);
+    let limit = crate::paging::limit("limit", params.limit, 50, 500)?;
     let filter = DeliveryFilter {
         status,
         channel,

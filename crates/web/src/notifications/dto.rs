@@ -1,21 +1,34 @@
 //! What the notifications API reads and writes.
 
 use serde::{Deserialize, Serialize};
-use shtab_core::notify::{Delivery, PersonChannel, Template};
+use shtab_core::notify::{Channel, Delivery, DeliveryStatus, PersonChannel, Template};
 use shtab_core::time::rfc3339_ms;
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeliveryParams {
-    /// `pending`, `sent`, `failed` or `dead`.
+    /// Only deliveries in this state.
+    #[param(schema_with = delivery_statuses)]
     pub status: Option<String>,
-    /// `email`, `telegram` or `webhook`.
+    /// Only deliveries by this channel.
+    #[param(schema_with = channels)]
     pub channel: Option<String>,
+    /// Only deliveries to this person.
     pub person_id: Option<i64>,
     /// Deliveries older than this id (the previous page's `next_before_id`).
     pub before_id: Option<i64>,
-    /// At most 500; 50 by default.
+    /// How many; 50 by default.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+}
+
+fn delivery_statuses() -> utoipa::openapi::schema::Object {
+    crate::openapi::schemas::one_of(DeliveryStatus::ALL.map(DeliveryStatus::as_str))
+}
+
+fn channels() -> utoipa::openapi::schema::Object {
+    crate::openapi::schemas::one_of(Channel::ALL.map(Channel::as_str))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

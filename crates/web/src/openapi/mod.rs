@@ -2,7 +2,9 @@
 //! registered together with its description, so one cannot exist without the other), and
 //! the browsable page of it at `/api/docs`.
 
+pub mod contract;
 mod docs;
+pub mod schemas;
 mod texts;
 
 use std::sync::Arc;
@@ -13,6 +15,7 @@ use axum::{Json, Router};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{InfoBuilder, OpenApi, OpenApiBuilder};
 use utoipa::{PartialSchema, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::MaybeUser;
 use crate::error::ErrorBody;
@@ -46,6 +49,35 @@ pub fn base_document() -> OpenApi {
     ErrorBody::schemas(&mut schemas);
     components.schemas.extend(schemas);
     doc
+}
+
+/// `a` with `b`'s routes and descriptions. utoipa keeps the first of two schemas with the
+/// same name and drops the other silently, so two types of one name (two `DeliveryList`s)
+/// would leave an operation described by the wrong shape: that is refused at once, naming
+/// the schema (give one of them `#[schema(as = …)]`).
+pub fn merge(
+    mut a: OpenApiRouter<AppState>,
+    mut b: OpenApiRouter<AppState>,
+) -> OpenApiRouter<AppState> {
+    let other = std::mem::take(b.get_openapi_mut());
+    merge_document(a.get_openapi_mut(), other);
+    a.merge(b)
+}
+
+/// [`merge`] for documents.
+pub fn merge_document(into: &mut OpenApi, other: OpenApi) {
+    if let (Some(ours), Some(theirs)) = (&into.components, &other.components) {
+        for (name, schema) in &theirs.schemas {
+            if let Some(existing) = ours.schemas.get(name) {
+                let same = serde_json::to_value(existing).ok() == serde_json::to_value(schema).ok();
+                assert!(
+                    same,
+                    "two different types are described as the OpenAPI schema {name:?}: rename one with #[schema(as = …)]"
+                );
+            }
+        }
+    }
+    into.merge(other);
 }
 
 /// `/api/openapi.json` and `/api/docs`, both drawn from the finished document.

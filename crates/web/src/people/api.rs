@@ -19,7 +19,7 @@ use super::dto::{
 use super::ssh_keys;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::extract::{ApiJson, ApiJsonOrNone, ApiPath, ApiQuery};
 use crate::state::AppState;
 
 /// List people, filtered and paged.
@@ -51,8 +51,8 @@ pub async fn list_people(
             StatusFilter::Left => Some(PersonStatus::Left),
             StatusFilter::All => None,
         },
-        offset: params.offset.unwrap_or(0),
-        limit: params.limit.unwrap_or(50),
+        offset: crate::paging::offset("offset", params.offset)?,
+        limit: crate::paging::limit("limit", params.limit, 50, 500)?,
     };
     Ok(Json(people::list(&state.db, &filter).await?.into()))
 }
@@ -180,16 +180,10 @@ pub async fn deactivate_person(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiPath(id): ApiPath<i64>,
-    body: Bytes,
+    ApiJsonOrNone(body): ApiJsonOrNone<Deactivation>,
 ) -> Result<Json<PersonBody>, ApiError> {
     user.require(Permission::PeopleWrite)?;
-    // The body is optional, which `Json` does not allow, so it is read by hand.
-    let body: Deactivation = if body.trim_ascii().is_empty() {
-        Deactivation::default()
-    } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::BadRequest(format!("malformed JSON body: {e}")))?
-    };
+    let body = body.unwrap_or_default();
     let left_on = match body.left_on.as_deref().map(str::trim) {
         None | Some("") => today(&state),
         Some(s) => people::parse_date("left_on", s).map_err(CoreError::from)?,

@@ -52,8 +52,8 @@ pub async fn list_tasks(
         status,
         unfinished,
         assignee_id: params.assignee_id.map(PersonId),
-        offset: params.offset.unwrap_or(0),
-        limit: params.limit.unwrap_or(50),
+        offset: crate::paging::offset("offset", params.offset)?,
+        limit: crate::paging::limit("limit", params.limit, 50, 500)?,
     };
     Ok(Json(tasks::list(&state.db, &filter).await?.into()))
 }

@@ -156,9 +156,11 @@ pub struct TaskListParams {
     pub status: Option<TaskStatusFilter>,
     /// Only this person's tasks.
     pub assignee_id: Option<i64>,
-    /// Default 0.
+    /// How many to skip; 0 by default.
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
-    /// 1 to 500, default 50.
+    /// How many; 50 by default.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 

@@ -67,8 +67,8 @@ pub async fn list_invoices(
         state: state_filter,
         overdue: params.overdue.unwrap_or(false),
         today,
-        offset: params.offset.unwrap_or(0),
-        limit: params.limit.unwrap_or(50),
+        offset: shtab_web::paging::offset("offset", params.offset)?,
+        limit: shtab_web::paging::limit("limit", params.limit, 50, 500)?,
     };
     let page = invoices::list(&state.db, &filter).await?;
     Ok(Json(InvoiceList::new(page, today)))

@@ -193,9 +193,11 @@ pub struct InvoiceListParams {
     pub state: Option<InvoiceStateFilter>,
     /// Only unpaid invoices past their due date. Default false.
     pub overdue: Option<bool>,
-    /// Default 0.
+    /// How many to skip; 0 by default.
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
-    /// 1 to 500, default 50.
+    /// How many; 50 by default.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 

@@ -69,7 +69,8 @@ pub struct DealListParams {
     pub pipeline: Option<String>,
     /// Only deals in this stage.
     pub stage: Option<String>,
-    /// At most this many (1–5000, default 500), most recently changed first.
+    /// At most this many (500 by default), most recently changed first.
+    #[param(minimum = 1, maximum = 5000)]
     pub limit: Option<i64>,
 }
 
@@ -187,7 +188,7 @@ pub async fn list_deals(
         .deals(
             &pipeline,
             p.stage.as_deref().filter(|s| !s.is_empty()),
-            p.limit.unwrap_or(500),
+            shtab_web::paging::limit("limit", p.limit, 500, 5000)?,
         )
         .await?;
     Ok(Json(DealList {
