@@ -130,15 +130,22 @@ fn ansible_playbook() -> PathBuf {
     let playbook = std::env::var_os("SHTAB_TEST_ANSIBLE_PLAYBOOK")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
-            // target/<profile>/deps/it-… → target/ansible-venv, where .ci/ansible-venv puts it.
+            // target/<profile>/deps/it-… → target/ansible-venv, where .ci/ansible-venv puts it;
+            // else Debian's ansible-core, which the README's package list names.
             let exe = std::env::current_exe().unwrap();
             let target = exe.ancestors().nth(3).unwrap().to_path_buf();
-            target.join("ansible-venv/bin/ansible-playbook")
+            let venv = target.join("ansible-venv/bin/ansible-playbook");
+            if venv.exists() {
+                venv
+            } else {
+                PathBuf::from("/usr/bin/ansible-playbook")
+            }
         });
     assert!(
         playbook.exists(),
-        "{} is missing: run .ci/ansible-venv (it installs ansible-core into \
-         $CARGO_TARGET_DIR/ansible-venv and sudo) or set SHTAB_TEST_ANSIBLE_PLAYBOOK",
+        "{} is missing: `apt-get install ansible-core sudo`, or run .ci/ansible-venv (it \
+         installs ansible-core into $CARGO_TARGET_DIR/ansible-venv and sudo), or set \
+         SHTAB_TEST_ANSIBLE_PLAYBOOK",
         playbook.display()
     );
     let visudo = ["/usr/sbin/visudo", "/usr/bin/sudo"]
@@ -223,7 +230,12 @@ struct Play {
 impl Play {
     fn run(&self) -> Output {
         let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let venv_python = self.playbook.with_file_name("python");
+        // The Python beside ansible-playbook (a venv's), else the system's.
+        let venv_python = ["python", "python3"]
+            .map(|name| self.playbook.with_file_name(name))
+            .into_iter()
+            .find(|p| p.exists())
+            .unwrap_or_else(|| PathBuf::from("/usr/bin/python3"));
         let home = self.scratch.path().join("home");
         fs::create_dir_all(&home).unwrap();
         let config = self.scratch.path().join("ansible.cfg");
