@@ -23,6 +23,9 @@ pub const SECRET_KEYS: &[&str] = &[
     "notify.telegram.bot_token",
     "notify.webhook.signing_secret",
     "tenders.soap_token",
+    "bitrix24.webhook_url",
+    "bitrix24.client_secret",
+    "bitrix24.application_token",
 ];
 
 const ENV_PREFIX: &str = "SHTAB_";
@@ -42,6 +45,60 @@ pub struct Config {
     pub tenders: TendersConfig,
     pub ops: OpsConfig,
     pub access: AccessConfig,
+    pub systems: SystemsConfig,
+    pub bitrix24: Bitrix24Config,
+}
+
+/// Which system holds each kind of record: Shtab's own tables or the Bitrix24 portal. The
+/// binary builds one port implementation per kind from this; nothing else reads it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SystemsConfig {
+    /// Tasks that commits are attached to.
+    pub tasks: SystemOfRecord,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SystemOfRecord {
+    /// Shtab's own tables (the embedded default, for agencies without a portal).
+    #[default]
+    Shtab,
+    Bitrix24,
+}
+
+/// The Bitrix24 portal, when a system of record lives there.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Bitrix24Config {
+    /// An incoming webhook, `https://portal.bitrix24.ru/rest/{user}/{code}/`: the common
+    /// case. The code in it is the credential, so the whole address is a secret.
+    pub webhook_url: Secret,
+    /// A local application instead of a webhook: the portal's address and the
+    /// application's id and secret (the admin authorises it from the settings page).
+    pub portal_url: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// `auth[application_token]` of the portal's outgoing events; anything else is refused.
+    pub application_token: Secret,
+    /// Requests per second the portal's leaky bucket drains (2; 5 on Enterprise).
+    pub rate: u32,
+    /// Requests the bucket holds before it limits (50; 250 on Enterprise).
+    pub burst: u32,
+}
+
+impl Default for Bitrix24Config {
+    fn default() -> Self {
+        Bitrix24Config {
+            webhook_url: Secret::default(),
+            portal_url: String::new(),
+            client_id: String::new(),
+            client_secret: Secret::default(),
+            application_token: Secret::default(),
+            rate: 2,
+            burst: 50,
+        }
+    }
 }
 
 /// Operations endpoints.
@@ -280,6 +337,8 @@ impl Default for Config {
             bank: BankConfig::default(),
             tenders: TendersConfig::default(),
             ops: OpsConfig::default(),
+            systems: SystemsConfig::default(),
+            bitrix24: Bitrix24Config::default(),
             access: AccessConfig::default(),
         }
     }
@@ -501,6 +560,24 @@ impl Config {
                 "server.default_locale",
                 "ru or en",
                 &self.server.default_locale,
+            );
+        }
+        if self.systems.tasks == SystemOfRecord::Bitrix24
+            && self.bitrix24.webhook_url.is_empty()
+            && (self.bitrix24.portal_url.is_empty() || self.bitrix24.client_id.is_empty())
+        {
+            return bad(
+                "systems.tasks",
+                "\"shtab\", or \"bitrix24\" with bitrix24.webhook_url (or bitrix24.portal_url and \
+                 bitrix24.client_id) set",
+                "bitrix24",
+            );
+        }
+        if self.bitrix24.rate == 0 || self.bitrix24.burst == 0 {
+            return bad(
+                "bitrix24.rate",
+                "requests per second and a burst above 0",
+                &format!("{} and {}", self.bitrix24.rate, self.bitrix24.burst),
             );
         }
         let url = self.server.public_url.trim_end_matches('/');
@@ -976,6 +1053,45 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("SHTAB_LOG_LEVEL_FILE"), "{err}");
+    }
+
+    #[test]
+    fn tasks_move_to_bitrix24_only_with_a_portal_to_reach() {
+        let dir = tempfile::tempdir().unwrap();
+        let hook = dir.path().join("hook");
+        std::fs::write(&hook, "https://agency.bitrix24.ru/rest/7/s3cr3tc0de/\n").unwrap();
+        let c = Config::load(
+            None,
+            env(&[
+                ("SHTAB_SYSTEMS_TASKS", "bitrix24"),
+                ("SHTAB_BITRIX24_WEBHOOK_URL_FILE", hook.to_str().unwrap()),
+                ("SHTAB_BITRIX24_RATE", "5"),
+                ("SHTAB_BITRIX24_BURST", "250"),
+            ]),
+        )
+        .unwrap()
+        .config;
+        assert_eq!(c.systems.tasks, SystemOfRecord::Bitrix24);
+        assert_eq!(
+            c.bitrix24.webhook_url.expose(),
+            "https://agency.bitrix24.ru/rest/7/s3cr3tc0de/"
+        );
+        assert_eq!((c.bitrix24.rate, c.bitrix24.burst), (5, 250));
+        let shown = format!("{c:?}{}", c.to_masked_toml());
+        assert!(!shown.contains("s3cr3tc0de"), "{shown}");
+        assert_eq!(Config::default().systems.tasks, SystemOfRecord::Shtab);
+
+        let err = Config::load(None, env(&[("SHTAB_SYSTEMS_TASKS", "bitrix24")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("systems.tasks") && err.contains("bitrix24.webhook_url"),
+            "{err}"
+        );
+        let err = Config::load(None, env(&[("SHTAB_SYSTEMS_TASKS", "jira")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("jira") && err.contains("bitrix24"), "{err}");
     }
 
     #[test]
