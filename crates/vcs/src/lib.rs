@@ -16,9 +16,17 @@ pub mod store;
 pub mod web;
 
 /// The capability's schema, applied after the platform's.
-pub const MIGRATIONS: &[shtab_core::db::migrations::Step] = &[(
-    1001,
-    "1001_vcs",
-    include_str!("../migrations/sqlite/1001_vcs.sql"),
-    include_str!("../migrations/postgres/1001_vcs.sql"),
-)];
+pub const MIGRATIONS: &[shtab_core::db::migrations::Step] = &[
+    (
+        1001,
+        "1001_vcs",
+        include_str!("../migrations/sqlite/1001_vcs.sql"),
+        include_str!("../migrations/postgres/1001_vcs.sql"),
+    ),
+    (
+        1002,
+        "1002_vcs_change_ledger",
+        include_str!("../migrations/sqlite/1002_vcs_change_ledger.sql"),
+        include_str!("../migrations/postgres/1002_vcs_change_ledger.sql"),
+    ),
+];

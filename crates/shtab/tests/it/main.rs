@@ -31,6 +31,7 @@ mod tenders_web;
 mod testkit;
 mod ui;
 mod vcs;
+mod vcs_changes;
 
 /// reqwest is built without a TLS provider of its own (the tree keeps *ring* only), so every
 /// client needs the process's provider installed first: before any test runs.
