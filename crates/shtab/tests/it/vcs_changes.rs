@@ -294,8 +294,9 @@ async fn each_commit_lists_the_branches_that_reach_it_now() {
     let commits = task_commits(&api, task).await;
     assert_eq!(branches(&commits, &on_topic), json!(["main", "topic"]));
 
-    // feature deleted on the forge.
+    // feature deleted on the forge (and here, so that pushing all branches leaves it gone).
     forge.run(&["push", "-q", "origin", "--delete", "feature"]);
+    forge.run(&["branch", "-q", "-D", "feature"]);
     sweep(&app).await;
     let commits = task_commits(&api, task).await;
     assert_eq!(branches(&commits, &initial), json!(["main", "topic"]));
@@ -406,4 +407,36 @@ async fn commands_cut_short_by_a_crash_are_finished_by_a_later_sweep_once() {
     assert_eq!(minutes(&api, task).await, (30, 1), "finished, once");
     let done = ledger::for_task(&app.db, &task.to_string()).await.unwrap();
     assert_eq!(done[0].status, "done", "{done:?}");
+}
+
+#[tokio::test]
+async fn a_push_to_another_branch_adds_it_to_a_commit_already_on_the_task() {
+    let app = TestApp::spawn().await;
+    let api = app.token_as("lead@agency.test", &[Role::Manager]).await;
+    let task = new_task(&api, "Profile").await;
+    let forge = Forge::new();
+    let web_url = "https://github.com/acme/profile";
+    // Webhooks only: no clone URL, no sweep.
+    let repo = add_repository(&app, "github", web_url, "").await;
+    forge.run(&["checkout", "-q", "-b", "topic"]);
+    let sha = forge.commit(
+        "ann@agency.test",
+        now_secs() - 100,
+        &format!("Avatar #{task}"),
+    );
+    let body = push_of(&forge, web_url, "topic", &[&sha]);
+    post(&app, &github_push(&repo.webhook_secret, "p-1", body)).await;
+    drain(&app).await;
+    assert_eq!(
+        branches(&task_commits(&api, task).await, &sha),
+        json!(["topic"])
+    );
+
+    // Fast-forwarded into main: GitHub's push to main carries the same commit.
+    let body = push_of(&forge, web_url, "main", &[&sha]);
+    post(&app, &github_push(&repo.webhook_secret, "p-2", body)).await;
+    drain(&app).await;
+    let commits = task_commits(&api, task).await;
+    assert_eq!(commits.len(), 1);
+    assert_eq!(branches(&commits, &sha), json!(["main", "topic"]));
 }

@@ -139,8 +139,13 @@ impl Linker {
             return Ok(counts);
         }
         let mut tx = self.db.begin().await?;
-        commits::store_batch(&mut tx, repository.id, &records).await?;
+        let moved = commits::store_batch(&mut tx, repository.id, &records).await?;
         tx.commit().await?;
+        // Commits linked before whose branches changed (a push to another branch carried
+        // them): the tracker shows what reaches them now.
+        if !moved.is_empty() {
+            self.relink(repository.id, &moved).await?;
+        }
         let shas: Vec<String> = records.into_iter().map(|r| r.sha).collect();
         counts.linked = self
             .link(

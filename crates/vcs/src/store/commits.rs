@@ -35,14 +35,16 @@ pub struct CommitRecord {
 }
 
 /// Stores a batch: new commits are inserted, known ones get their branches brought up to
-/// date (see [`Reach::apply`]); references are added once.
+/// date (see [`Reach::apply`]); references are added once. Returns the known commits whose
+/// branches changed.
 pub async fn store_batch(
     tx: &mut Tx,
     repository: RepositoryId,
     batch: &[CommitRecord],
-) -> CoreResult<()> {
+) -> CoreResult<Vec<String>> {
+    let mut moved = Vec::new();
     if batch.is_empty() {
-        return Ok(());
+        return Ok(moved);
     }
     let known = known_branches(tx, repository, batch).await?;
     let now = now_ms();
@@ -77,6 +79,7 @@ pub async fn store_batch(
                         .bind(&c.sha)
                         .execute(&mut **tx)
                         .await?;
+                    moved.push(c.sha.clone());
                 }
             }
         }
@@ -94,7 +97,7 @@ pub async fn store_batch(
             .await?;
         }
     }
-    Ok(())
+    Ok(moved)
 }
 
 async fn known_branches(
