@@ -118,7 +118,7 @@ pub async fn release(db: &Db, key: &ActionKey<'_>) -> CoreResult<()> {
     Ok(())
 }
 
-/// One entry of the ledger, as the API and tests read it.
+/// One entry of the ledger: which copy acted for a change on a task, and how it went.
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct LedgerEntry {
     pub change_key: String,
@@ -127,7 +127,7 @@ pub struct LedgerEntry {
     pub status: String,
 }
 
-/// What was done on `task_id`, oldest claim first.
+/// What was done on `task_id` change by change, oldest claim first.
 pub async fn for_task(db: &Db, task_id: &str) -> CoreResult<Vec<LedgerEntry>> {
     Ok(sqlx::query_as(
         "SELECT change_key, action, source, status FROM vcs_change_actions \
