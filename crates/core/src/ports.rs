@@ -48,7 +48,9 @@ pub struct CommitLink {
     pub committed_at: i64,
     /// The commit on the forge, when the repository has a web address.
     pub url: Option<String>,
-    /// Branches that carried it, as far as Shtab saw.
+    /// The branches that reach it now, as far as Shtab knows: each link replaces the list
+    /// (a deleted or force-pushed branch drops out). Empty once no branch reaches it any
+    /// more: the commit stays on the task, marked as such.
     pub branches: Vec<String>,
 }
 
@@ -88,7 +90,7 @@ pub trait Tracker: Send + Sync {
         Ok(found)
     }
     /// Attaches a commit to a task. Attaching the same (repository, sha) again updates what
-    /// changed (the author once mapped, more branches) and adds nothing.
+    /// changed (the author once mapped, the branches that reach it now) and adds nothing.
     async fn link_commit(&self, task_id: &str, commit: &CommitLink) -> CoreResult<()>;
     /// [`Tracker::link_commit`] for many at once; a tracker that can write them together
     /// (one transaction, one request) overrides it — the sweep's back-fill depends on it.

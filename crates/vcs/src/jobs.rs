@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use shtab_core::jobs::{Job, JobError, Registry};
 use shtab_core::tasks::TaskCreated;
 
+use crate::domain::reach::Reach;
 use crate::linker::{IncomingCommit, Linker, TaskCache};
 use crate::store::commits::RefFilter;
 use crate::store::deliveries::{self, DeliveryStatus};
@@ -123,7 +124,7 @@ async fn ingest_delivery(linker: &Linker, delivery: i64) -> Result<(), JobError>
             author_email: c.author_email,
             authored_at: c.timestamp_ms,
             committed_at: c.timestamp_ms,
-            branch: push.branch.clone(),
+            reach: Reach::Pushed(push.branch.iter().cloned().collect()),
         })
         .collect();
     let mut authors = linker.author_resolver();

@@ -24,9 +24,15 @@ pub const MIGRATIONS: &[shtab_core::db::migrations::Step] = &[
         include_str!("../migrations/postgres/1001_vcs.sql"),
     ),
     (
-        1012,
-        "1012_refused_deliveries",
-        include_str!("../migrations/sqlite/1012_refused_deliveries.sql"),
-        include_str!("../migrations/postgres/1012_refused_deliveries.sql"),
+        1002,
+        "1002_vcs_change_ledger",
+        include_str!("../migrations/sqlite/1002_vcs_change_ledger.sql"),
+        include_str!("../migrations/postgres/1002_vcs_change_ledger.sql"),
+    ),
+    (
+        1003,
+        "1003_refused_deliveries",
+        include_str!("../migrations/sqlite/1003_refused_deliveries.sql"),
+        include_str!("../migrations/postgres/1003_refused_deliveries.sql"),
     ),
 ];

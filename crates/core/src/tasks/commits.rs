@@ -41,8 +41,9 @@ fn check(link: &CommitLink) -> CoreResult<()> {
 }
 
 /// Attaches `link` to `task` (which must exist), or brings the row up to date: a later
-/// call may know the author's person, their e-mail, more branches or the forge address.
-/// What a later call does not know (no person, no URL) never erases what an earlier one did.
+/// call may know the author's person, their e-mail, the forge address, and which branches
+/// reach the commit now. What a later call does not know (no person, no URL) never erases
+/// what an earlier one did; branches are always the latest word.
 pub(super) async fn attach(
     tx: &mut Tx,
     backend: Backend,
@@ -80,7 +81,7 @@ pub(super) async fn attach(
     }
 
     // Two links of the same commit at once (a webhook and the sweep) must not each
-    // overwrite the other's branches: on PostgreSQL the second waits for the first.
+    // undo the other's update: on PostgreSQL the second waits for the first.
     let lock = if backend == Backend::Postgres {
         " FOR UPDATE"
     } else {
@@ -109,14 +110,9 @@ pub(super) async fn attach(
         .filter(|e| !e.is_empty())
         .map_or(old_email.clone(), str::to_string);
     let url = url.or(old_url.clone());
-    let old_list = split_branches(&old_branches);
-    let old_branches = join_branches(old_list.iter().map(String::as_str));
-    let branches = join_branches(
-        old_list
-            .iter()
-            .map(String::as_str)
-            .chain(link.branches.iter().map(String::as_str)),
-    );
+    // The branches are what reaches the commit now, as the caller knows it: a branch deleted
+    // or force-pushed away is dropped, and none at all means the commit left every branch.
+    let old_branches = join_branches(split_branches(&old_branches).iter().map(String::as_str));
     if (author, &name, &email, &url, &branches)
         == (old_author, &old_name, &old_email, &old_url, &old_branches)
     {
@@ -167,6 +163,7 @@ pub async fn commits(db: &Db, task: TaskId) -> CoreResult<Vec<TaskCommit>> {
                 committed_at: r.try_get("committed_at")?,
                 url: r.try_get("url")?,
                 branches: split_branches(&r.try_get::<String, _>("branches")?),
+                unreachable: r.try_get::<String, _>("branches")?.trim().is_empty(),
                 linked_at: r.try_get("linked_at")?,
             })
         })

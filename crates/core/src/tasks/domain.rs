@@ -148,7 +148,11 @@ pub struct TaskCommit {
     pub authored_at: i64,
     pub committed_at: i64,
     pub url: Option<String>,
+    /// The branches that reach it now.
     pub branches: Vec<String>,
+    /// No branch reaches it any more (rewritten away by a force-push, or its branches
+    /// deleted): still part of the task's history, no longer of the code.
+    pub unreachable: bool,
     pub linked_at: i64,
 }
 

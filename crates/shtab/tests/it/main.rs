@@ -33,6 +33,7 @@ mod tenders_web;
 mod testkit;
 mod ui;
 mod vcs;
+mod vcs_changes;
 mod webhook_intake;
 
 /// reqwest is built without a TLS provider of its own (the tree keeps *ring* only), so every

@@ -462,8 +462,8 @@ async fn commits_are_attached_once_and_shown_oldest_first() {
     );
     assert_eq!(list["items"][0]["author"]["person"], Value::Null);
 
-    // The same commit again, now with its author mapped and from another branch: the row
-    // is brought up to date, not doubled.
+    // The same commit again, now with its author mapped and reached by another branch only
+    // (its first one deleted): the row is brought up to date, not doubled.
     let mut again = later.clone();
     again.author = Some(ivan);
     again.author_email = "ivan.petrov@agency.test".into();
@@ -477,7 +477,12 @@ async fn commits_are_attached_once_and_shown_oldest_first() {
     let second = &items[1];
     assert_eq!(second["author"]["person"]["id"], ivan.0);
     assert_eq!(second["author"]["email"], "ivan.petrov@agency.test");
-    assert_eq!(second["branches"], body!(["feature/sms", "main"]));
+    assert_eq!(
+        second["branches"],
+        body!(["feature/sms"]),
+        "the branches that reach it now"
+    );
+    assert_eq!(second["unreachable"], false);
     assert_eq!(
         second["url"],
         format!("https://git.agency.test/backend/commit/{}", later.sha),

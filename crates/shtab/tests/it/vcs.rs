@@ -15,7 +15,12 @@ use shtab_vcs::store::{Repository, repositories};
 
 use crate::testkit::{ApiClient, TestApp, json as expect_json};
 
-async fn add_repository(app: &TestApp, forge: &str, web_url: &str, clone_url: &str) -> Repository {
+pub(crate) async fn add_repository(
+    app: &TestApp,
+    forge: &str,
+    web_url: &str,
+    clone_url: &str,
+) -> Repository {
     let input = RawRepositoryInput {
         name: format!("{forge}-{}", rand_suffix()),
         forge: forge.into(),
@@ -31,7 +36,7 @@ async fn add_repository(app: &TestApp, forge: &str, web_url: &str, clone_url: &s
 }
 
 /// Runs every queued job (linking, robots, notifications) now.
-async fn drain(app: &TestApp) {
+pub(crate) async fn drain(app: &TestApp) {
     let set = shtab::server::robot_set(&app.db, &app.config);
     let registry = shtab::server::job_registry(&app.db, &app.config, set);
     jobs::run_due(&app.db, &registry)
@@ -39,14 +44,14 @@ async fn drain(app: &TestApp) {
         .expect("run due jobs");
 }
 
-async fn sweep(app: &TestApp) -> shtab_core::robots::RunRow {
+pub(crate) async fn sweep(app: &TestApp) -> shtab_core::robots::RunRow {
     let set = shtab::server::robot_set(&app.db, &app.config);
     shtab_core::robots::run_in_foreground(&app.db, &set, "vcs.sweep", None)
         .await
         .expect("sweep runs")
 }
 
-async fn new_task(api: &ApiClient, title: &str) -> i64 {
+pub(crate) async fn new_task(api: &ApiClient, title: &str) -> i64 {
     let task = expect_json(
         api.post("/api/v1/tasks").json(&json!({ "title": title })),
         201,
@@ -55,7 +60,7 @@ async fn new_task(api: &ApiClient, title: &str) -> i64 {
     task["id"].as_i64().expect("task id")
 }
 
-async fn task_commits(api: &ApiClient, task: i64) -> Vec<Value> {
+pub(crate) async fn task_commits(api: &ApiClient, task: i64) -> Vec<Value> {
     let body = expect_json(api.get(&format!("/api/v1/tasks/{task}/commits")), 200).await;
     let items = if body.is_array() {
         body
@@ -65,13 +70,13 @@ async fn task_commits(api: &ApiClient, task: i64) -> Vec<Value> {
     items.as_array().cloned().unwrap_or_default()
 }
 
-struct Hook<'a> {
-    path: &'a str,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+pub(crate) struct Hook<'a> {
+    pub path: &'a str,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
 }
 
-async fn post(app: &TestApp, hook: &Hook<'_>) -> (u16, Value) {
+pub(crate) async fn post(app: &TestApp, hook: &Hook<'_>) -> (u16, Value) {
     let mut request = reqwest::Client::new()
         .post(app.url(hook.path))
         .header("content-type", "application/json")
@@ -85,7 +90,7 @@ async fn post(app: &TestApp, hook: &Hook<'_>) -> (u16, Value) {
     (status, serde_json::from_str(&body).unwrap_or(Value::Null))
 }
 
-fn github_push(secret: &str, delivery: &str, body: Vec<u8>) -> Hook<'static> {
+pub(crate) fn github_push(secret: &str, delivery: &str, body: Vec<u8>) -> Hook<'static> {
     Hook {
         path: "/hooks/github",
         headers: vec![
@@ -115,7 +120,7 @@ fn sample_with_messages(relative: &str, messages: &[&str]) -> Option<Vec<u8>> {
     Some(serde_json::to_vec(&payload).unwrap())
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
+pub(crate) async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
         .fetch_one(app.db.pool())
         .await
@@ -535,14 +540,14 @@ async fn a_noreply_address_is_matched_by_the_persons_forge_login() {
 }
 
 /// A working repository and the bare "forge" it pushes to, made with the git program.
-struct Forge {
+pub(crate) struct Forge {
     _dir: tempfile::TempDir,
-    work: std::path::PathBuf,
-    origin: std::path::PathBuf,
+    pub work: std::path::PathBuf,
+    pub origin: std::path::PathBuf,
 }
 
 impl Forge {
-    fn new() -> Forge {
+    pub(crate) fn new() -> Forge {
         let dir = tempfile::tempdir().unwrap();
         let work = dir.path().join("work");
         let origin = dir.path().join("origin.git");
@@ -565,12 +570,12 @@ impl Forge {
         }
     }
 
-    fn clone_url(&self) -> String {
+    pub(crate) fn clone_url(&self) -> String {
         self.origin.to_str().unwrap().to_string()
     }
 
     /// Commits a new file as `email` at `at` (Unix seconds) and returns the sha.
-    fn commit(&self, email: &str, at: i64, message: &str) -> String {
+    pub(crate) fn commit(&self, email: &str, at: i64, message: &str) -> String {
         let file = self.work.join(format!("f{}", rand_suffix()));
         std::fs::write(&file, message).unwrap();
         git(&self.work, &["add", "-A"]);
@@ -598,7 +603,7 @@ impl Forge {
         self.head()
     }
 
-    fn head(&self) -> String {
+    pub(crate) fn head(&self) -> String {
         let out = Command::new("git")
             .current_dir(&self.work)
             .args(["rev-parse", "HEAD"])
@@ -607,16 +612,16 @@ impl Forge {
         String::from_utf8(out.stdout).unwrap().trim().to_string()
     }
 
-    fn run(&self, args: &[&str]) {
+    pub(crate) fn run(&self, args: &[&str]) {
         git(&self.work, args);
     }
 
-    fn push_all(&self) {
+    pub(crate) fn push_all(&self) {
         git(&self.work, &["push", "-q", "--force", "--all", "origin"]);
     }
 }
 
-fn git(dir: &Path, args: &[&str]) {
+pub(crate) fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
         .current_dir(dir)
         .args([
@@ -637,17 +642,17 @@ fn git(dir: &Path, args: &[&str]) {
     );
 }
 
-fn rand_suffix() -> String {
+pub(crate) fn rand_suffix() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
     N.fetch_add(1, Ordering::Relaxed).to_string()
 }
 
-fn now_secs() -> i64 {
+pub(crate) fn now_secs() -> i64 {
     shtab_core::time::now_ms() / 1000
 }
 
-async fn counter(run: &shtab_core::robots::RunRow, name: &str) -> i64 {
+pub(crate) async fn counter(run: &shtab_core::robots::RunRow, name: &str) -> i64 {
     let counters: Value = serde_json::from_str(&run.counters).unwrap();
     counters[name].as_i64().unwrap_or(0)
 }

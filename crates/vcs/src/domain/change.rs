@@ -3,6 +3,10 @@
 //! and committer times. Webhooks do not say which of their timestamps is the author's, so
 //! time is left out: the same author writing the same message twice on one task is shown
 //! as one change with two commits, which loses nothing.
+//!
+//! What a commit's message asks of a task (`fixes #12`, `@2h`) belongs to the change, not to
+//! one of its copies: the change ledger ([`crate::store::ledger`]) holds each
+//! [`ChangeAction`] once per task and change.
 
 use sha2::{Digest, Sha256};
 
@@ -25,6 +29,24 @@ pub fn change_key(author_email: &str, message: &str) -> String {
         hasher.update([b'\n']);
     }
     hex::encode(&hasher.finalize()[..12])
+}
+
+/// Something Shtab does on a task once per change, whichever copy of it came first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ChangeAction {
+    /// `fixes #12`: the task is closed.
+    Close,
+    /// `#12 @2h`: the time is logged.
+    LogTime,
+}
+
+impl ChangeAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeAction::Close => "close",
+            ChangeAction::LogTime => "log_time",
+        }
+    }
 }
 
 fn is_cherry_pick_note(line: &str) -> bool {

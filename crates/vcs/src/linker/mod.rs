@@ -1,7 +1,8 @@
 //! The linker: what webhooks and the sweep both feed. It finds the task references in each
 //! commit, works out who wrote it, stores the commits that name tasks, and links every
 //! reference whose task exists through the tracker port; the others wait until their task
-//! appears. Commands (`fixes #12`, `@2h`) run once, when a reference is first linked.
+//! appears. Commands (`fixes #12`, `@2h`) run once per change, when the first copy of it is
+//! linked (see [`commands`]).
 
 mod authors;
 mod commands;
@@ -15,10 +16,11 @@ use shtab_core::ids::PersonId;
 use shtab_core::ports::{CommitLink, Directory, Task, Tracker};
 
 use crate::domain::change::change_key;
+use crate::domain::reach::Reach;
 use crate::domain::refs::{Command, RefRules, Scan};
 use crate::domain::repository::RepoForge;
-use crate::store::Repository;
 use crate::store::commits::{self, CommitRecord, RefFilter, RefRecord, RefRow};
+use crate::store::{Repository, RepositoryId};
 
 pub use authors::AuthorResolver;
 
@@ -32,8 +34,8 @@ pub struct IncomingCommit {
     pub author_email: Option<String>,
     pub authored_at: i64,
     pub committed_at: i64,
-    /// The branch that carried it, when known.
-    pub branch: Option<String>,
+    /// The branches that reach it, as far as its source knows.
+    pub reach: Reach,
 }
 
 /// What one batch did.
@@ -128,7 +130,7 @@ impl Linker {
                 authored_at: commit.authored_at,
                 committed_at: commit.committed_at,
                 message: commit.message.clone(),
-                branch: commit.branch.clone(),
+                reach: commit.reach.clone(),
                 refs: ref_records(&scan),
             });
         }
@@ -137,8 +139,13 @@ impl Linker {
             return Ok(counts);
         }
         let mut tx = self.db.begin().await?;
-        commits::store_batch(&mut tx, repository.id, &records).await?;
+        let moved = commits::store_batch(&mut tx, repository.id, &records).await?;
         tx.commit().await?;
+        // Commits linked before whose branches changed (a push to another branch carried
+        // them): the tracker shows what reaches them now.
+        if !moved.is_empty() {
+            self.relink(repository.id, &moved).await?;
+        }
         let shas: Vec<String> = records.into_iter().map(|r| r.sha).collect();
         counts.linked = self
             .link(
@@ -189,27 +196,48 @@ impl Linker {
             })
             .collect();
         commits::mark_linked(&self.db, &marks).await?;
-        commands::run_all(self, &linked).await?;
+        let with_tasks: Vec<(&RefRow, &str)> = linked
+            .iter()
+            .map(|(row, task)| (row, task.id.as_str()))
+            .collect();
+        commands::run_all(self, &with_tasks).await?;
         Ok(linked.len() as u64)
     }
 
     /// Links every waiting reference whose task exists now (the sweep's first step, and
-    /// what happens when the tracker reports a new task).
+    /// what happens when the tracker reports a new task), and finishes the commands of
+    /// linked ones that a failure or a crash cut short.
     pub async fn link_waiting(&self) -> CoreResult<u64> {
+        let unfinished = commits::load_refs(&self.db, RefFilter::CommandsUnfinished).await?;
+        let with_tasks: Vec<(&RefRow, &str)> = unfinished
+            .iter()
+            .filter_map(|row| row.task_id.as_deref().map(|task| (row, task)))
+            .collect();
+        commands::run_all(self, &with_tasks).await?;
         self.link(RefFilter::AllUnlinked, &mut TaskCache::default())
             .await
     }
 
-    /// After "this is …" mapped `email` to a person (see [`crate::store::authors::set_alias`]):
-    /// tells the tracker again about each linked commit under it, now with its author.
-    pub async fn relink_author(&self, email: &str) -> CoreResult<u64> {
-        let rows = commits::load_refs(&self.db, RefFilter::LinkedByAuthor(email)).await?;
+    /// Tells the tracker again about the linked commits among `shas`, whose branches changed.
+    pub async fn relink(&self, repository: RepositoryId, shas: &[String]) -> CoreResult<u64> {
+        let rows = commits::load_refs(&self.db, RefFilter::LinkedOf { repository, shas }).await?;
+        self.send_again(&rows).await
+    }
+
+    async fn send_again(&self, rows: &[RefRow]) -> CoreResult<u64> {
         let links: Vec<(String, CommitLink)> = rows
             .iter()
             .filter_map(|row| row.task_id.clone().map(|task| (task, commit_link(row))))
             .collect();
         self.tracker.link_commits(&links).await?;
         Ok(links.len() as u64)
+    }
+
+    /// After "this is …" mapped `email` to a person (see [`crate::store::authors::set_alias`]):
+    /// tells the tracker again about each linked commit under it, now with its author.
+    pub async fn relink_author(&self, email: &str) -> CoreResult<u64> {
+        let rows = commits::load_refs(&self.db, RefFilter::LinkedByAuthor(email)).await?;
+        self.send_again(&rows).await
     }
 
     pub(crate) fn tracker(&self) -> &dyn Tracker {

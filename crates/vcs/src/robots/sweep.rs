@@ -4,6 +4,11 @@
 //! limits, force-pushes and deleted branches all come out right. The first sweep of a
 //! repository walks its whole history. Heads are remembered only after everything below
 //! them was linked: a sweep cut off half-way walks the same commits again, harmlessly.
+//!
+//! The sweep is also the truth about branches: each commit it walks arrives with every
+//! branch that reaches it, and when heads moved, the branches of the commits stored earlier
+//! are brought up to date from one walk of the graph (a commit left on no branch is kept and
+//! shown as such, not deleted).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -13,9 +18,10 @@ use shtab_core::robots::{LogLevel, Robot, RobotError, RunContext};
 use shtab_core::time::now_ms;
 use shtab_core::types::Locale;
 
+use crate::domain::reach::{BranchReach, Reach};
 use crate::linker::{Counts, IncomingCommit, Linker, TaskCache};
 use crate::sources::git::{Credential, GitCommit, Mirror};
-use crate::store::{Repository, deliveries, heads, repositories};
+use crate::store::{Repository, commits, deliveries, heads, repositories};
 
 /// Commits handed to the linker at once: one transaction each.
 const BATCH: usize = 5000;
@@ -146,12 +152,20 @@ impl Sweep {
         let seen = heads::get(db, repository.id)
             .await
             .map_err(|e| e.to_string())?;
-        let mut exclude: Vec<String> = seen.values().cloned().collect();
-        let changed: Vec<(&String, &String)> = current
+        if current == seen {
+            return Ok(Counts::default());
+        }
+        let stored_before = commits::any(db, repository.id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let exclude: Vec<String> = seen.values().cloned().collect();
+        let mut include: Vec<String> = current
             .iter()
             .filter(|(branch, sha)| seen.get(*branch) != Some(*sha))
+            .map(|(_, sha)| sha.clone())
             .collect();
-        let include: Vec<String> = changed.iter().map(|(_, sha)| (*sha).clone()).collect();
+        include.sort_unstable();
+        include.dedup();
         let total = mirror
             .count(&include, &exclude)
             .await
@@ -163,46 +177,104 @@ impl Sweep {
         let mut counts = Counts::default();
         let mut authors = self.linker.author_resolver();
         let mut tasks = TaskCache::default();
-        // Branch by branch, so each commit carries the first branch that reached it; heads
-        // already walked are excluded, so shared history is walked once.
-        for (branch, sha) in changed {
-            let mut walk = mirror
-                .walk(std::slice::from_ref(sha), &exclude)
-                .await
-                .map_err(|e| e.to_string())?;
-            let mut batch = Vec::with_capacity(BATCH);
-            while let Some(commit) = walk.next().await.map_err(|e| e.to_string())? {
-                batch.push(incoming(commit, branch));
-                if batch.len() == BATCH {
-                    counts += self
-                        .linker
-                        .ingest(repository, &rules, &batch, &mut authors, &mut tasks)
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    batch.clear();
-                    ctx.progress(counts.scanned as i64, total as i64)
-                        .await
-                        .map_err(|e| e.to_string())?;
-                }
+        // One walk over every moved head, children first: a new commit can only be on
+        // branches that moved, and each arrives knowing all of them.
+        let mut reach = BranchReach::new(&current);
+        let mut walk = mirror
+            .walk(&include, &exclude)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut batch = Vec::with_capacity(BATCH);
+        loop {
+            let next = walk.next().await.map_err(|e| e.to_string())?;
+            let done = next.is_none();
+            if let Some(commit) = next {
+                let set = reach.visit(&commit.sha, &commit.parents);
+                batch.push(incoming(commit, Reach::Exactly(reach.names(set))));
             }
-            counts += self
-                .linker
-                .ingest(repository, &rules, &batch, &mut authors, &mut tasks)
+            if batch.len() == BATCH || (done && !batch.is_empty()) {
+                counts += self
+                    .linker
+                    .ingest(repository, &rules, &batch, &mut authors, &mut tasks)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                batch.clear();
+                ctx.progress(counts.scanned as i64, total as i64)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            if done {
+                break;
+            }
+        }
+        // Commits stored before this walk may have gained branches (a merge, a new branch)
+        // or lost them (a deleted branch, a force-push). The first sweep's walk saw the whole
+        // graph, so then only commits a webhook brought earlier need it.
+        if !seen.is_empty() || stored_before {
+            let changed = self
+                .reconcile(&mirror, repository, &current)
                 .await
                 .map_err(|e| e.to_string())?;
-            ctx.progress(counts.scanned as i64, total as i64)
+            ctx.count("branches_changed", changed as i64)
                 .await
                 .map_err(|e| e.to_string())?;
-            exclude.push(sha.clone());
         }
         heads::replace(db, repository.id, &current)
             .await
             .map_err(|e| e.to_string())?;
         Ok(counts)
     }
+
+    /// Brings the branches of every stored commit of `repository` to what the mirror says
+    /// (the sweep is the truth) and tells the tracker about the linked ones that changed;
+    /// returns how many changed. A stored commit no branch reaches is on none any more, if
+    /// the mirror has it: one a webhook brought that the fetch has not yet is left as it is.
+    async fn reconcile(
+        &self,
+        mirror: &Mirror,
+        repository: &Repository,
+        current: &BTreeMap<String, String>,
+    ) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
+        let db = self.linker.db();
+        let mut unreached = commits::branches(db, repository.id).await?;
+        if unreached.is_empty() {
+            return Ok(0);
+        }
+        let mut heads: Vec<String> = current.values().cloned().collect();
+        heads.sort_unstable();
+        heads.dedup();
+        let mut reach = BranchReach::new(current);
+        let mut graph = mirror.graph(&heads).await?;
+        let mut changed: Vec<(String, String)> = Vec::new();
+        while let Some((sha, parents)) = graph.next().await? {
+            let set = reach.visit(&sha, &parents);
+            if let Some(stored) = unreached.remove(&sha) {
+                let now = reach.names(set).join("\n");
+                if now != stored {
+                    changed.push((sha, now));
+                }
+            }
+        }
+        let lost: Vec<String> = unreached
+            .into_iter()
+            .filter(|(_, stored)| !stored.is_empty())
+            .map(|(sha, _)| sha)
+            .collect();
+        changed.extend(
+            mirror
+                .present(&lost)
+                .await?
+                .into_iter()
+                .map(|sha| (sha, String::new())),
+        );
+        commits::set_branches(db, repository.id, &changed).await?;
+        let shas: Vec<String> = changed.into_iter().map(|(sha, _)| sha).collect();
+        self.linker.relink(repository.id, &shas).await?;
+        Ok(shas.len())
+    }
 }
 
-fn incoming(c: GitCommit, branch: &str) -> IncomingCommit {
+fn incoming(c: GitCommit, reach: Reach) -> IncomingCommit {
     IncomingCommit {
         sha: c.sha,
         message: c.message,
@@ -210,6 +282,6 @@ fn incoming(c: GitCommit, branch: &str) -> IncomingCommit {
         author_email: (!c.author_email.is_empty()).then_some(c.author_email),
         authored_at: c.authored_at_ms,
         committed_at: c.committed_at_ms,
-        branch: Some(branch.to_string()),
+        reach,
     }
 }

@@ -9,6 +9,7 @@ use shtab_core::ids::PersonId;
 use shtab_core::time::now_ms;
 
 use super::RepositoryId;
+use crate::domain::reach::Reach;
 
 /// A reference as found in a commit, with the commands attached to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,19 +30,21 @@ pub struct CommitRecord {
     pub authored_at: i64,
     pub committed_at: i64,
     pub message: String,
-    pub branch: Option<String>,
+    pub reach: Reach,
     pub refs: Vec<RefRecord>,
 }
 
-/// Stores a batch: new commits are inserted, known ones gain the branch that carried them
-/// again; references are added once.
+/// Stores a batch: new commits are inserted, known ones get their branches brought up to
+/// date (see [`Reach::apply`]); references are added once. Returns the known commits whose
+/// branches changed.
 pub async fn store_batch(
     tx: &mut Tx,
     repository: RepositoryId,
     batch: &[CommitRecord],
-) -> CoreResult<()> {
+) -> CoreResult<Vec<String>> {
+    let mut moved = Vec::new();
     if batch.is_empty() {
-        return Ok(());
+        return Ok(moved);
     }
     let known = known_branches(tx, repository, batch).await?;
     let now = now_ms();
@@ -62,26 +65,21 @@ pub async fn store_batch(
                 .bind(c.authored_at)
                 .bind(c.committed_at)
                 .bind(&c.message)
-                .bind(c.branch.clone().unwrap_or_default())
+                .bind(c.reach.apply(""))
                 .bind(now)
                 .execute(&mut **tx)
                 .await?;
             }
             Some(branches) => {
-                if let Some(b) = &c.branch
-                    && !branches.lines().any(|known| known == b)
-                {
-                    let joined = if branches.is_empty() {
-                        b.clone()
-                    } else {
-                        format!("{branches}\n{b}")
-                    };
+                let now_reaching = c.reach.apply(branches);
+                if now_reaching != *branches {
                     sqlx::query("UPDATE vcs_commits SET branches = $1 WHERE repository_id = $2 AND sha = $3")
-                        .bind(joined)
+                        .bind(now_reaching)
                         .bind(repository.0)
                         .bind(&c.sha)
                         .execute(&mut **tx)
                         .await?;
+                    moved.push(c.sha.clone());
                 }
             }
         }
@@ -99,7 +97,7 @@ pub async fn store_batch(
             .await?;
         }
     }
-    Ok(())
+    Ok(moved)
 }
 
 async fn known_branches(
@@ -123,6 +121,48 @@ async fn known_branches(
         known.extend(q.fetch_all(&mut **tx).await?);
     }
     Ok(known)
+}
+
+/// Whether the repository has any stored commit.
+pub async fn any(db: &Db, repository: RepositoryId) -> CoreResult<bool> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM vcs_commits WHERE repository_id = $1 LIMIT 1")
+            .bind(repository.0)
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(found.is_some())
+}
+
+/// Every stored commit of the repository with its branches (sorted, one per line).
+pub async fn branches(db: &Db, repository: RepositoryId) -> CoreResult<HashMap<String, String>> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT sha, branches FROM vcs_commits WHERE repository_id = $1")
+            .bind(repository.0)
+            .fetch_all(db.pool())
+            .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Replaces the branches of commits: (sha, branches), in one transaction.
+pub async fn set_branches(
+    db: &Db,
+    repository: RepositoryId,
+    changed: &[(String, String)],
+) -> CoreResult<()> {
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let mut tx = db.begin().await?;
+    for (sha, branches) in changed {
+        sqlx::query("UPDATE vcs_commits SET branches = $1 WHERE repository_id = $2 AND sha = $3")
+            .bind(branches)
+            .bind(repository.0)
+            .bind(sha)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// A reference with everything the tracker needs about its commit.
@@ -162,6 +202,13 @@ pub enum RefFilter<'a> {
     AllUnlinked,
     /// Linked references of commits by this e-mail (an author was mapped).
     LinkedByAuthor(&'a str),
+    /// Linked references whose commands did not finish (a failure or a crash half-way).
+    CommandsUnfinished,
+    /// Linked references of these commits (their branches changed).
+    LinkedOf {
+        repository: RepositoryId,
+        shas: &'a [String],
+    },
 }
 
 const REF_COLUMNS: &str = "r.repository_id, p.name AS repository_name, p.forge, p.web_url, p.created_at AS repository_created_at, \
@@ -174,12 +221,17 @@ const REF_FROM: &str = "FROM vcs_refs r JOIN vcs_commits c ON c.repository_id = 
 pub async fn load_refs(db: &Db, filter: RefFilter<'_>) -> CoreResult<Vec<RefRow>> {
     let order = "ORDER BY c.committed_at, r.sha, r.reference";
     match filter {
-        RefFilter::UnlinkedOf { repository, shas } => {
+        RefFilter::UnlinkedOf { repository, shas } | RefFilter::LinkedOf { repository, shas } => {
+            let linked = if matches!(filter, RefFilter::LinkedOf { .. }) {
+                "IS NOT NULL"
+            } else {
+                "IS NULL"
+            };
             let mut rows = Vec::new();
             for chunk in shas.chunks(500) {
                 let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
                 let sql = format!(
-                    "SELECT {REF_COLUMNS} {REF_FROM} WHERE r.task_id IS NULL AND r.repository_id = $1 AND r.sha IN ({}) {order}",
+                    "SELECT {REF_COLUMNS} {REF_FROM} WHERE r.task_id {linked} AND r.repository_id = $1 AND r.sha IN ({}) {order}",
                     placeholders.join(", ")
                 );
                 let mut q = sqlx::query_as::<_, RefRow>(sqlx::AssertSqlSafe(sql)).bind(repository.0);
@@ -198,6 +250,11 @@ pub async fn load_refs(db: &Db, filter: RefFilter<'_>) -> CoreResult<Vec<RefRow>
         .await?),
         RefFilter::AllUnlinked => Ok(sqlx::query_as::<_, RefRow>(sqlx::AssertSqlSafe(format!(
             "SELECT {REF_COLUMNS} {REF_FROM} WHERE r.task_id IS NULL {order}"
+        )))
+        .fetch_all(db.pool())
+        .await?),
+        RefFilter::CommandsUnfinished => Ok(sqlx::query_as::<_, RefRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {REF_COLUMNS} {REF_FROM} WHERE r.task_id IS NOT NULL AND r.commands_status = '' {order}"
         )))
         .fetch_all(db.pool())
         .await?),

@@ -1,10 +1,12 @@
 //! The capability's SQL: repositories, deliveries, commits and their references, the heads
-//! the sweep saw, and author aliases. One statement set for SQLite and PostgreSQL.
+//! the sweep saw, the change ledger, and author aliases. One statement set for SQLite and
+//! PostgreSQL.
 
 pub mod authors;
 pub mod commits;
 pub mod deliveries;
 pub mod heads;
+pub mod ledger;
 pub mod repositories;
 
 pub use repositories::{Repository, RepositoryId};

@@ -250,7 +250,12 @@ pub struct TaskCommitBody {
     pub committed_at: String,
     /// The commit on the forge.
     pub url: Option<String>,
+    /// The branches that reach it now.
+    #[schema(example = json!(["main", "release/2.0"]))]
     pub branches: Vec<String>,
+    /// No branch reaches it any more (its branch was deleted or force-pushed over); it
+    /// stays on the task.
+    pub unreachable: bool,
     /// RFC 3339: when Shtab attached it.
     pub linked_at: String,
 }
@@ -271,6 +276,7 @@ impl From<TaskCommit> for TaskCommitBody {
             committed_at: rfc3339_ms(c.committed_at),
             url: c.url,
             branches: c.branches,
+            unreachable: c.unreachable,
             linked_at: rfc3339_ms(c.linked_at),
         }
     }

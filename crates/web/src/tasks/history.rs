@@ -18,6 +18,8 @@ pub struct OtherCopy {
     pub sha: String,
     pub repository: String,
     pub url: Option<String>,
+    pub branches: Vec<String>,
+    pub unreachable: bool,
 }
 
 pub struct CommitView {
@@ -33,6 +35,9 @@ pub struct CommitView {
     pub subject: String,
     /// The message after its first line, when there is more.
     pub body: Option<String>,
+    pub branches: Vec<String>,
+    /// No branch reaches it any more: marked, not hidden.
+    pub unreachable: bool,
     pub also: Vec<OtherCopy>,
 }
 
@@ -53,6 +58,8 @@ pub fn commits(commits: Vec<TaskCommit>, config: &Config, link_people: bool) -> 
                 sha: c.sha,
                 repository: c.repository,
                 url: c.url,
+                branches: c.branches,
+                unreachable: c.unreachable,
             });
             continue;
         }
@@ -77,6 +84,8 @@ pub fn commits(commits: Vec<TaskCommit>, config: &Config, link_people: bool) -> 
             time: format_ms(c.committed_at, tz),
             subject,
             body: body.filter(|b| !b.is_empty()),
+            branches: c.branches,
+            unreachable: c.unreachable,
             also: Vec::new(),
             sha: c.sha,
         });
@@ -141,6 +150,7 @@ mod tests {
             committed_at: 0,
             url: None,
             branches: Vec::new(),
+            unreachable: false,
             linked_at: 0,
         }
     }

@@ -13,6 +13,7 @@
 //! on whoever runs the service; see `command.rs`.
 
 mod command;
+mod graph;
 #[cfg(test)]
 mod tests;
 mod walk;
@@ -26,6 +27,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
 use command::{Git, ensure_revision};
+pub use graph::Graph;
 pub use walk::{GitCommit, Walk};
 
 /// A user name and secret (password or access token) for fetching over https.
@@ -236,14 +238,44 @@ impl Mirror {
             })
     }
 
-    /// Streams the commits reachable from any of `include` and from none of `exclude`, newest
-    /// first, in constant memory. Entries of `exclude` missing from the mirror are dropped, so
+    /// Streams the commits reachable from any of `include` and from none of `exclude`,
+    /// children before parents (so branch membership can be handed down as it goes), in
+    /// constant memory. Entries of `exclude` missing from the mirror are dropped, so
     /// a vanished old head is harmless; a missing `include` is an error.
     pub async fn walk(&self, include: &[String], exclude: &[String]) -> Result<Walk, GitError> {
         match self.revisions(include, exclude).await? {
             Some(revisions) => Walk::start(&self.dir, revisions).await,
             None => Ok(Walk::empty()),
         }
+    }
+
+    /// Streams every commit reachable from `heads` with its parents, children first: the
+    /// shape [`crate::domain::reach::BranchReach`] needs.
+    pub async fn graph(&self, heads: &[String]) -> Result<Graph, GitError> {
+        match self.revisions(heads, &[]).await? {
+            Some(revisions) => Graph::start(&self.dir, revisions).await,
+            None => Ok(Graph::empty()),
+        }
+    }
+
+    /// Of `shas`, those that name a commit in the mirror.
+    pub async fn present(&self, shas: &[String]) -> Result<Vec<String>, GitError> {
+        let mut found = Vec::new();
+        for chunk in shas.chunks(10_000) {
+            let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
+            for sha in &refs {
+                ensure_revision(sha)?;
+            }
+            let exists = self.existing_commits(&refs).await?;
+            found.extend(
+                chunk
+                    .iter()
+                    .zip(exists)
+                    .filter(|(_, e)| *e)
+                    .map(|(s, _)| s.clone()),
+            );
+        }
+        Ok(found)
     }
 
     /// The `--stdin` input of rev-list/log for a head diff: one `sha` per include and one

@@ -562,3 +562,43 @@ fn git_messages_are_scrubbed_and_bounded() {
     );
     assert_eq!(text.chars().count(), 1001);
 }
+
+#[tokio::test]
+async fn the_graph_lists_children_before_parents_whatever_the_clocks_said() {
+    let fx = Fixture::new();
+    let a = fx.commit(&[], "init", 1000);
+    // Made on a machine whose clock was behind: older than its parent.
+    let b = fx.commit(&[&a], "skewed", 0);
+    let f = fx.commit(&[&a], "feature", 2000);
+    let m = fx.commit(&[&b, &f], "merge", 3000);
+    fx.branch("main", Some(&m));
+    let mirror = Mirror::open(&fx.mirror_dir()).await.expect("mirror");
+    mirror.fetch(&fx.url(), None, LONG).await.expect("fetch");
+
+    let mut graph = mirror.graph(&owned(&[&m])).await.expect("graph");
+    let mut seen = Vec::new();
+    while let Some((sha, parents)) = graph.next().await.expect("graph goes on") {
+        for parent in &parents {
+            assert!(!seen.contains(parent), "{parent} came before its child");
+        }
+        seen.push(sha);
+    }
+    assert_eq!(seen.len(), 4);
+    assert_eq!(seen[0], m);
+    assert_eq!(seen[3], a);
+    assert!(
+        mirror
+            .graph(&[])
+            .await
+            .expect("empty")
+            .next()
+            .await
+            .expect("end")
+            .is_none()
+    );
+
+    assert_eq!(
+        mirror.present(&owned(&[&a, GONE])).await.expect("present"),
+        owned(&[&a])
+    );
+}

@@ -76,6 +76,9 @@ impl Walk {
                 "--no-show-signature",
                 "--no-mailmap",
                 "--encoding=UTF-8",
+                // Children before parents: as fast as git's default order with the
+                // commit-graph, and what branch membership is computed over.
+                "--topo-order",
                 "-z",
                 FORMAT,
                 "--stdin",
