@@ -7,11 +7,14 @@
 //!
 //! - [`adapters`]: `shtab_core::ports` over the portal (the tracker so far).
 //!
-//! The other adapters, the robots and the pages come next (DESIGN, "Systems of record").
+//! - [`hub`]: the hub's one client, built from the configuration, and what its last check found.
+//! - [`web`]: the settings page and the status API.
 
 pub mod adapters;
 pub mod client;
 #[cfg(feature = "fake")]
 pub mod fake;
+pub mod hub;
+pub mod web;
 
 pub use client::{Bitrix24Error, Client, ClientConfig};

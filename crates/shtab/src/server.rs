@@ -50,6 +50,7 @@ pub fn describe_database(config: &Config) -> String {
 /// The application with every enabled capability.
 pub fn application(db: Db, config: Arc<Config>) -> Router {
     let robots = robot_set(&db, &config);
+    let portal = portal(&config);
     let state = AppState::new(db.clone(), config, shtab_web::ops::metrics_handle())
         .with_server_access(Arc::new(shtab_access::ssh_reach::SshGrants::new(db)));
     shtab_web::robots::with_robots(
@@ -60,10 +61,17 @@ pub fn application(db: Db, config: Arc<Config>) -> Router {
                 shtab_bank::web::capability(),
                 shtab_tenders::web::capability(),
                 shtab_access::web::capability(),
+                shtab_bitrix24::web::capability(portal),
             ],
         ),
         robots,
     )
+}
+
+/// The hub's Bitrix24 portal, when one is configured: one client per process, cloned to
+/// everything that talks to the portal, so together they keep under its request limit.
+pub fn portal(config: &Config) -> shtab_bitrix24::hub::Configured {
+    shtab_bitrix24::hub::Portal::shared(&config.bitrix24)
 }
 
 /// The system of record for tasks: Shtab's own task tables.
