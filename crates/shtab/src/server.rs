@@ -33,6 +33,7 @@ pub const CAPABILITY_MIGRATIONS: &[&[shtab_core::db::migrations::Step]] = &[
     shtab_bank::MIGRATIONS,
     shtab_tenders::MIGRATIONS,
     shtab_access::MIGRATIONS,
+    shtab_bitrix24::MIGRATIONS,
 ];
 
 /// Where the database is, without any password.
@@ -131,8 +132,20 @@ pub fn linker(db: &Db, config: &Config) -> Linker {
     )
 }
 
-/// The robots compiled into this binary; capabilities add theirs here.
+/// The robots compiled into this binary; capabilities add theirs here. The portal's robots
+/// only when a portal is configured.
 pub fn robot_set(db: &Db, config: &Config) -> RobotSet {
+    let set = platform_robots(db, config);
+    match portal(config).portal() {
+        Some(p) => set.with(shtab_bitrix24::robots::users::Users::new(
+            p.client().clone(),
+            notifier(db, config),
+        )),
+        None => set,
+    }
+}
+
+fn platform_robots(db: &Db, config: &Config) -> RobotSet {
     RobotSet::platform()
         .with(shtab_vcs::robots::Sweep::new(
             linker(db, config),

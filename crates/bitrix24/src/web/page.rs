@@ -15,6 +15,7 @@ use shtab_web::shell::Shell;
 use super::dto::StatusDto;
 use super::texts::{Texts, purpose, texts};
 use crate::hub::Configured;
+use crate::store::people::{self as store, Conflict};
 
 pub struct ScopeRow {
     scope: String,
@@ -34,27 +35,55 @@ pub struct SettingsPage {
     checked_at: String,
     owner: String,
     rows: Vec<ScopeRow>,
+    departed: Vec<DepartedRow>,
+    conflicts: Vec<Conflict>,
 }
 
-fn render(state: &AppState, user: &CurrentUser, lang: Lang, portal: &Configured) -> SettingsPage {
+pub struct DepartedRow {
+    person_id: i64,
+    full_name: String,
+    portal_user_id: u64,
+    since: String,
+}
+
+fn local_time(state: &AppState, unix_secs: i64) -> String {
+    chrono::DateTime::from_timestamp(unix_secs, 0)
+        .map(|at| {
+            at.with_timezone(&state.config.time_zone())
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+async fn render(
+    state: &AppState,
+    user: &CurrentUser,
+    lang: Lang,
+    portal: &Configured,
+) -> Result<SettingsPage, PageError> {
     let t = texts(lang.0);
+    let departed = store::departed(&state.db)
+        .await?
+        .into_iter()
+        .map(|d| DepartedRow {
+            person_id: d.person_id.0,
+            full_name: d.full_name,
+            portal_user_id: d.portal_user_id,
+            since: local_time(state, d.left_at / 1000),
+        })
+        .collect();
+    let conflicts = store::conflicts(&state.db).await?;
     let status = StatusDto::new(&state.config, portal);
     let check = status.check.as_ref();
-    SettingsPage {
+    Ok(SettingsPage {
         shell: Shell::new(state, user, lang, t.title, "/settings/bitrix24"),
         t,
         unusable: match portal {
             Configured::Unusable(why) => Some(why.clone()),
             _ => None,
         },
-        checked_at: check
-            .and_then(|c| chrono::DateTime::from_timestamp(c.at, 0))
-            .map(|at| {
-                at.with_timezone(&state.config.time_zone())
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string()
-            })
-            .unwrap_or_default(),
+        checked_at: check.map(|c| local_time(state, c.at)).unwrap_or_default(),
         owner: check
             .and_then(|c| c.owner.as_ref())
             .map(|o| {
@@ -77,7 +106,9 @@ fn render(state: &AppState, user: &CurrentUser, lang: Lang, portal: &Configured)
             })
             .collect(),
         status,
-    }
+        departed,
+        conflicts,
+    })
 }
 
 pub async fn show(
@@ -87,7 +118,7 @@ pub async fn show(
     lang: Lang,
 ) -> Result<SettingsPage, PageError> {
     user.require(Permission::SettingsManage)?;
-    Ok(render(&state, &user, lang, &portal))
+    render(&state, &user, lang, &portal).await
 }
 
 pub async fn check(
@@ -100,5 +131,5 @@ pub async fn check(
     if let Some(p) = portal.portal() {
         p.check().await;
     }
-    Ok(render(&state, &user, lang, &portal))
+    render(&state, &user, lang, &portal).await
 }

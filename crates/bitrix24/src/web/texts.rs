@@ -32,6 +32,19 @@ pub struct Texts {
     pub budget: &'static str,
     pub budget_line: &'static str,
     pub limited: &'static str,
+    pub departed: &'static str,
+    pub departed_hint: &'static str,
+    pub nobody_departed: &'static str,
+    pub person: &'static str,
+    pub portal_user: &'static str,
+    pub since: &'static str,
+    pub offboard: &'static str,
+    pub conflicts: &'static str,
+    pub conflicts_hint: &'static str,
+    pub email: &'static str,
+    pub reason: &'static str,
+    pub shared_by_portal_users: &'static str,
+    pub person_matched_elsewhere: &'static str,
 }
 
 static RU: Texts = Texts {
@@ -63,6 +76,19 @@ static RU: Texts = Texts {
     budget: "Бюджет запросов",
     budget_line: "запросов в секунду (настроено",
     limited: "ответов 503 «слишком много запросов»",
+    departed: "Ушли с портала — уволить?",
+    departed_hint: "Эти пользователи портала больше не активны. Штаб ничего не отозвал и не удалил: проверьте и проведите увольнение.",
+    nobody_departed: "Никто не ушёл.",
+    person: "Человек",
+    portal_user: "Пользователь портала",
+    since: "С",
+    offboard: "Увольнение…",
+    conflicts: "Конфликты e-mail",
+    conflicts_hint: "Этих пользователей портала робот не сопоставил: адрес указан у нескольких людей. Исправьте адреса на портале или в Штабе.",
+    email: "E-mail",
+    reason: "Причина",
+    shared_by_portal_users: "адрес у нескольких пользователей портала",
+    person_matched_elsewhere: "человек с этим адресом уже сопоставлен другому пользователю портала",
 };
 
 static EN: Texts = Texts {
@@ -94,6 +120,19 @@ static EN: Texts = Texts {
     budget: "Request budget",
     budget_line: "requests per second (configured",
     limited: "503 “too many requests” answers",
+    departed: "Left the portal — offboard?",
+    departed_hint: "These portal users are no longer active. Shtab revoked and deleted nothing: check and offboard them.",
+    nobody_departed: "Nobody left.",
+    person: "Person",
+    portal_user: "Portal user",
+    since: "Since",
+    offboard: "Offboard…",
+    conflicts: "E-mail conflicts",
+    conflicts_hint: "The robot did not match these portal users: their address is claimed by more than one person. Fix the addresses on the portal or in Shtab.",
+    email: "E-mail",
+    reason: "Reason",
+    shared_by_portal_users: "the address belongs to several portal users",
+    person_matched_elsewhere: "the person with this address is matched to another portal user",
 };
 
 pub fn texts(locale: Locale) -> &'static Texts {
