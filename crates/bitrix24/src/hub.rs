@@ -21,6 +21,9 @@ pub const APP_MODE_NOT_YET: &str = "a local application (bitrix24.portal_url, cl
      client_secret) is not yet supported by the hub: use an incoming webhook \
      (bitrix24.webhook_url) for now";
 
+/// A portal's client is shared per webhook address and rate settings.
+type PortalKey = (String, u32, u32);
+
 /// The hub's portal, when one is configured. Cheap to clone; clones share everything.
 #[derive(Clone, Debug)]
 pub struct Portal {
@@ -72,7 +75,7 @@ impl Portal {
     /// The process's portal for `config`: built once per portal and credential, then cloned,
     /// so the web application, the worker and every robot share one client (one bucket).
     pub fn shared(config: &Bitrix24Config) -> Configured {
-        static PORTALS: OnceLock<Mutex<HashMap<(String, u32, u32), Portal>>> = OnceLock::new();
+        static PORTALS: OnceLock<Mutex<HashMap<PortalKey, Portal>>> = OnceLock::new();
         if config.webhook_url.is_empty() {
             if !config.portal_url.is_empty() || !config.client_id.is_empty() {
                 return Configured::Unusable(APP_MODE_NOT_YET.to_owned());
