@@ -159,25 +159,15 @@ async fn a_person_stays_matched_by_portal_id_when_their_email_changes() {
     run(&app).await;
     let anna = person_of(&app, 5).await.unwrap();
 
-    // On the portal she marries and changes her address and position (a fresh fake holds
-    // the portal's new state).
-    let portal2 = FakePortal::start().await;
-    portal2.add_user(employee(
-        5,
-        "Анна",
-        "Кузнецова",
-        "anna.k@agency.test",
-        "+7 901 000-00-01",
-        "Арт-директор",
-    ));
-    let webhook = portal2.webhook_url();
-    let mut config = (*app.config).clone();
-    config.bitrix24.webhook_url = Secret::new(webhook);
-    let set = shtab::server::robot_set(&app.db, &config);
-    let run2 = robots::run_in_foreground(&app.db, &set, "bitrix24.users", None)
-        .await
-        .unwrap();
-    assert_eq!(run2.status, "done", "{:?}", run2.error);
+    // On the portal she marries and changes her address, position and phone (her work line
+    // only: no mobile).
+    portal.update_user(5, |u| {
+        u.last_name = "Кузнецова".into();
+        u.email = "anna.k@agency.test".into();
+        u.position = "Арт-директор".into();
+        u.work_phone = "+7 495 000-00-01".into();
+    });
+    let run2 = run(&app).await;
     assert_eq!(counters(&run2)["created"], 0);
     assert_eq!(counters(&run2)["updated"], 1);
     let now = people::get(&app.db, anna).await.unwrap();
@@ -188,7 +178,7 @@ async fn a_person_stays_matched_by_portal_id_when_their_email_changes() {
         ["anna.k@agency.test", "anna@agency.test"],
         "the old address is kept"
     );
-    assert_eq!(now.phone.as_deref(), Some("+7 901 000-00-01"));
+    assert_eq!(now.phone.as_deref(), Some("+7 495 000-00-01"));
     assert_eq!(now.position.as_deref(), Some("Арт-директор"));
     assert_eq!(people::count(&app.db).await.unwrap(), 1);
 }
@@ -230,21 +220,10 @@ async fn a_leaver_is_listed_and_the_access_managers_told_once_with_nothing_revok
     run(&app).await;
     let sergey = person_of(&app, 9).await.unwrap();
 
-    // Sergey is made inactive on the portal: a fresh fake holds the new state.
-    let after = FakePortal::start().await;
-    after.add_user(employee(1, "Ольга", "Смирнова", "olga@agency.test", "", ""));
-    let mut s = employee(9, "Сергей", "Уходящий", "sergey@agency.test", "", "");
-    s.active = false;
-    after.add_user(s);
-    let mut config = (*app.config).clone();
-    config.bitrix24.webhook_url = Secret::new(after.webhook_url());
-    let set = shtab::server::robot_set(&app.db, &config);
+    // Sergey is made inactive on the portal.
+    portal.update_user(9, |u| u.active = false);
     for expected_left in [1, 0] {
-        let r = robots::run_in_foreground(&app.db, &set, "bitrix24.users", None)
-            .await
-            .unwrap();
-        assert_eq!(r.status, "done", "{:?}", r.error);
-        assert_eq!(counters(&r)["left"], expected_left);
+        assert_eq!(counters(&run(&app).await)["left"], expected_left);
     }
     let person = people::get(&app.db, sergey).await.unwrap();
     assert_eq!(
@@ -266,6 +245,12 @@ async fn a_leaver_is_listed_and_the_access_managers_told_once_with_nothing_revok
     assert!(page.contains("Ушли с портала — уволить?"), "{page}");
     assert!(page.contains(&format!("/access/people/{}/offboard", sergey.0)));
     assert!(page.contains("Сергей Уходящий"));
+
+    // He comes back: off the list, and nobody is told again.
+    portal.update_user(9, |u| u.active = true);
+    assert_eq!(counters(&run(&app).await)["left"], 0);
+    let page = web.get_text("/settings/bitrix24").await;
+    assert!(page.contains("Никто не ушёл."), "{page}");
 }
 
 #[tokio::test]
@@ -295,6 +280,23 @@ async fn an_email_two_people_claim_is_a_conflict_not_a_guess() {
     assert_eq!(
         counters(&again),
         json!({"created": 0, "updated": 0, "matched": 0, "left": 0, "conflicts": 2}),
+    );
+
+    // A second portal account with Maria's address: she is already someone else's match.
+    let maria = person_of(&app, 6).await.unwrap();
+    portal.add_user(employee(8, "Мария", "Дубль", "Maria@agency.test", "", ""));
+    let r = run(&app).await;
+    assert_eq!(counters(&r)["conflicts"], 3);
+    assert_eq!(person_of(&app, 8).await, None);
+    assert_eq!(person_of(&app, 6).await, Some(maria));
+    let page = app
+        .login("admin@agency.test", crate::testkit::PASSWORD)
+        .await
+        .get_text("/settings/bitrix24")
+        .await;
+    assert!(
+        page.contains("уже сопоставлен другому пользователю портала"),
+        "{page}"
     );
 }
 
