@@ -194,20 +194,22 @@ impl Users {
         let mut conflicts = Vec::new();
         let mut taken: HashSet<PersonId> = HashSet::new();
         for user in &portal {
-            if let Some(&person) = by_user.get(&user.id.0) {
-                store::mark_back(db, user.id.0).await?;
-                if keep_in_line(db, &actor, person, user).await? {
-                    tally.updated += 1;
-                }
-                continue;
-            }
-            let email = user.email();
             let conflict = |reason: &str| Conflict {
                 portal_user_id: user.id.0,
                 portal_name: user.full_name(),
                 email: user.email.trim().to_owned(),
                 reason: reason.to_owned(),
             };
+            if let Some(&person) = by_user.get(&user.id.0) {
+                store::mark_back(db, user.id.0).await?;
+                let in_line = keep_in_line(db, &actor, person, user).await?;
+                tally.updated += i64::from(in_line.changed);
+                if in_line.email_held_by_another {
+                    conflicts.push(conflict("email_held_by_another_person"));
+                }
+                continue;
+            }
+            let email = user.email();
             if let Some(e) = &email {
                 if claims.get(e.as_str()).copied().unwrap_or(0) > 1 {
                     conflicts.push(conflict("shared_by_portal_users"));
@@ -221,9 +223,9 @@ impl Users {
                     store::link(db, user.id.0, person).await?;
                     taken.insert(person);
                     tally.matched += 1;
-                    if keep_in_line(db, &actor, person, user).await? {
-                        tally.updated += 1;
-                    }
+                    // Found by this very address, so no one else holds it.
+                    tally.updated +=
+                        i64::from(keep_in_line(db, &actor, person, user).await?.changed);
                     continue;
                 }
             }
@@ -284,24 +286,33 @@ fn non_empty(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_owned())
 }
 
-/// Brings `person` in line with the portal user; true when anything changed. Addresses the
-/// person has beside the portal's are kept; a phone or position the portal leaves empty is
-/// not erased.
+/// What bringing a person in line came to.
+#[derive(Debug, Default)]
+struct InLine {
+    changed: bool,
+    /// The portal's address belongs to another person: left with them, shown as a conflict.
+    email_held_by_another: bool,
+}
+
+/// Brings `person` in line with the portal user. Addresses the person has beside the
+/// portal's are kept; a phone or position the portal leaves empty is not erased.
 async fn keep_in_line(
     db: &Db,
     actor: &Actor,
     person: PersonId,
     user: &PortalUser,
-) -> CoreResult<bool> {
+) -> CoreResult<InLine> {
     let before = people::get(db, person).await?;
     let mut raw = before.to_raw();
+    let mut outcome = InLine::default();
     raw.full_name = user.full_name();
     if let Some(e) = user.email()
         && !before.emails.contains(&e)
     {
-        // An address another person holds stays theirs: the store refuses it, the run fails
-        // naming it, and nothing is guessed.
-        raw.emails.insert(0, e.as_str().to_owned());
+        match people::find_by_email(db, &e).await? {
+            Some(other) if other != person => outcome.email_held_by_another = true,
+            _ => raw.emails.insert(0, e.as_str().to_owned()),
+        }
     }
     if let Some(phone) = user.phone() {
         raw.phone = Some(phone);
@@ -314,9 +325,9 @@ async fn keep_in_line(
         && input.emails == before.emails
         && input.phone == before.phone
         && input.position == before.position;
-    if same {
-        return Ok(false);
+    if !same {
+        people::update(db, actor, person, &input).await?;
+        outcome.changed = true;
     }
-    people::update(db, actor, person, &input).await?;
-    Ok(true)
+    Ok(outcome)
 }

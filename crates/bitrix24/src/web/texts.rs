@@ -45,6 +45,7 @@ pub struct Texts {
     pub reason: &'static str,
     pub shared_by_portal_users: &'static str,
     pub person_matched_elsewhere: &'static str,
+    pub email_held_by_another: &'static str,
 }
 
 static RU: Texts = Texts {
@@ -89,6 +90,7 @@ static RU: Texts = Texts {
     reason: "Причина",
     shared_by_portal_users: "адрес у нескольких пользователей портала",
     person_matched_elsewhere: "человек с этим адресом уже сопоставлен другому пользователю портала",
+    email_held_by_another: "новый адрес с портала уже указан у другого человека; остальное обновлено",
 };
 
 static EN: Texts = Texts {
@@ -133,6 +135,7 @@ static EN: Texts = Texts {
     reason: "Reason",
     shared_by_portal_users: "the address belongs to several portal users",
     person_matched_elsewhere: "the person with this address is matched to another portal user",
+    email_held_by_another: "the portal's new address belongs to another person; the rest was updated",
 };
 
 pub fn texts(locale: Locale) -> &'static Texts {

@@ -181,6 +181,27 @@ async fn a_person_stays_matched_by_portal_id_when_their_email_changes() {
     assert_eq!(now.phone.as_deref(), Some("+7 495 000-00-01"));
     assert_eq!(now.position.as_deref(), Some("Арт-директор"));
     assert_eq!(people::count(&app.db).await.unwrap(), 1);
+
+    // Her next address is one a colleague already has: the rest is kept in line, the address
+    // stays the colleague's, and the page shows the conflict.
+    let boris = app.add_person("Борис", "boris@agency.test").await;
+    portal.update_user(5, |u| {
+        u.email = "BORIS@agency.test".into();
+        u.position = "Руководитель студии".into();
+    });
+    let r = run(&app).await;
+    assert_eq!(counters(&r)["updated"], 1);
+    assert_eq!(counters(&r)["conflicts"], 1);
+    let now = people::get(&app.db, anna).await.unwrap();
+    assert_eq!(now.position.as_deref(), Some("Руководитель студии"));
+    assert!(!now.emails.iter().any(|e| e.as_str() == "boris@agency.test"));
+    let boris_now = people::get(&app.db, boris).await.unwrap();
+    assert_eq!(boris_now.emails[0].as_str(), "boris@agency.test");
+    let page = app.admin().await.get_text("/settings/bitrix24").await;
+    assert!(
+        page.contains("новый адрес с портала уже указан у другого человека"),
+        "{page}"
+    );
 }
 
 #[tokio::test]
