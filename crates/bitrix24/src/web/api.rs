@@ -12,7 +12,8 @@ use crate::hub::Configured;
 
 /// The portal as the hub sees it: its address, whose webhook it is and the scopes granted (as
 /// the last check found), the scopes each enabled system needs, the last error and the request
-/// budget in use. Asks the portal nothing.
+/// budget in use; the people who left the portal and the e-mail conflicts of the users robot.
+/// Asks the portal nothing.
 #[utoipa::path(get, path = "/bitrix24/status", tag = "bitrix24", security(("bearer" = [])),
     responses(ApiErrors, (status = 200, body = StatusDto), (status = 401, body = ErrorBody),
         (status = 403, description = "The caller is not an administrator", body = ErrorBody)))]
@@ -22,7 +23,11 @@ pub async fn status(
     user: CurrentUser,
 ) -> Result<Json<StatusDto>, ApiError> {
     user.require(Permission::SettingsManage)?;
-    Ok(Json(StatusDto::new(&state.config, &portal)))
+    Ok(Json(
+        StatusDto::new(&state.config, &portal)
+            .with_people(&state.db)
+            .await?,
+    ))
 }
 
 /// Asks the portal now (`profile`, `scope`) and answers the status with what it said. A
@@ -46,5 +51,9 @@ pub async fn check(
         ));
     };
     p.check().await;
-    Ok(Json(StatusDto::new(&state.config, &portal)))
+    Ok(Json(
+        StatusDto::new(&state.config, &portal)
+            .with_people(&state.db)
+            .await?,
+    ))
 }

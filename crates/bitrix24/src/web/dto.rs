@@ -4,7 +4,11 @@ use serde::Serialize;
 use shtab_core::config::Config;
 use utoipa::ToSchema;
 
+use shtab_core::db::Db;
+use shtab_core::error::CoreResult;
+
 use crate::hub::{self, Checked, Configured, HOW_TO_CONFIGURE};
+use crate::store::people as store;
 
 /// The portal as the hub sees it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -34,6 +38,30 @@ pub struct StatusDto {
     /// The request budget in use (the leaky bucket shared by the whole hub).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub budget: Option<BudgetDto>,
+    /// People matched to portal users who are no longer active: offboard them? (Nothing was
+    /// revoked.) Filled by the API; the page shows its own.
+    pub departed: Vec<DepartedDto>,
+    /// Portal users the users robot would not match: an e-mail two people claim.
+    pub conflicts: Vec<ConflictDto>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DepartedDto {
+    pub person_id: i64,
+    pub full_name: String,
+    pub portal_user_id: u64,
+    /// When the robot first found them gone, Unix ms.
+    pub left_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ConflictDto {
+    pub portal_user_id: u64,
+    pub portal_name: String,
+    pub email: String,
+    /// `shared_by_portal_users`, `person_matched_to_another_portal_user` or
+    /// `email_held_by_another_person`.
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -113,6 +141,8 @@ impl StatusDto {
                     missing_scopes: Vec::new(),
                     last_error: None,
                     budget: None,
+                    departed: Vec::new(),
+                    conflicts: Vec::new(),
                 };
             }
         };
@@ -150,7 +180,34 @@ impl StatusDto {
                 level: b.level,
                 limited: b.limited,
             }),
+            departed: Vec::new(),
+            conflicts: Vec::new(),
         }
+    }
+
+    /// The same, with the users robot's lists from the database.
+    pub async fn with_people(mut self, db: &Db) -> CoreResult<StatusDto> {
+        self.departed = store::departed(db)
+            .await?
+            .into_iter()
+            .map(|d| DepartedDto {
+                person_id: d.person_id.0,
+                full_name: d.full_name,
+                portal_user_id: d.portal_user_id,
+                left_at: d.left_at,
+            })
+            .collect();
+        self.conflicts = store::conflicts(db)
+            .await?
+            .into_iter()
+            .map(|c| ConflictDto {
+                portal_user_id: c.portal_user_id,
+                portal_name: c.portal_name,
+                email: c.email,
+                reason: c.reason,
+            })
+            .collect();
+        Ok(self)
     }
 }
 

@@ -267,6 +267,12 @@ async fn a_leaver_is_listed_and_the_access_managers_told_once_with_nothing_revok
     assert!(page.contains(&format!("/access/people/{}/offboard", sergey.0)));
     assert!(page.contains("Сергей Уходящий"));
 
+    let api = app.token_as("boss@agency.test", &[Role::Admin]).await;
+    let status = crate::testkit::json(api.get("/api/v1/bitrix24/status"), 200).await;
+    assert_eq!(status["departed"][0]["person_id"], sergey.0, "{status}");
+    assert_eq!(status["departed"][0]["portal_user_id"], 9);
+    assert_eq!(status["departed"][0]["full_name"], "Сергей Уходящий");
+
     // He comes back: off the list, and nobody is told again.
     portal.update_user(9, |u| u.active = true);
     assert_eq!(counters(&run(&app).await)["left"], 0);
@@ -295,6 +301,15 @@ async fn an_email_two_people_claim_is_a_conflict_not_a_guess() {
     assert!(page.contains("Конфликты e-mail"), "{page}");
     assert!(page.contains("адрес у нескольких пользователей портала"));
     assert!(page.contains("Общий Второй (4)"));
+    let api = app.token_as("boss@agency.test", &[Role::Admin]).await;
+    let status = crate::testkit::json(api.get("/api/v1/bitrix24/status"), 200).await;
+    assert_eq!(
+        status["conflicts"],
+        json!([
+            {"portal_user_id": 3, "portal_name": "Общий Первый", "email": "team@agency.test", "reason": "shared_by_portal_users"},
+            {"portal_user_id": 4, "portal_name": "Общий Второй", "email": "TEAM@agency.test", "reason": "shared_by_portal_users"},
+        ])
+    );
 
     // The same conflicts again: nothing else changes.
     let again = run(&app).await;
