@@ -355,3 +355,22 @@ async fn the_robot_exists_only_with_a_portal_and_only_robot_managers_run_it() {
     assert_eq!(r.status(), 403);
     assert!(portal.calls().is_empty());
 }
+
+#[tokio::test]
+async fn without_the_user_scope_the_run_fails_naming_it_and_changes_nothing() {
+    let portal = FakePortal::start().await;
+    portal.add_user(employee(1, "Ольга", "Смирнова", "olga@agency.test", "", ""));
+    portal.grant_scopes(&["task", "im"]);
+    let app = hub_on(&portal).await;
+    let set = shtab::server::robot_set(&app.db, &app.config);
+    let r = robots::run_in_foreground(&app.db, &set, "bitrix24.users", None)
+        .await
+        .unwrap();
+    assert_eq!(r.status, "failed");
+    let error = r.error.unwrap_or_default();
+    assert!(
+        error.contains("«user»") && error.contains("user.get"),
+        "{error}"
+    );
+    assert_eq!(people::count(&app.db).await.unwrap(), 0);
+}
