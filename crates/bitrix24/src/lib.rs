@@ -7,11 +7,26 @@
 //!
 //! - [`adapters`]: `shtab_core::ports` over the portal (the tracker so far).
 //!
-//! The other adapters, the robots and the pages come next (DESIGN, "Systems of record").
+//! - [`hub`]: the hub's one client, built from the configuration, and what its last check found.
+//! - [`robots`]: `bitrix24.users`, the portal's employees as people; [`store`]: what it
+//!   remembers.
+//! - [`web`]: the settings page and the status API.
 
 pub mod adapters;
 pub mod client;
 #[cfg(feature = "fake")]
 pub mod fake;
+pub mod hub;
+pub mod robots;
+pub mod store;
+pub mod web;
 
 pub use client::{Bitrix24Error, Client, ClientConfig};
+
+/// The crate's schema, applied after the platform's (numbered 5101 on, apart from the ledger's).
+pub const MIGRATIONS: &[shtab_core::db::migrations::Step] = &[(
+    5101,
+    "5101_bitrix24_people",
+    include_str!("../migrations/sqlite/5101_bitrix24_people.sql"),
+    include_str!("../migrations/postgres/5101_bitrix24_people.sql"),
+)];

@@ -33,6 +33,7 @@ pub const CAPABILITY_MIGRATIONS: &[&[shtab_core::db::migrations::Step]] = &[
     shtab_bank::MIGRATIONS,
     shtab_tenders::MIGRATIONS,
     shtab_access::MIGRATIONS,
+    shtab_bitrix24::MIGRATIONS,
 ];
 
 /// Where the database is, without any password.
@@ -50,6 +51,7 @@ pub fn describe_database(config: &Config) -> String {
 /// The application with every enabled capability.
 pub fn application(db: Db, config: Arc<Config>) -> Router {
     let robots = robot_set(&db, &config);
+    let portal = portal(&config);
     let state = AppState::new(db.clone(), config, shtab_web::ops::metrics_handle())
         .with_server_access(Arc::new(shtab_access::ssh_reach::SshGrants::new(db)));
     shtab_web::robots::with_robots(
@@ -60,10 +62,17 @@ pub fn application(db: Db, config: Arc<Config>) -> Router {
                 shtab_bank::web::capability(),
                 shtab_tenders::web::capability(),
                 shtab_access::web::capability(),
+                shtab_bitrix24::web::capability(portal),
             ],
         ),
         robots,
     )
+}
+
+/// The hub's Bitrix24 portal, when one is configured: one client per process, cloned to
+/// everything that talks to the portal, so together they keep under its request limit.
+pub fn portal(config: &Config) -> shtab_bitrix24::hub::Configured {
+    shtab_bitrix24::hub::Portal::shared(&config.bitrix24)
 }
 
 /// The system of record for tasks: Shtab's own task tables.
@@ -123,8 +132,20 @@ pub fn linker(db: &Db, config: &Config) -> Linker {
     )
 }
 
-/// The robots compiled into this binary; capabilities add theirs here.
+/// The robots compiled into this binary; capabilities add theirs here. The portal's robots
+/// only when a portal is configured.
 pub fn robot_set(db: &Db, config: &Config) -> RobotSet {
+    let set = platform_robots(db, config);
+    match portal(config).portal() {
+        Some(p) => set.with(shtab_bitrix24::robots::users::Users::new(
+            p.client().clone(),
+            notifier(db, config),
+        )),
+        None => set,
+    }
+}
+
+fn platform_robots(db: &Db, config: &Config) -> RobotSet {
     RobotSet::platform()
         .with(shtab_vcs::robots::Sweep::new(
             linker(db, config),

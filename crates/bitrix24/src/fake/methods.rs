@@ -160,7 +160,7 @@ fn page<T: Clone>(all: Vec<T>, start: Option<i64>) -> (Vec<T>, Option<u64>, Opti
 
 fn user_json(u: &FakeUser) -> Value {
     json!({"ID": u.id.to_string(), "ACTIVE": u.active, "NAME": u.name, "LAST_NAME": u.last_name,
-           "SECOND_NAME": "", "EMAIL": u.email, "PERSONAL_MOBILE": u.phone, "WORK_PHONE": "",
+           "SECOND_NAME": "", "EMAIL": u.email, "PERSONAL_MOBILE": u.phone, "WORK_PHONE": u.work_phone,
            "WORK_POSITION": u.position, "UF_DEPARTMENT": u.departments, "USER_TYPE": "employee",
            "IS_ONLINE": "N"})
 }

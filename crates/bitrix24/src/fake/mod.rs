@@ -74,6 +74,17 @@ impl FakePortal {
         self.state().users.push(user);
     }
 
+    /// Changes a user as the portal's admin would (made inactive, renamed…).
+    pub fn update_user(&self, id: u64, change: impl FnOnce(&mut FakeUser)) {
+        let mut s = self.state();
+        let user = s
+            .users
+            .iter_mut()
+            .find(|u| u.id == id)
+            .expect("a user of the fake portal");
+        change(user);
+    }
+
     pub fn add_task(&self, task: FakeTask) {
         self.state().tasks.push(task);
     }

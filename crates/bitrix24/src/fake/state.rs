@@ -17,7 +17,10 @@ pub struct FakeUser {
     pub name: String,
     pub last_name: String,
     pub email: String,
+    /// `PERSONAL_MOBILE`.
     pub phone: String,
+    /// `WORK_PHONE`.
+    pub work_phone: String,
     pub position: String,
     pub departments: Vec<u64>,
 }
@@ -31,6 +34,7 @@ impl FakeUser {
             last_name: last_name.into(),
             email: email.into(),
             phone: String::new(),
+            work_phone: String::new(),
             position: String::new(),
             departments: vec![1],
         }

@@ -117,6 +117,20 @@ Purpose: {{ purpose }}",
         },
     },
     TemplateDefault {
+        key: "bitrix24.user_left",
+        ru: (
+            "{{ person }} ушёл(а) с портала Битрикс24 — отключить доступы?",
+            "Пользователь портала Битрикс24 № {{ portal_user }} ({{ person }}) больше не активен. \
+В Штабе ничего не отозвано и не удалено: если человек ушёл, проведите увольнение.",
+        ),
+        en: (
+            "{{ person }} left the Bitrix24 portal — offboard?",
+            "Portal user #{{ portal_user }} ({{ person }}) is no longer active on Bitrix24. \
+Nothing was revoked or deleted in Shtab: if they left, offboard them.",
+        ),
+        sample: || json!({"person": "Анна Смирнова", "portal_user": 17}),
+    },
+    TemplateDefault {
         key: "robot.failed",
         ru: (
             "Робот «{{ robot }}» завершился с ошибкой",

@@ -41,6 +41,17 @@ pub async fn run(mut config: Config, args: Args) -> anyhow::Result<ExitCode> {
     let address = listener.local_addr()?;
     tracing::info!(%address, database = %crate::server::describe_database(&config), "Shtab is serving");
     eprintln!("Shtab is serving on http://{address}");
+    // The portal's one client is built here, before the pages and robots clone it; settings
+    // it cannot use are said at once (and on /settings/bitrix24), not at the first call.
+    match crate::server::portal(&config) {
+        shtab_bitrix24::hub::Configured::Yes(p) => {
+            tracing::info!(portal = %p.client().portal(), "Bitrix24 portal configured")
+        }
+        shtab_bitrix24::hub::Configured::Unusable(why) => {
+            tracing::warn!(problem = %why, "Bitrix24 settings cannot be used")
+        }
+        shtab_bitrix24::hub::Configured::No => {}
+    }
     let config = Arc::new(config);
     let app = crate::server::application(db.clone(), config.clone());
     // One signal stops the listener, the job worker and the scheduler.

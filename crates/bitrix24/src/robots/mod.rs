@@ -1,0 +1,3 @@
+//! The portal's robots.
+
+pub mod users;

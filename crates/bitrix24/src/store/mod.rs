@@ -1,0 +1,3 @@
+//! What the hub remembers about the portal, in its database.
+
+pub mod people;

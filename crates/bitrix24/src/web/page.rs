@@ -1,0 +1,135 @@
+//! `GET /settings/bitrix24`: the portal as the hub sees it; `POST /settings/bitrix24/check`
+//! asks the portal now and shows the same page with the answer.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Extension;
+use axum::extract::State;
+use shtab_core::auth::Permission;
+use shtab_web::AppState;
+use shtab_web::auth::CurrentUser;
+use shtab_web::error::PageError;
+use shtab_web::i18n::Lang;
+use shtab_web::shell::Shell;
+
+use super::dto::StatusDto;
+use super::texts::{Texts, purpose, texts};
+use crate::hub::Configured;
+use crate::store::people::{self as store, Conflict};
+
+pub struct ScopeRow {
+    scope: String,
+    purpose: &'static str,
+    required: bool,
+    granted: Option<bool>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "bitrix24/settings.html")]
+pub struct SettingsPage {
+    shell: Shell,
+    t: &'static Texts,
+    status: StatusDto,
+    /// The problem when the settings exist but cannot be used (not: nothing configured).
+    unusable: Option<String>,
+    checked_at: String,
+    owner: String,
+    rows: Vec<ScopeRow>,
+    departed: Vec<DepartedRow>,
+    conflicts: Vec<Conflict>,
+}
+
+pub struct DepartedRow {
+    person_id: i64,
+    full_name: String,
+    portal_user_id: u64,
+    since: String,
+}
+
+fn local_time(state: &AppState, unix_secs: i64) -> String {
+    chrono::DateTime::from_timestamp(unix_secs, 0)
+        .map(|at| {
+            at.with_timezone(&state.config.time_zone())
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+async fn render(
+    state: &AppState,
+    user: &CurrentUser,
+    lang: Lang,
+    portal: &Configured,
+) -> Result<SettingsPage, PageError> {
+    let t = texts(lang.0);
+    let departed = store::departed(&state.db)
+        .await?
+        .into_iter()
+        .map(|d| DepartedRow {
+            person_id: d.person_id.0,
+            full_name: d.full_name,
+            portal_user_id: d.portal_user_id,
+            since: local_time(state, d.left_at / 1000),
+        })
+        .collect();
+    let conflicts = store::conflicts(&state.db).await?;
+    let status = StatusDto::new(&state.config, portal);
+    let check = status.check.as_ref();
+    Ok(SettingsPage {
+        shell: Shell::new(state, user, lang, t.title, "/settings/bitrix24"),
+        t,
+        unusable: match portal {
+            Configured::Unusable(why) => Some(why.clone()),
+            _ => None,
+        },
+        checked_at: check.map(|c| local_time(state, c.at)).unwrap_or_default(),
+        owner: check
+            .and_then(|c| c.owner.as_ref())
+            .map(|o| {
+                let admin = if o.admin {
+                    format!(", {}", t.admin)
+                } else {
+                    String::new()
+                };
+                format!("{} (ID {}{admin})", o.name, o.id)
+            })
+            .unwrap_or_else(|| t.unknown.to_owned()),
+        rows: status
+            .scopes
+            .iter()
+            .map(|s| ScopeRow {
+                scope: s.scope.clone(),
+                purpose: purpose(lang.0, &s.purpose),
+                required: s.required,
+                granted: s.granted,
+            })
+            .collect(),
+        status,
+        departed,
+        conflicts,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(portal): Extension<Configured>,
+    user: CurrentUser,
+    lang: Lang,
+) -> Result<SettingsPage, PageError> {
+    user.require(Permission::SettingsManage)?;
+    render(&state, &user, lang, &portal).await
+}
+
+pub async fn check(
+    State(state): State<AppState>,
+    Extension(portal): Extension<Configured>,
+    user: CurrentUser,
+    lang: Lang,
+) -> Result<SettingsPage, PageError> {
+    user.require(Permission::SettingsManage)?;
+    if let Some(p) = portal.portal() {
+        p.check().await;
+    }
+    render(&state, &user, lang, &portal).await
+}
