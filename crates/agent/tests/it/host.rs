@@ -176,6 +176,23 @@ pub struct Agent {
     pub scratch: TempDir,
 }
 
+/// Runs a command of a binary a test has just copied. Another test thread forking at the
+/// moment of the copy hands its child the copy's write descriptor until that child execs,
+/// and the kernel refuses to execute a file open for writing (ETXTBSY): a short wait and
+/// another try, as Go's and Cargo's own test suites do.
+fn output_of(command: &mut Command) -> std::io::Result<Output> {
+    let mut tries = 0;
+    loop {
+        match command.output() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && tries < 50 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            result => return result,
+        }
+    }
+}
+
 impl Agent {
     pub fn install() -> Agent {
         let root = tempfile::Builder::new()
@@ -217,7 +234,7 @@ impl Agent {
             .arg(&self.sudoers_dir)
             .args(["register", "--hub", hub, "--token-file"])
             .arg(&token_file);
-        command.output().expect("run shtab-agent register")
+        output_of(&mut command).expect("run shtab-agent register")
     }
 
     /// Runs `shtab-agent --config <ours> ARGS…`.
@@ -226,14 +243,14 @@ impl Agent {
     }
 
     pub fn cmd_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
-        Command::new(&self.bin)
+        let mut command = Command::new(&self.bin);
+        command
             .arg("--config")
             .arg(&self.config)
             .args(args)
             .env_remove("SHTAB_AGENT_TOKEN")
-            .envs(env.iter().copied())
-            .output()
-            .expect("run shtab-agent")
+            .envs(env.iter().copied());
+        output_of(&mut command).expect("run shtab-agent")
     }
 
     pub fn keys_file(&self, login: &str) -> PathBuf {
