@@ -5,7 +5,7 @@
 //! does not have gets nothing, and a refusal ends the job naming why.
 
 use serde_json::json;
-use shtab_bitrix24::fake::{Fault, FakePortal, FakeTask, FakeUser};
+use shtab_bitrix24::fake::{FakePortal, FakeTask, FakeUser, Fault};
 use shtab_core::auth::Role;
 use shtab_core::config::{Secret, SystemOfRecord};
 use shtab_core::robots;
@@ -87,7 +87,13 @@ async fn a_commit_naming_a_portal_task_is_one_comment_on_it_whatever_copies_arri
     let copy = forge.head();
     assert_ne!(copy, sha);
     forge.push_all();
-    push(&app, &repo, "d-2", push_of(&forge, WEB_URL, "topic", &[&copy])).await;
+    push(
+        &app,
+        &repo,
+        "d-2",
+        push_of(&forge, WEB_URL, "topic", &[&copy]),
+    )
+    .await;
     drain(&app).await;
     let run = sweep(&app).await;
     assert_eq!(run.status, "done", "{:?}", run.error);
@@ -113,7 +119,13 @@ async fn fixes_completes_the_portal_task_once_and_a_limited_portal_posts_once_af
     forge.push_all();
     // The portal is over its request rate when the comment goes.
     portal.fail_next(Some("task.commentitem.add"), Fault::QueryLimit);
-    push(&app, &repo, "d-1", push_of(&forge, WEB_URL, "main", &[&sha])).await;
+    push(
+        &app,
+        &repo,
+        "d-1",
+        push_of(&forge, WEB_URL, "main", &[&sha]),
+    )
+    .await;
     drain(&app).await;
 
     assert!(portal.comments(101).is_empty());
@@ -125,7 +137,10 @@ async fn fixes_completes_the_portal_task_once_and_a_limited_portal_posts_once_af
             .unwrap();
     assert_eq!(state, "queued", "retried, not failed: {error:?}");
     assert!(
-        error.as_deref().unwrap_or("").contains("QUERY_LIMIT_EXCEEDED"),
+        error
+            .as_deref()
+            .unwrap_or("")
+            .contains("QUERY_LIMIT_EXCEEDED"),
         "{error:?}"
     );
 
@@ -137,7 +152,11 @@ async fn fixes_completes_the_portal_task_once_and_a_limited_portal_posts_once_af
     drain(&app).await;
     let comments = portal.comments(101);
     let texts: Vec<&str> = comments.iter().map(|c| c.text.as_str()).collect();
-    assert_eq!(comments.len(), 2, "the commit, and why it was completed: {texts:?}");
+    assert_eq!(
+        comments.len(),
+        2,
+        "the commit, and why it was completed: {texts:?}"
+    );
     assert!(texts[0].contains("Pay button, fixes #101"), "{texts:?}");
     assert!(texts[1].starts_with("closed by commit:"), "{texts:?}");
     assert!(comments.iter().all(|c| c.author_id == 7), "{comments:?}");
@@ -149,7 +168,13 @@ async fn fixes_completes_the_portal_task_once_and_a_limited_portal_posts_once_af
     git_at(&forge, t + 2, &["cherry-pick", &sha]);
     let copy = forge.head();
     forge.push_all();
-    push(&app, &repo, "d-2", push_of(&forge, WEB_URL, "topic", &[&copy])).await;
+    push(
+        &app,
+        &repo,
+        "d-2",
+        push_of(&forge, WEB_URL, "topic", &[&copy]),
+    )
+    .await;
     drain(&app).await;
     sweep(&app).await;
     assert_eq!(portal.comments(101).len(), 2);
@@ -162,7 +187,13 @@ async fn a_task_the_portal_lacks_gets_nothing_and_a_refusal_ends_the_job_naming_
     let t = now_secs() + 5;
     let sha = forge.commit(IVAN, t, "Typo #404");
     forge.push_all();
-    push(&app, &repo, "d-1", push_of(&forge, WEB_URL, "main", &[&sha])).await;
+    push(
+        &app,
+        &repo,
+        "d-1",
+        push_of(&forge, WEB_URL, "main", &[&sha]),
+    )
+    .await;
     drain(&app).await;
 
     let asked = portal.calls_of("tasks.task.list");
@@ -176,13 +207,23 @@ async fn a_task_the_portal_lacks_gets_nothing_and_a_refusal_ends_the_job_naming_
             .fetch_all(app.db.pool())
             .await
             .unwrap();
-    assert_eq!(waiting, vec![("404".to_string(), None)], "waits for its task");
+    assert_eq!(
+        waiting,
+        vec![("404".to_string(), None)],
+        "waits for its task"
+    );
 
     // The webhook loses the task scope: the next push's job ends, naming the scope.
     portal.grant_scopes(&["user"]);
     let next = forge.commit(IVAN, t + 1, "Checkout #101");
     forge.push_all();
-    push(&app, &repo, "d-2", push_of(&forge, WEB_URL, "main", &[&next])).await;
+    push(
+        &app,
+        &repo,
+        "d-2",
+        push_of(&forge, WEB_URL, "main", &[&next]),
+    )
+    .await;
     drain(&app).await;
     let failed: Vec<(String, Option<String>)> = sqlx::query_as(
         "SELECT state, last_error FROM jobs WHERE kind = 'vcs.ingest' AND state <> 'done'",
@@ -195,4 +236,23 @@ async fn a_task_the_portal_lacks_gets_nothing_and_a_refusal_ends_the_job_naming_
     let reason = failed[0].1.clone().unwrap_or_default();
     assert!(reason.contains("task"), "{reason}");
     assert!(portal.comments(101).is_empty());
+    let page = app
+        .admin()
+        .await
+        .get_text(&format!("/repositories/{}", repo.id.0))
+        .await;
+    let shown = html_escape(&reason);
+    assert!(
+        page.contains(&shown),
+        "the delivery shows the refusal: {reason}"
+    );
+}
+
+/// Text as the pages escape it.
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
 }
