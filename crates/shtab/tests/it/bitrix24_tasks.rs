@@ -9,6 +9,7 @@ use shtab_bitrix24::fake::{FakePortal, FakeTask, FakeUser, Fault};
 use shtab_core::auth::Role;
 use shtab_core::config::{Secret, SystemOfRecord};
 use shtab_core::robots;
+use shtab_vcs::domain::change::change_key;
 
 use crate::testkit::TestApp;
 use crate::vcs::{Forge, add_repository, count, drain, github_push, now_secs, post, sweep};
@@ -59,7 +60,7 @@ async fn a_commit_naming_a_portal_task_is_one_comment_on_it_whatever_copies_arri
     let (portal, app, forge, repo) = hub().await;
     let t = now_secs() + 5;
     forge.commit("someone@agency.test", t, "Start");
-    let sha = forge.commit(IVAN, t + 1, "Checkout total #101");
+    let sha = forge.commit(IVAN, t + 1, "Checkout total #101 @1h30m");
     forge.push_all();
     let body = push_of(&forge, WEB_URL, "main", &[&sha]);
     push(&app, &repo, "d-1", body.clone()).await;
@@ -68,7 +69,7 @@ async fn a_commit_naming_a_portal_task_is_one_comment_on_it_whatever_copies_arri
     let comments = portal.comments(101);
     assert_eq!(comments.len(), 1, "{comments:?}");
     assert_eq!((comments[0].author_id, comments[0].in_chat), (7, false));
-    let expected = link_text(&repo.name, &sha, "Checkout total #101", "main");
+    let expected = link_text(&repo.name, &sha, "Checkout total #101 @1h30m", "main");
     assert_eq!(comments[0].text, expected);
     let sent = portal.calls_of("task.commentitem.add");
     assert_eq!(sent.len(), 1);
@@ -100,13 +101,57 @@ async fn a_commit_naming_a_portal_task_is_one_comment_on_it_whatever_copies_arri
 
     assert_eq!(portal.comments(101).len(), 1, "{:?}", portal.comments(101));
     assert_eq!(portal.calls_of("task.commentitem.add").len(), 1);
+    let elapsed = portal.elapsed(101);
+    assert_eq!(elapsed.len(), 1, "time logged once: {elapsed:?}");
+    assert_eq!((elapsed[0].user_id, elapsed[0].seconds), (7, 5400));
     assert_eq!(
         count(
             &app,
             "SELECT COUNT(*) FROM bitrix24_ledger WHERE task_id = '101' AND state = 'done'"
         )
         .await,
-        1
+        2,
+        "the comment and the time entry"
+    );
+}
+
+#[tokio::test]
+async fn a_comment_cut_short_by_a_crash_is_not_posted_again() {
+    let (portal, app, forge, repo) = hub().await;
+    let t = now_secs() + 5;
+    let message = "Checkout total #101";
+    let sha = forge.commit(IVAN, t, message);
+    forge.push_all();
+    // A hub claimed the comment, called the portal and died before recording the answer: the
+    // portal may hold the comment already.
+    let key = format!("change:{}", change_key(IVAN, message));
+    sqlx::query(
+        "INSERT INTO bitrix24_ledger (task_id, action_key, state, claimed_at) \
+         VALUES ('101', $1, 'pending', 0)",
+    )
+    .bind(&key)
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    push(
+        &app,
+        &repo,
+        "d-1",
+        push_of(&forge, WEB_URL, "main", &[&sha]),
+    )
+    .await;
+    drain(&app).await;
+    sweep(&app).await;
+
+    assert!(portal.calls_of("task.commentitem.add").is_empty());
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM bitrix24_ledger WHERE state = 'pending'"
+        )
+        .await,
+        1,
+        "left for a person to check"
     );
 }
 
