@@ -301,3 +301,33 @@ fn html_escape(text: &str) -> String {
         .replace('"', "&#34;")
         .replace('\'', "&#39;")
 }
+
+#[tokio::test]
+async fn two_hubs_linking_one_change_at_once_post_one_comment() {
+    let (portal, app, _forge, _repo) = hub().await;
+    let other = app.another_hub().await;
+    let commit = |sha: &str| shtab_core::ports::CommitLink {
+        repository: "site".into(),
+        sha: sha.into(),
+        change_key: "same-change".into(),
+        message: "Checkout total #101".into(),
+        author: None,
+        author_name: "Ivan".into(),
+        author_email: IVAN.into(),
+        authored_at: 0,
+        committed_at: 0,
+        url: None,
+        branches: vec!["main".into()],
+    };
+    let here = shtab::server::tracker(&app.db, &app.config);
+    let there = shtab::server::tracker(&other.db, &other.config);
+    let links_here = [("101".to_string(), commit("aaaaaaaaaa"))];
+    let links_there = [("101".to_string(), commit("bbbbbbbbbb"))];
+    let (a, b) = tokio::join!(
+        here.link_commits(&links_here),
+        there.link_commits(&links_there)
+    );
+    a.unwrap();
+    b.unwrap();
+    assert_eq!(portal.comments(101).len(), 1, "{:?}", portal.comments(101));
+}
