@@ -24,9 +24,17 @@ pub mod web;
 pub use client::{Bitrix24Error, Client, ClientConfig};
 
 /// The crate's schema, applied after the platform's (numbered 5101 on, apart from the ledger's).
-pub const MIGRATIONS: &[shtab_core::db::migrations::Step] = &[(
-    5101,
-    "5101_bitrix24_people",
-    include_str!("../migrations/sqlite/5101_bitrix24_people.sql"),
-    include_str!("../migrations/postgres/5101_bitrix24_people.sql"),
-)];
+pub const MIGRATIONS: &[shtab_core::db::migrations::Step] = &[
+    (
+        5101,
+        "5101_bitrix24_people",
+        include_str!("../migrations/sqlite/5101_bitrix24_people.sql"),
+        include_str!("../migrations/postgres/5101_bitrix24_people.sql"),
+    ),
+    (
+        5102,
+        "5102_bitrix24_ledger",
+        include_str!("../migrations/sqlite/5102_bitrix24_ledger.sql"),
+        include_str!("../migrations/postgres/5102_bitrix24_ledger.sql"),
+    ),
+];

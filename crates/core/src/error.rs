@@ -48,6 +48,13 @@ pub enum CoreError {
     Db(sqlx::Error),
     #[error("{0}")]
     Internal(String),
+    /// An outside system failed in a way that passes (a 5xx, a timeout, its request limit):
+    /// the same call is worth repeating, not before `retry_after` when it said.
+    #[error("{message}")]
+    Transient {
+        message: String,
+        retry_after: Option<std::time::Duration>,
+    },
 }
 
 fn display_fields(fields: &[FieldError]) -> String {
@@ -61,6 +68,12 @@ fn display_fields(fields: &[FieldError]) -> String {
 impl CoreError {
     pub fn field(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
         Self::Invalid(vec![FieldError::new(field, code, message)])
+    }
+
+    /// True when repeating the same work later may succeed: the database is unavailable, or
+    /// an outside system failed transiently ([`CoreError::Transient`]).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, CoreError::Transient { .. }) || self.is_unavailable()
     }
 
     /// True when the database itself failed (unreachable, pool timed out…), as opposed to

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::Router;
 use shtab_bank::service::matching::Matcher;
-use shtab_core::config::Config;
+use shtab_core::config::{Config, SystemOfRecord};
 use shtab_core::db::{self, Db};
 use shtab_core::jobs::{Registry, Worker, WorkerConfig};
 use shtab_core::ports::{Directory, Invoices, Notifier, Tracker};
@@ -75,9 +75,25 @@ pub fn portal(config: &Config) -> shtab_bitrix24::hub::Configured {
     shtab_bitrix24::hub::Portal::shared(&config.bitrix24)
 }
 
-/// The system of record for tasks: Shtab's own task tables.
-pub fn tracker(db: &Db) -> Arc<dyn Tracker> {
-    Arc::new(shtab_core::tasks::BuiltinTracker::new(db.clone()))
+/// The system of record for tasks (`systems.tasks`): Shtab's own task tables, or the portal's
+/// tasks over the hub's one client, with who is who from the users robot and what was already
+/// posted in the database (so two hubs, retries and rebased copies post once).
+pub fn tracker(db: &Db, config: &Config) -> Arc<dyn Tracker> {
+    use shtab_bitrix24::adapters::{PortalTracker, UnusableTracker};
+    use shtab_bitrix24::hub::Configured;
+    use shtab_bitrix24::store::{StoredLedger, people::StoredPeople};
+    match config.systems.tasks {
+        SystemOfRecord::Shtab => Arc::new(shtab_core::tasks::BuiltinTracker::new(db.clone())),
+        SystemOfRecord::Bitrix24 => match portal(config) {
+            Configured::Yes(p) => Arc::new(PortalTracker::new(
+                p.client().clone(),
+                Arc::new(StoredPeople(db.clone())),
+                Arc::new(StoredLedger(db.clone())),
+            )),
+            Configured::No => Arc::new(UnusableTracker("no portal is configured".into())),
+            Configured::Unusable(why) => Arc::new(UnusableTracker(why)),
+        },
+    }
 }
 
 /// The people directory the capabilities look people up in.
@@ -126,7 +142,7 @@ pub fn matcher(db: &Db, config: &Config) -> Matcher {
 pub fn linker(db: &Db, config: &Config) -> Linker {
     Linker::new(
         db.clone(),
-        tracker(db),
+        tracker(db, config),
         directory(db),
         config.vcs.gitea_noreply_domains(),
     )

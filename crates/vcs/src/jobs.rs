@@ -129,13 +129,32 @@ async fn ingest_delivery(linker: &Linker, delivery: i64) -> Result<(), JobError>
         .collect();
     let mut authors = linker.author_resolver();
     let mut tasks = TaskCache::default();
-    let counts = linker
+    let counts = match linker
         .ingest(&repository, &rules, &commits, &mut authors, &mut tasks)
-        .await?;
-    let note = format!(
+        .await
+    {
+        Ok(counts) => counts,
+        Err(e) => {
+            // A refusal (the tracker's missing scope, no permission) ends the delivery with
+            // its reason on the repository's page; a passing failure is retried as it is.
+            let error = JobError::from(e);
+            if let JobError::Permanent(why) = &error {
+                deliveries::finish(db, delivery, DeliveryStatus::Failed, why, 0).await?;
+            }
+            return Err(error);
+        }
+    };
+    let mut note = format!(
         "{} commits, {} naming tasks, {} links made",
         counts.scanned, counts.with_refs, counts.linked
     );
+    let missing = tasks.missing();
+    if !missing.is_empty() {
+        note.push_str(&format!(
+            "; no such task (yet) for {}: waiting",
+            missing.join(", ")
+        ));
+    }
     deliveries::finish(
         db,
         delivery,

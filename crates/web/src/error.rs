@@ -109,7 +109,9 @@ impl From<CoreError> for ApiError {
             CoreError::Forbidden => ApiError::Forbidden,
             CoreError::Conflict(m) => ApiError::Conflict(m),
             CoreError::Db(e) => ApiError::Internal(e.to_string()),
-            CoreError::Internal(m) => ApiError::Internal(m),
+            CoreError::Internal(m) | CoreError::Transient { message: m, .. } => {
+                ApiError::Internal(m)
+            }
         }
     }
 }
@@ -235,7 +237,9 @@ impl From<CoreError> for PageError {
             ),
             CoreError::Conflict(m) => PageError::BadRequest(m),
             CoreError::Db(e) => PageError::Internal(e.to_string()),
-            CoreError::Internal(m) => PageError::Internal(m),
+            CoreError::Internal(m) | CoreError::Transient { message: m, .. } => {
+                PageError::Internal(m)
+            }
         }
     }
 }

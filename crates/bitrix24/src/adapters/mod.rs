@@ -7,10 +7,12 @@ pub mod ledger;
 pub mod people;
 mod text;
 pub mod tracker;
+mod unusable;
 
 pub use ledger::{Ledger, MemoryLedger};
 pub use people::{MappedPeople, PortalPeople};
 pub use tracker::PortalTracker;
+pub use unusable::UnusableTracker;
 
 /// A portal error as the ports report it.
 pub(crate) fn port_error(e: crate::client::Bitrix24Error) -> shtab_core::CoreError {

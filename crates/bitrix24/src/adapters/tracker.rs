@@ -4,7 +4,7 @@
 //! `AUTHOR_ID`) or, where the portal refuses that, as the webhook's user in the task's chat
 //! (`tasks.task.chat.message.send`) saying who the author is.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -112,6 +112,26 @@ struct Comment {
     on_behalf: String,
 }
 
+/// What became of one comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Posting {
+    Posted(u64),
+    /// The portal answered an error (or was never asked): nothing was posted.
+    Refused,
+    /// The request broke off after it may have been sent: the portal may have posted it.
+    Unknown,
+}
+
+/// A whole request failed: its comments were refused, unless the connection broke off, when
+/// the portal may have acted.
+fn mark_failed(outcome: &mut [Posting], chunk: &[usize], e: &Bitrix24Error) {
+    if matches!(e, Bitrix24Error::Network { .. }) {
+        for &i in chunk {
+            outcome[i] = Posting::Unknown;
+        }
+    }
+}
+
 /// True when the portal refused to post as someone else (the new task card, or rights), so
 /// the task's chat is worth trying; a transient error is not, it is retried as it is.
 fn refused_as_author(e: &Bitrix24Error) -> bool {
@@ -169,10 +189,12 @@ impl PortalTracker {
     }
 
     /// Posts comments, 50 per request: as their authors where there is one, then the ones the
-    /// portal refused (or that have no author) as the webhook's user. Returns what was posted
-    /// (index into `comments`, the portal's id or 0) and the first error that stopped one.
-    async fn post(&self, comments: &[Comment]) -> (Vec<(usize, u64)>, Option<CoreError>) {
-        let mut posted = Vec::new();
+    /// portal refused (or that have no author) as the webhook's user. Says of each comment
+    /// whether it was posted (with the portal's id, or 0), refused (the portal answered an
+    /// error: nothing was posted) or has an unknown outcome (the request broke off), and
+    /// returns the first error that stopped one.
+    async fn post(&self, comments: &[Comment]) -> (Vec<Posting>, Option<CoreError>) {
+        let mut outcome: Vec<Posting> = vec![Posting::Refused; comments.len()];
         let mut first_error = None;
         let mut in_chat = Vec::new();
         let with_author: Vec<usize> = (0..comments.len()).collect();
@@ -199,13 +221,14 @@ impl PortalTracker {
             let answer = match self.client.batch(&batch).await {
                 Ok(a) => a,
                 Err(e) => {
+                    mark_failed(&mut outcome, chunk, &e);
                     first_error.get_or_insert(port_error(e));
-                    return (posted, first_error);
+                    return (outcome, first_error);
                 }
             };
             for &i in chunk {
                 match answer.decode::<PortalId>(&format!("c{i}")) {
-                    Ok(id) => posted.push((i, id.0)),
+                    Ok(id) => outcome[i] = Posting::Posted(id.0),
                     Err(e) if refused_as_author(&e) => in_chat.push(i),
                     Err(e) => {
                         first_error.get_or_insert(port_error(e));
@@ -226,21 +249,38 @@ impl PortalTracker {
             let answer = match self.client.batch(&batch).await {
                 Ok(a) => a,
                 Err(e) => {
+                    mark_failed(&mut outcome, chunk, &e);
                     first_error.get_or_insert(port_error(e));
-                    return (posted, first_error);
+                    return (outcome, first_error);
                 }
             };
             for &i in chunk {
                 match answer.result(&format!("m{i}")) {
                     // The chat answers no message id.
-                    Ok(_) => posted.push((i, 0)),
+                    Ok(_) => outcome[i] = Posting::Posted(0),
                     Err(e) => {
                         first_error.get_or_insert(port_error(e));
                     }
                 }
             }
         }
-        (posted, first_error)
+        (outcome, first_error)
+    }
+
+    /// Finishes or gives back the ledger's claims on what [`PortalTracker::post`] did.
+    async fn settle(&self, keys: &[(String, String)], outcome: &[Posting]) -> CoreResult<()> {
+        for ((task_id, key), posting) in keys.iter().zip(outcome) {
+            match posting {
+                Posting::Posted(id) => self.ledger.finish(task_id, key, *id).await?,
+                Posting::Refused => self.ledger.release(task_id, key).await?,
+                Posting::Unknown => tracing::warn!(
+                    task = %task_id,
+                    key = %key,
+                    "the portal's answer to a comment was lost; it is not posted again"
+                ),
+            }
+        }
+        Ok(())
     }
 
     async fn author(&self, person: Option<PersonId>) -> CoreResult<Option<u64>> {
@@ -305,31 +345,35 @@ impl Tracker for PortalTracker {
     async fn link_commits(&self, links: &[(String, CommitLink)]) -> CoreResult<()> {
         let mut pending = Vec::new();
         let mut keys = Vec::new();
-        let mut seen = HashSet::new();
         for (task_id, commit) in links {
             let task = task_number(task_id).ok_or_else(no_task)?;
             let key = format!("change:{}", commit.change_key);
-            // A rebased copy in the same call, or a change already on the portal.
-            if !seen.insert((task, key.clone())) || self.ledger.done(task_id, &key).await?.is_some()
-            {
+            // A change already on the portal (or being posted by another hub or job), or a
+            // rebased copy earlier in this very call.
+            if !self.ledger.claim(task_id, &key).await? {
                 continue;
             }
+            keys.push((task_id.clone(), key));
+            let author = match self.author(commit.author).await {
+                Ok(a) => a,
+                Err(e) => {
+                    let refused = vec![Posting::Refused; keys.len()];
+                    self.settle(&keys, &refused).await?;
+                    return Err(e);
+                }
+            };
             pending.push(Comment {
                 task,
-                author: self.author(commit.author).await?,
+                author,
                 as_author: text::commit_comment(commit),
                 on_behalf: text::commit_comment_on_behalf(commit),
             });
-            keys.push((task_id.clone(), key));
         }
         if pending.is_empty() {
             return Ok(());
         }
-        let (posted, error) = self.post(&pending).await;
-        for (i, portal_id) in posted {
-            let (task_id, key) = &keys[i];
-            self.ledger.record(task_id, key, portal_id).await?;
-        }
+        let (outcome, error) = self.post(&pending).await;
+        self.settle(&keys, &outcome).await?;
         error.map_or(Ok(()), Err)
     }
 
@@ -365,27 +409,39 @@ impl Tracker for PortalTracker {
     async fn log_time(&self, task_id: &str, entry: &TimeEntry) -> CoreResult<()> {
         let number = task_number(task_id).ok_or_else(no_task)?;
         let key = format!("time:{}", entry.source);
-        if self.ledger.done(task_id, &key).await?.is_some() {
-            return Ok(());
-        }
         let spent_at = chrono::DateTime::from_timestamp_millis(entry.spent_at)
             .ok_or_else(|| CoreError::field("spent_at", "invalid", "is not a time"))?;
+        let user = self.people.portal_user(entry.person).await?;
+        if !self.ledger.claim(task_id, &key).await? {
+            return Ok(());
+        }
         let params = ElapsedAdd {
             TASKID: number,
             ARFIELDS: ElapsedFields {
                 SECONDS: entry.minutes.saturating_mul(60),
                 COMMENT_TEXT: &entry.note,
-                USER_ID: self.people.portal_user(entry.person).await?,
+                USER_ID: user,
                 CREATED_DATE: spent_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
             },
         };
-        let id: PortalId = self
+        let answer = self
             .client
             .call("task.elapseditem.add", &params)
             .await
-            .and_then(|a| a.decode())
-            .map_err(port_error)?;
-        self.ledger.record(task_id, &key, id.0).await
+            .and_then(|a| a.decode::<PortalId>());
+        match answer {
+            Ok(id) => self.ledger.finish(task_id, &key, id.0).await,
+            Err(e) => {
+                let outcome = if matches!(e, Bitrix24Error::Network { .. }) {
+                    Posting::Unknown
+                } else {
+                    Posting::Refused
+                };
+                self.settle(&[(task_id.to_owned(), key)], &[outcome])
+                    .await?;
+                Err(port_error(e))
+            }
+        }
     }
 }
 

@@ -296,7 +296,15 @@ impl From<Bitrix24Error> for JobError {
 }
 
 impl From<Bitrix24Error> for shtab_core::CoreError {
+    /// Transient errors stay transient, so the job that met them retries with backoff;
+    /// the others (a missing scope, no permission…) end it, naming the reason.
     fn from(e: Bitrix24Error) -> shtab_core::CoreError {
+        if e.is_transient() {
+            return shtab_core::CoreError::Transient {
+                retry_after: e.retry_after(),
+                message: e.to_string(),
+            };
+        }
         shtab_core::CoreError::Internal(e.to_string())
     }
 }
@@ -305,6 +313,34 @@ impl From<Bitrix24Error> for shtab_core::CoreError {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// What the tracker port returns reaches the job queue: a limit or a 5xx is retried (not
+    /// before the portal's wait), a refusal ends the job naming why.
+    #[test]
+    fn through_the_ports_transient_errors_stay_retryable() {
+        let job = |e: Bitrix24Error| JobError::from(shtab_core::CoreError::from(e));
+        assert!(matches!(
+            job(Bitrix24Error::RateLimited {
+                retry_after: Duration::from_secs(3)
+            }),
+            JobError::RetryAfter { after, .. } if after == Duration::from_secs(3)
+        ));
+        assert!(matches!(
+            job(Bitrix24Error::Unavailable {
+                method: "batch".into(),
+                status: 502,
+                detail: "Bad Gateway".into()
+            }),
+            JobError::Retry(_)
+        ));
+        match job(Bitrix24Error::MissingScope {
+            method: "tasks.task.list".into(),
+            scope: "task".into(),
+        }) {
+            JobError::Permanent(m) => assert!(m.contains("task"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
 
     fn api(v: serde_json::Value) -> ApiError {
         ApiError::from_value(&v).unwrap()

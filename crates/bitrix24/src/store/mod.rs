@@ -1,3 +1,6 @@
 //! What the hub remembers about the portal, in its database.
 
+pub mod ledger;
 pub mod people;
+
+pub use ledger::StoredLedger;

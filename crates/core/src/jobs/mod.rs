@@ -43,7 +43,14 @@ pub enum JobError {
 
 impl From<crate::CoreError> for JobError {
     fn from(e: crate::CoreError) -> Self {
-        if e.is_unavailable() {
+        if let crate::CoreError::Transient {
+            retry_after: Some(after),
+            message,
+        } = e
+        {
+            return JobError::RetryAfter { after, message };
+        }
+        if e.is_transient() {
             JobError::Retry(e.to_string())
         } else {
             JobError::Permanent(e.to_string())

@@ -15,6 +15,7 @@ mod bank_payments;
 mod bank_tbank;
 mod bitrix24_people;
 mod bitrix24_status;
+mod bitrix24_tasks;
 mod browser;
 mod cli;
 mod crm;

@@ -38,7 +38,7 @@ async fn reopen(api: &ApiClient, task: i64) {
 }
 
 /// A GitHub push of `shas` (as they are in the working repository) to `branch`.
-fn push_of(forge: &Forge, web_url: &str, branch: &str, shas: &[&str]) -> Vec<u8> {
+pub(crate) fn push_of(forge: &Forge, web_url: &str, branch: &str, shas: &[&str]) -> Vec<u8> {
     let commits: Vec<Value> = shas
         .iter()
         .map(|sha| {
@@ -70,7 +70,7 @@ fn push_of(forge: &Forge, web_url: &str, branch: &str, shas: &[&str]) -> Vec<u8>
 
 /// Runs git in the working repository as a commit-making command at `at` (Unix seconds): a
 /// rebase or cherry-pick made "now" could fall in the second the repository was added.
-fn git_at(forge: &Forge, at: i64, args: &[&str]) {
+pub(crate) fn git_at(forge: &Forge, at: i64, args: &[&str]) {
     let date = format!("@{at} +0300");
     let out = Command::new("git")
         .current_dir(&forge.work)

@@ -69,6 +69,20 @@ pub struct Linker {
 #[derive(Default)]
 pub struct TaskCache(HashMap<String, Option<Task>>);
 
+impl TaskCache {
+    /// The references the tracker had no task for (sorted): they wait for their task.
+    pub fn missing(&self) -> Vec<&str> {
+        let mut missing: Vec<&str> = self
+            .0
+            .iter()
+            .filter(|(_, task)| task.is_none())
+            .map(|(reference, _)| reference.as_str())
+            .collect();
+        missing.sort_unstable();
+        missing
+    }
+}
+
 impl Linker {
     pub fn new(
         db: Db,
