@@ -8,7 +8,8 @@ use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
-use tokio::process::{Child, Command};
+use tokio::process::{Child, ChildStdout, Command};
+use tokio::task::JoinHandle;
 
 use super::GitError;
 
@@ -47,6 +48,13 @@ const MAX_MESSAGE_CHARS: usize = 1000;
 const MAX_STDERR_BYTES: usize = 16 * 1024;
 
 /// One git invocation being put together.
+/// A git whose output is being streamed; see [`Git::stream`].
+pub(super) struct Streaming {
+    pub child: Child,
+    pub stdout: ChildStdout,
+    pub stderr: JoinHandle<Vec<u8>>,
+}
+
 pub(super) struct Git {
     op: &'static str,
     git_dir: Option<OsString>,
@@ -146,6 +154,48 @@ impl Git {
             .spawn()
             .map_err(|e| spawn_error(self.op, e))?;
         Ok((child, self.stdin.unwrap_or_default()))
+    }
+
+    /// Starts git, feeds it its input and hands its output over for streaming, with the tail
+    /// of its stderr collected aside for the error at the end. git reads all of its stdin
+    /// before it writes anything, so feeding first cannot deadlock; a failed write means git
+    /// quit, and its own message says why.
+    pub(super) async fn stream(self) -> Result<Streaming, GitError> {
+        let op = self.op;
+        let (mut child, input) = self.spawn()?;
+        let (stdin, Some(stdout), Some(stderr)) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        else {
+            return Err(GitError::Io {
+                op,
+                source: std::io::Error::other("git's pipes were not set up"),
+            });
+        };
+        let stderr = tokio::spawn(read_tail(stderr));
+        if let Some(mut stdin) = stdin {
+            let fed = stdin.write_all(&input).await;
+            drop(stdin);
+            if let Err(source) = fed {
+                let status = child
+                    .wait()
+                    .await
+                    .map_err(|source| GitError::Io { op, source })?;
+                let stderr = stderr.await.unwrap_or_default();
+                return Err(if status.success() {
+                    GitError::Io { op, source }
+                } else {
+                    GitError::Failed {
+                        op,
+                        stderr: describe(&stderr, status, &[]),
+                    }
+                });
+            }
+        }
+        Ok(Streaming {
+            child,
+            stdout,
+            stderr,
+        })
     }
 
     /// The command, ready to spawn: stdout and stderr piped, stdin piped only when input was

@@ -5,12 +5,12 @@
 
 use std::path::Path;
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, ChildStdout};
 use tokio::task::JoinHandle;
 
 use super::GitError;
-use super::command::{Git, describe, read_tail};
+use super::command::{Git, describe};
 use super::walk::parse_sha;
 
 /// Commits with their parents, children first; see [`super::Mirror::graph`]. Dropping it
@@ -36,30 +36,18 @@ impl Graph {
 
     /// Starts `git rev-list` over `revisions` (the `--stdin` lines, already checked).
     pub(super) async fn start(git_dir: &Path, revisions: Vec<u8>) -> Result<Graph, GitError> {
-        let (mut child, revisions) = Git::new("rev-list")
+        let streaming = Git::new("rev-list")
             .git_dir(git_dir)
             .args(["rev-list", "--topo-order", "--parents", "--stdin"])
             .env("GIT_FLUSH", "0")
             .stdin(revisions)
-            .spawn()?;
-        let (Some(mut stdin), Some(stdout), Some(stderr)) =
-            (child.stdin.take(), child.stdout.take(), child.stderr.take())
-        else {
-            return Err(GitError::Io {
-                op: "rev-list",
-                source: std::io::Error::other("git's pipes were not set up"),
-            });
-        };
-        let stderr = tokio::spawn(read_tail(stderr));
-        // git reads all of its stdin before it writes anything, so this cannot deadlock; a
-        // failed write means git quit, which its exit status reports at the end.
-        let _ = stdin.write_all(&revisions).await;
-        drop(stdin);
+            .stream()
+            .await?;
         Ok(Graph {
             running: Some(Running {
-                child,
-                stdout: BufReader::with_capacity(1 << 20, stdout),
-                stderr,
+                child: streaming.child,
+                stdout: BufReader::with_capacity(1 << 20, streaming.stdout),
+                stderr: streaming.stderr,
             }),
             line: Vec::with_capacity(200),
         })

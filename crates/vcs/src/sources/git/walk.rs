@@ -9,12 +9,12 @@
 
 use std::path::Path;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 use tokio::process::{Child, ChildStdout};
 use tokio::task::JoinHandle;
 
 use super::GitError;
-use super::command::{Git, describe, read_tail};
+use super::command::{Git, describe};
 
 /// Commit id, parents, author name, e-mail, time, committer name, e-mail, time, raw message.
 const FORMAT: &str = "--format=%H%x00%P%x00%an%x00%ae%x00%at%x00%cn%x00%ce%x00%ct%x00%B";
@@ -68,7 +68,7 @@ impl Walk {
 
     /// Starts `git log` over `revisions` (the `--stdin` lines, already checked).
     pub(super) async fn start(git_dir: &Path, revisions: Vec<u8>) -> Result<Walk, GitError> {
-        let (mut child, revisions) = Git::new("log")
+        let streaming = Git::new("log")
             .git_dir(git_dir)
             .args([
                 "log",
@@ -87,40 +87,13 @@ impl Walk {
             // and as many wake-ups here. Unflushed, it writes whole stdio buffers, ~20× fewer.
             .env("GIT_FLUSH", "0")
             .stdin(revisions)
-            .spawn()?;
-        let (Some(mut stdin), Some(stdout), Some(stderr)) =
-            (child.stdin.take(), child.stdout.take(), child.stderr.take())
-        else {
-            return Err(GitError::Io {
-                op: "log",
-                source: std::io::Error::other("git's pipes were not set up"),
-            });
-        };
-        let stderr = tokio::spawn(read_tail(stderr));
-        // git reads all of its stdin before it writes anything, so this cannot deadlock.
-        let fed = stdin.write_all(&revisions).await;
-        drop(stdin);
-        if let Err(source) = fed {
-            // git quit early; its own message says why.
-            let status = child
-                .wait()
-                .await
-                .map_err(|source| GitError::Io { op: "log", source })?;
-            let stderr = stderr.await.unwrap_or_default();
-            return Err(if status.success() {
-                GitError::Io { op: "log", source }
-            } else {
-                GitError::Failed {
-                    op: "log",
-                    stderr: describe(&stderr, status, &[]),
-                }
-            });
-        }
+            .stream()
+            .await?;
         Ok(Walk {
             running: Some(Running {
-                child,
-                stdout,
-                stderr,
+                child: streaming.child,
+                stdout: streaming.stdout,
+                stderr: streaming.stderr,
                 buf: vec![0; INITIAL_BUFFER],
                 start: 0,
                 end: 0,
