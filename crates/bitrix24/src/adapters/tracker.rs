@@ -133,9 +133,16 @@ fn mark_failed(outcome: &mut [Posting], chunk: &[usize], e: &Bitrix24Error) {
 }
 
 /// True when the portal refused to post as someone else (the new task card, or rights), so
-/// the task's chat is worth trying; a transient error is not, it is retried as it is.
+/// the task's chat is worth trying; a transient error is not, it is retried as it is, and
+/// neither is an application without working tokens, which the chat would refuse alike.
 fn refused_as_author(e: &Bitrix24Error) -> bool {
-    !e.is_transient() && !matches!(e, Bitrix24Error::MissingScope { .. })
+    !e.is_transient()
+        && !matches!(
+            e,
+            Bitrix24Error::MissingScope { .. }
+                | Bitrix24Error::AppNotAuthorised { .. }
+                | Bitrix24Error::AppNotConnected { .. }
+        )
 }
 
 impl PortalTracker {

@@ -1,19 +1,20 @@
 //! Who the client is to the portal: an incoming webhook (its code in the address), or a local
 //! application with OAuth tokens. Tokens live behind [`TokenStore`] so the hub can keep them
-//! in its database; the refresh token rotates on every refresh, so refreshing twice at once
-//! would lose one pair: a refresh re-reads the store first, and only one runs per portal.
+//! in its database. The refresh token rotates on every refresh, so two refreshes of one pair
+//! would leave one caller with a dead token: a store shared by several hubs hands out a lease
+//! per refresh ([`TokenStore::claim_refresh`]), and the client re-reads the store before and
+//! after waiting for one (see `refresh.rs`).
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use async_trait::async_trait;
-use serde::Deserialize;
 use shtab_core::config::Secret;
 
-use super::errors::Bitrix24Error;
 use super::portal::{PortalOrigin, WebhookUrl};
 
-/// Bitrix24's OAuth server, where every portal's tokens are refreshed.
+/// Bitrix24's OAuth server, where every portal's codes and refresh tokens are exchanged.
 pub const OAUTH_TOKEN_URL: &str = "https://oauth.bitrix.info/oauth/token/";
 
 /// A local application's access and refresh tokens.
@@ -38,13 +39,61 @@ impl fmt::Debug for Tokens {
     }
 }
 
+/// The right to refresh one pair, held by one caller until it finishes or the lease ends.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lease(pub String);
+
+/// What [`TokenStore::claim_refresh`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefreshClaim {
+    /// This caller refreshes; the others wait.
+    Granted(Lease),
+    /// Another caller (another hub) is refreshing this pair now: wait and read again.
+    Busy,
+    /// The stored pair is no longer the one read: read again.
+    Changed,
+}
+
 /// Where a local application's tokens are kept: the hub's database, or memory in tests.
+///
+/// The refresh methods have defaults for a store only one process uses (the client's own
+/// lock then serialises refreshes); a store several hubs share overrides them.
 #[async_trait]
 pub trait TokenStore: Send + Sync {
     /// The current pair, or none before an administrator authorised the application.
     async fn load(&self) -> Result<Option<Tokens>, String>;
+
     /// Replaces the pair (after a refresh: the old refresh token no longer works).
     async fn save(&self, tokens: &Tokens) -> Result<(), String>;
+
+    /// Claims the refresh of `read` (the pair this caller read) for `lease_for`: granted only
+    /// when `read`'s refresh token is still the stored one and nobody else holds a live lease.
+    async fn claim_refresh(
+        &self,
+        read: &Tokens,
+        lease_for: Duration,
+    ) -> Result<RefreshClaim, String> {
+        let _ = (read, lease_for);
+        Ok(RefreshClaim::Granted(Lease::default()))
+    }
+
+    /// Stores `fresh` in place of `read`, only if `read`'s refresh token is still the stored
+    /// one, and ends the lease; false when the pair had already been replaced.
+    async fn finish_refresh(
+        &self,
+        lease: &Lease,
+        read: &Tokens,
+        fresh: &Tokens,
+    ) -> Result<bool, String> {
+        let _ = (lease, read);
+        self.save(fresh).await.map(|()| true)
+    }
+
+    /// Gives the lease back after a refresh that failed, so another caller may try.
+    async fn abandon_refresh(&self, lease: &Lease) -> Result<(), String> {
+        let _ = lease;
+        Ok(())
+    }
 }
 
 /// Tokens in memory: tests, and a hub that will be re-authorised after a restart.
@@ -103,84 +152,4 @@ impl Credentials {
             Credentials::App(a) => &a.portal,
         }
     }
-}
-
-/// The OAuth server's answer to a refresh.
-#[derive(Deserialize)]
-struct RefreshAnswer {
-    access_token: String,
-    refresh_token: String,
-    #[serde(default)]
-    expires: Option<i64>,
-    #[serde(default)]
-    expires_in: Option<i64>,
-    #[serde(default)]
-    scope: Option<String>,
-}
-
-/// Exchanges the refresh token for a new pair. The secrets go in a form body, never in the
-/// address (the docs show a GET with them in the query, which ends up in proxies' logs).
-pub(crate) async fn refresh(
-    http: &reqwest::Client,
-    app: &AppCredentials,
-    current: &Tokens,
-) -> Result<Tokens, Bitrix24Error> {
-    let portal = app.portal.to_string();
-    let refused = |detail: String| Bitrix24Error::AppNotAuthorised {
-        portal: portal.clone(),
-        detail,
-    };
-    let form = [
-        ("grant_type", "refresh_token"),
-        ("client_id", app.client_id.as_str()),
-        ("client_secret", app.client_secret.expose()),
-        ("refresh_token", current.refresh_token.expose()),
-    ];
-    let answer = http
-        .post(&app.oauth_url)
-        .form(&form)
-        .send()
-        .await
-        .map_err(|e| Bitrix24Error::Network {
-            portal: "oauth.bitrix.info".into(),
-            message: e.without_url().to_string(),
-        })?;
-    let status = answer.status();
-    let body = answer.text().await.unwrap_or_default();
-    let json: serde_json::Value = serde_json::from_str(&body).unwrap_or(serde_json::Value::Null);
-    if let Some(e) = super::errors::ApiError::from_value(&json) {
-        // invalid_grant: the refresh token is dead (180 days, or revoked); invalid_client:
-        // the application's id or secret is wrong. Either needs a person.
-        if status.is_server_error() {
-            return Err(Bitrix24Error::Unavailable {
-                method: "oauth refresh".into(),
-                status: status.as_u16(),
-                detail: format!("{}: {}", e.code, e.description),
-            });
-        }
-        return Err(refused(format!(
-            "refresh refused: {} {}",
-            e.code, e.description
-        )));
-    }
-    if !status.is_success() {
-        return Err(Bitrix24Error::Unavailable {
-            method: "oauth refresh".into(),
-            status: status.as_u16(),
-            detail: "the OAuth server did not answer with tokens".into(),
-        });
-    }
-    let fresh: RefreshAnswer = serde_json::from_value(json).map_err(|e| Bitrix24Error::Decode {
-        method: "oauth refresh".into(),
-        message: e.to_string(),
-    })?;
-    let now = chrono::Utc::now().timestamp();
-    Ok(Tokens {
-        access_token: Secret::new(fresh.access_token),
-        refresh_token: Secret::new(fresh.refresh_token),
-        expires_at: fresh
-            .expires
-            .unwrap_or_else(|| now + fresh.expires_in.unwrap_or(3600)),
-        scope: fresh.scope.unwrap_or_else(|| current.scope.clone()),
-    })
 }

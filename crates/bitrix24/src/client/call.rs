@@ -13,7 +13,7 @@ use serde::Serialize;
 use shtab_core::config::Secret;
 
 use super::answer::{Parsed, parse_body};
-use super::auth::{self, AppCredentials, Credentials, Tokens};
+use super::auth::Credentials;
 use super::errors::{ApiError, Bitrix24Error};
 use super::operating::{Pace, TimeInfo};
 use super::params::Ordered;
@@ -314,56 +314,6 @@ impl Client {
         Ok(())
     }
 
-    /// The access token to send: none for a webhook; the stored one for an application,
-    /// refreshed first when it is known to have expired.
-    async fn access_token(&self, refreshed: &mut bool) -> Result<Option<Secret>, Bitrix24Error> {
-        let Credentials::App(app) = &self.inner.credentials else {
-            return Ok(None);
-        };
-        let tokens = load_tokens(app).await?;
-        if tokens.expires_at <= chrono::Utc::now().timestamp() && !*refreshed {
-            *refreshed = true;
-            let fresh = self.refresh_tokens(app, &tokens.access_token).await?;
-            return Ok(Some(fresh.access_token));
-        }
-        Ok(Some(tokens.access_token))
-    }
-
-    /// Refreshes the tokens, unless someone else did while this call waited for its turn (the
-    /// stored access token is no longer the one that failed): refresh tokens rotate, so two
-    /// refreshes of one pair would leave one caller with a dead token.
-    async fn refresh_tokens(
-        &self,
-        app: &AppCredentials,
-        failed: &Secret,
-    ) -> Result<Tokens, Bitrix24Error> {
-        let _turn = self.inner.refresh_lock.lock().await;
-        let current = load_tokens(app).await?;
-        let now = chrono::Utc::now().timestamp();
-        if current.access_token != *failed && current.expires_at > now {
-            return Ok(current);
-        }
-        let fresh = match auth::refresh(&self.inner.http, app, &current).await {
-            Ok(fresh) => fresh,
-            Err(e @ Bitrix24Error::AppNotAuthorised { .. }) => {
-                // Another hub sharing the store may have rotated the pair since we read it:
-                // our refresh token is then spent, and theirs is the one to use.
-                let again = load_tokens(app).await?;
-                if again.refresh_token != current.refresh_token {
-                    return Ok(again);
-                }
-                return Err(e);
-            }
-            Err(e) => return Err(e),
-        };
-        app.store
-            .save(&fresh)
-            .await
-            .map_err(Bitrix24Error::TokenStore)?;
-        tracing::info!(portal = %app.portal, "refreshed the application's tokens");
-        Ok(fresh)
-    }
-
     /// One POST.
     async fn exchange(
         &self,
@@ -431,17 +381,6 @@ impl Client {
             Parsed::Unreadable(what) => Exchange::Broken(status.as_u16(), what),
         }
     }
-}
-
-async fn load_tokens(app: &AppCredentials) -> Result<Tokens, Bitrix24Error> {
-    app.store
-        .load()
-        .await
-        .map_err(Bitrix24Error::TokenStore)?
-        .ok_or_else(|| Bitrix24Error::AppNotAuthorised {
-            portal: app.portal.to_string(),
-            detail: "no tokens yet".into(),
-        })
 }
 
 /// A redirect's target for a message: its origin only (the path repeats the webhook code).

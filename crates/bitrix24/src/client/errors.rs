@@ -83,10 +83,18 @@ pub enum Bitrix24Error {
          application again on the Bitrix24 settings page"
     )]
     AppNotAuthorised { portal: String, detail: String },
+    /// A local application nobody has authorised from this hub yet (or it was disconnected):
+    /// there are no tokens to send.
+    #[error(
+        "the application is not authorised on the portal {portal} yet: an administrator \
+         authorises it on the Bitrix24 settings page"
+    )]
+    AppNotConnected { portal: String },
     /// 403 `insufficient_scope`.
     #[error(
         "the webhook or application lacks the scope «{scope}» that {method} needs: add it to \
-         the incoming webhook's permissions on the portal"
+         the incoming webhook's permissions on the portal (or the application's, then \
+         authorise it again)"
     )]
     MissingScope { method: String, scope: String },
     /// The webhook's user may not do this (403 `INVALID_CREDENTIALS`, `ACCESS_DENIED`,
@@ -173,6 +181,7 @@ impl Bitrix24Error {
             Bitrix24Error::Config(_) => "config",
             Bitrix24Error::WrongWebhookCode { .. } => "wrong_webhook_code",
             Bitrix24Error::AppNotAuthorised { .. } => "not_authorised",
+            Bitrix24Error::AppNotConnected { .. } => "not_connected",
             Bitrix24Error::MissingScope { .. } => "missing_scope",
             Bitrix24Error::NoPermission { .. } => "no_permission",
             Bitrix24Error::AwaitingApproval { .. } => "awaiting_approval",

@@ -1,5 +1,5 @@
 //! A Bitrix24 REST client that knows nothing of Shtab's domain: the transport ([`call`]),
-//! who we are to the portal ([`auth`]), the rate limits ([`limiter`], [`operating`]),
+//! who we are to the portal ([`auth`], [`oauth`], `refresh`), the rate limits ([`limiter`], [`operating`]),
 //! `batch`, paging by id, reading the portal's loose JSON ([`decode`], [`money`]) and errors
 //! a person can act on ([`errors`]).
 //!
@@ -15,20 +15,25 @@ pub mod errors;
 pub mod limiter;
 pub mod metrics;
 pub mod money;
+pub mod oauth;
 pub mod operating;
 pub mod paging;
 pub mod params;
 pub mod portal;
+mod refresh;
 pub mod status;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub use answer::Answer;
-pub use auth::{AppCredentials, Credentials, MemoryTokenStore, TokenStore, Tokens};
+pub use auth::{
+    AppCredentials, Credentials, Lease, MemoryTokenStore, RefreshClaim, TokenStore, Tokens,
+};
 pub use batch::{Batch, BatchAnswer};
 pub use errors::{ApiError, Bitrix24Error};
 pub use limiter::{Budget, RateLimit};
+pub use oauth::Grant;
 pub use paging::{IdPage, IdPager};
 pub use portal::{PortalOrigin, WebhookUrl};
 

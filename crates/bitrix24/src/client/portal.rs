@@ -63,6 +63,15 @@ impl PortalOrigin {
         self.0.host_str().unwrap_or("")
     }
 
+    /// Host and port (when not the scheme's default), as the portal names itself in an
+    /// OAuth redirect's `domain`: `agency.bitrix24.ru`, `127.0.0.1:8080`.
+    pub fn authority(&self) -> String {
+        match self.0.port() {
+            Some(port) => format!("{}:{port}", self.host()),
+            None => self.host().to_owned(),
+        }
+    }
+
     /// The address of `path` on this portal.
     pub fn join(&self, path: &str) -> Url {
         let mut url = self.0.clone();
@@ -197,6 +206,18 @@ mod tests {
         assert!(err.to_string().contains("https"), "{err}");
         assert!(!err.to_string().contains("secretcode"), "{err}");
         assert!(PortalOrigin::parse("ftp://a.ru/").is_err());
+        assert_eq!(
+            PortalOrigin::parse("https://A.bitrix24.ru:443/")
+                .unwrap()
+                .authority(),
+            "a.bitrix24.ru"
+        );
+        assert_eq!(
+            PortalOrigin::parse("http://127.0.0.1:8080/")
+                .unwrap()
+                .authority(),
+            "127.0.0.1:8080"
+        );
     }
 
     #[test]

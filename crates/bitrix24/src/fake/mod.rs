@@ -43,6 +43,12 @@ impl FakePortal {
             .await
             .expect("a free port on 127.0.0.1");
         let addr = listener.local_addr().expect("the fake's address");
+        {
+            let mut s = state.lock().expect("fake state");
+            s.origin = format!("http://{addr}");
+            // 32 hex digits like the portal's, different for every fake of the process.
+            s.member_id = format!("{:032x}", u128::from(addr.port()) * 0x9e37_79b9_7f4a_7c15);
+        }
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -187,8 +193,37 @@ impl FakePortal {
             refresh_token: "refresh-0".into(),
             expired: HashSet::new(),
             serial: 0,
+            handler_url: None,
+            user_id: WEBHOOK_USER,
         });
         ("access-0".into(), "refresh-0".into())
+    }
+
+    /// The installed application's handler: where the authorisation page sends the
+    /// administrator back with a code.
+    pub fn set_app_handler(&self, url: &str) {
+        let mut s = self.state();
+        let app = s.app.as_mut().expect("install_app first");
+        app.handler_url = Some(url.to_owned());
+    }
+
+    /// The portal's `member_id`.
+    pub fn member_id(&self) -> String {
+        self.state().member_id.clone()
+    }
+
+    /// The pair the OAuth server issued last (the one that works now): (access, refresh).
+    pub fn current_tokens(&self) -> Option<(String, String)> {
+        self.state()
+            .app
+            .as_ref()
+            .map(|a| (a.access_token.clone(), a.refresh_token.clone()))
+    }
+
+    /// The OAuth server answers every token request this much later (a refresh in flight
+    /// that others can run into).
+    pub fn delay_token_answers(&self, delay: std::time::Duration) {
+        self.state().token_delay = delay;
     }
 
     /// The access token's hour is over: it answers `expired_token` from now on.
@@ -201,9 +236,22 @@ impl FakePortal {
         }
     }
 
-    /// The refresh requests the OAuth server received.
+    /// The refresh requests the OAuth server received (at this fake's token address).
     pub fn refreshes(&self) -> Vec<RecordedRefresh> {
-        self.state().refreshes.clone()
+        self.token_requests()
+            .into_iter()
+            .filter(|r| r.form.contains("grant_type=refresh_token"))
+            .collect()
+    }
+
+    /// Every request to this fake's token address: refreshes and code exchanges.
+    pub fn token_requests(&self) -> Vec<RecordedRefresh> {
+        self.state().token_requests.clone()
+    }
+
+    /// The query strings the authorisation page was opened with.
+    pub fn authorizations(&self) -> Vec<String> {
+        self.state().authorizations.clone()
     }
 
     // What was asked.

@@ -1,6 +1,7 @@
 //! The fake's HTTP side: routing by path as the portal does (`/rest/{user}/{code}/{method}`
 //! for a webhook, `/rest/{method}` with `auth` in the body for an application,
-//! `/oauth/token/` for refreshes), then, in order: the rename redirect, auth, the leaky
+//! `/oauth/authorize/` and `/oauth/token/` for a local application's authorisation and
+//! refreshes), then, in order: the rename redirect, auth, the leaky
 //! bucket, queued faults, and the method.
 
 use std::sync::{Arc, Mutex};
@@ -53,6 +54,9 @@ pub async fn handle(
 ) -> Response {
     let path = uri.path().to_owned();
     let query = uri.query().map(str::to_owned);
+    if method == Method::GET && (path == "/oauth/authorize/" || path == "/oauth/authorize") {
+        return super::oauth::authorize(&shared, query.as_deref());
+    }
     if method != Method::POST {
         return json_response(
             405,
@@ -60,7 +64,11 @@ pub async fn handle(
         );
     }
     if path == "/oauth/token/" || path == "/oauth/token" {
-        return super::oauth::refresh(&shared, &body, query);
+        let delay = shared.lock().expect("fake state").token_delay;
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        return super::oauth::token(&shared, &body, query);
     }
     let Some(rest) = path.strip_prefix("/rest/") else {
         return (

@@ -115,7 +115,8 @@ impl Recorded {
     }
 }
 
-/// A refresh the fake OAuth server received.
+/// A request the fake OAuth server's token address received (a refresh, or a code's
+/// exchange).
 #[derive(Debug, Clone)]
 pub struct RecordedRefresh {
     /// The form body: `grant_type=refresh_token&client_id=…`.
@@ -147,6 +148,10 @@ pub struct OAuthApp {
     pub refresh_token: String,
     pub expired: HashSet<String>,
     pub serial: u64,
+    /// Where the authorisation page sends the administrator back (the application's handler).
+    pub handler_url: Option<String>,
+    /// The portal user who authorised it (`user_id` in the token answers).
+    pub user_id: u64,
 }
 
 /// The fake's own leaky bucket, when one is set.
@@ -190,8 +195,17 @@ pub struct State {
     pub bucket: Option<Bucket>,
     pub limited: u64,
     pub requests: Vec<Recorded>,
-    pub refreshes: Vec<RecordedRefresh>,
+    /// Requests to the OAuth server's token address, refreshes and code exchanges alike.
+    pub token_requests: Vec<RecordedRefresh>,
+    /// Query strings the authorisation page was opened with.
+    pub authorizations: Vec<String>,
     pub license: String,
+    /// `http://127.0.0.1:{port}`, once the fake listens.
+    pub origin: String,
+    /// The portal's own id, as the OAuth server and events name it.
+    pub member_id: String,
+    /// How long the OAuth server takes to answer a token request.
+    pub token_delay: Duration,
 }
 
 impl State {
@@ -204,6 +218,14 @@ impl State {
             license: "ru_project".into(),
             ..State::default()
         }
+    }
+
+    /// The portal's `domain` as the authorisation page gives it: host and port, no scheme.
+    pub fn domain(&self) -> String {
+        self.origin
+            .split_once("://")
+            .map_or(self.origin.as_str(), |(_, rest)| rest)
+            .to_owned()
     }
 
     pub fn id(&mut self) -> u64 {

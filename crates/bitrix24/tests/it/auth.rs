@@ -1,11 +1,12 @@
 //! The local application's OAuth tokens: an expired token is refreshed once (secrets in a form
-//! body), concurrent calls share one refresh, a dead refresh token fails clearly.
+//! body), concurrent calls share one refresh, a refresh another hub holds is waited for, a dead
+//! refresh token fails clearly.
 
 use std::sync::Arc;
 
 use shtab_bitrix24::client::{
-    AppCredentials, Bitrix24Error, Client, Credentials, MemoryTokenStore, PortalOrigin, TokenStore,
-    Tokens,
+    AppCredentials, Bitrix24Error, Client, Credentials, Lease, MemoryTokenStore, PortalOrigin,
+    RefreshClaim, TokenStore, Tokens,
 };
 use shtab_bitrix24::fake::FakePortal;
 use shtab_core::config::Secret;
@@ -141,10 +142,13 @@ async fn an_application_not_yet_authorised_says_so_without_calling() {
     let client = app_client(&fake, Arc::new(MemoryTokenStore::new(None)));
     let err = client.call("profile", &()).await.unwrap_err();
     assert!(
-        matches!(err, Bitrix24Error::AppNotAuthorised { .. }),
+        matches!(err, Bitrix24Error::AppNotConnected { .. }),
         "{err:?}"
     );
+    assert_eq!(err.kind(), "not_connected");
+    assert!(err.to_string().contains("settings page"), "{err}");
     assert!(fake.http_requests().is_empty());
+    assert!(fake.token_requests().is_empty());
 }
 
 #[tokio::test]
@@ -215,6 +219,75 @@ async fn when_another_hub_rotated_the_tokens_first_its_pair_is_used_not_an_error
         2,
         "the other hub's, and this hub's refused one"
     );
+    assert_eq!(
+        fake.http_requests().last().unwrap().body()["auth"],
+        rotated.access_token.expose()
+    );
+}
+
+/// A store shared with another hub that is refreshing right now: the first claim finds the
+/// refresh taken; by the next look the other hub has stored its new pair.
+struct AnotherHubRefreshing {
+    inner: MemoryTokenStore,
+    rotated: Tokens,
+    claims: std::sync::Mutex<Vec<String>>,
+}
+
+#[async_trait::async_trait]
+impl TokenStore for AnotherHubRefreshing {
+    async fn load(&self) -> Result<Option<Tokens>, String> {
+        self.inner.load().await
+    }
+
+    async fn save(&self, tokens: &Tokens) -> Result<(), String> {
+        self.inner.save(tokens).await
+    }
+
+    async fn claim_refresh(
+        &self,
+        read: &Tokens,
+        _lease_for: std::time::Duration,
+    ) -> Result<RefreshClaim, String> {
+        let first = {
+            let mut claims = self.claims.lock().unwrap();
+            claims.push(read.refresh_token.expose().to_owned());
+            claims.len() == 1
+        };
+        if first {
+            // The other hub holds the lease, and finishes while this one waits.
+            self.inner.save(&self.rotated).await?;
+            return Ok(RefreshClaim::Busy);
+        }
+        Ok(RefreshClaim::Granted(Lease("this hub".into())))
+    }
+}
+
+#[tokio::test]
+async fn a_refresh_another_hub_holds_is_waited_for_and_its_pair_used() {
+    let (fake, _) = portal().await;
+    let (access, refresh) = fake.install_app("local.app.1", CLIENT_SECRET);
+    let other = Arc::new(MemoryTokenStore::new(Some(tokens(&access, &refresh))));
+    fake.expire_access_token();
+    app_client(&fake, other.clone())
+        .call("profile", &())
+        .await
+        .unwrap();
+    let rotated = other.load().await.unwrap().unwrap();
+    let store = Arc::new(AnotherHubRefreshing {
+        inner: MemoryTokenStore::new(Some(tokens(&access, &refresh))),
+        rotated: rotated.clone(),
+        claims: std::sync::Mutex::new(Vec::new()),
+    });
+    app_client(&fake, store.clone())
+        .call("profile", &())
+        .await
+        .expect("the other hub's pair works");
+    assert_eq!(
+        fake.refreshes().len(),
+        1,
+        "only the other hub refreshed: this one waited"
+    );
+    assert_eq!(*store.claims.lock().unwrap(), vec![refresh.clone()]);
     assert_eq!(
         fake.http_requests().last().unwrap().body()["auth"],
         rotated.access_token.expose()

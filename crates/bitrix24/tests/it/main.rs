@@ -6,6 +6,7 @@ mod batch;
 mod calls;
 mod limits;
 mod metrics;
+mod oauth;
 mod paging;
 mod redirect;
 mod tracker;
