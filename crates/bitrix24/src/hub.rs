@@ -1,27 +1,64 @@
 //! The hub's one portal: a [`Client`] built from the `bitrix24` configuration, cloned to
 //! everything in the process that talks to the portal (pages, robots, adapters), so they share
 //! one request bucket, and what the last check of the portal found.
+//!
+//! Two ways in: an incoming webhook (`webhook_url`), or a local application (`portal_url`,
+//! `client_id`, `client_secret`) whose tokens an administrator obtains on the settings page
+//! and the hub keeps in its database ([`DbTokenStore`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use serde::Serialize;
 use shtab_core::config::{Bitrix24Config, Config, SystemOfRecord};
+use shtab_core::db::Db;
+use utoipa::ToSchema;
 
 use crate::client::status::Profile;
-use crate::client::{Bitrix24Error, Client, ClientConfig, RateLimit};
+use crate::client::{
+    AppCredentials, Bitrix24Error, Client, ClientConfig, Credentials, PortalOrigin, RateLimit,
+};
+use crate::store::DbTokenStore;
 
 /// What the settings page says when the portal is not configured.
 pub const HOW_TO_CONFIGURE: &str = "Bitrix24 is not configured: on the portal create an incoming \
      webhook (Developer resources → Other → Incoming webhook) with the scopes task, user, im and \
-     crm, and put its address in bitrix24.webhook_url (or SHTAB_BITRIX24_WEBHOOK_URL_FILE)";
+     crm, and put its address in bitrix24.webhook_url (or SHTAB_BITRIX24_WEBHOOK_URL_FILE); or \
+     create a local application and set bitrix24.portal_url, client_id and client_secret";
 
-/// A local application (`portal_url`, `client_id`, `client_secret`) cannot be used by the hub
-/// yet: its authorisation from the settings page is still to come.
-pub const APP_MODE_NOT_YET: &str = "a local application (bitrix24.portal_url, client_id, \
-     client_secret) is not yet supported by the hub: use an incoming webhook \
-     (bitrix24.webhook_url) for now";
+/// How the hub reaches the portal, as configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Nothing is configured.
+    None,
+    /// An incoming webhook (`bitrix24.webhook_url`).
+    Webhook,
+    /// A local application (`bitrix24.portal_url`, `client_id`, `client_secret`).
+    Application,
+}
 
-/// A portal's client is shared per webhook address and rate settings.
+impl Mode {
+    pub fn of(config: &Bitrix24Config) -> Mode {
+        if !config.webhook_url.is_empty() {
+            Mode::Webhook
+        } else if application_given(config) {
+            Mode::Application
+        } else {
+            Mode::None
+        }
+    }
+}
+
+/// True when any of a local application's settings is given.
+fn application_given(config: &Bitrix24Config) -> bool {
+    !config.portal_url.trim().is_empty()
+        || !config.client_id.trim().is_empty()
+        || !config.client_secret.is_empty()
+}
+
+/// A portal's client is shared per credentials (and database, for an application's tokens)
+/// and rate settings.
 type PortalKey = (String, u32, u32);
 
 /// The hub's portal, when one is configured. Cheap to clone; clones share everything.
@@ -73,20 +110,29 @@ impl Configured {
 
 impl Portal {
     /// The process's portal for `config`: built once per portal and credential, then cloned,
-    /// so the web application, the worker and every robot share one client (one bucket).
-    pub fn shared(config: &Bitrix24Config) -> Configured {
+    /// so the web application, the worker and every robot share one client (one bucket). A
+    /// local application keeps its tokens in `db`.
+    pub fn shared(config: &Config, db: &Db) -> Configured {
         static PORTALS: OnceLock<Mutex<HashMap<PortalKey, Portal>>> = OnceLock::new();
-        if config.webhook_url.is_empty() {
-            if !config.portal_url.is_empty() || !config.client_id.is_empty() {
-                return Configured::Unusable(APP_MODE_NOT_YET.to_owned());
+        let b = &config.bitrix24;
+        let credentials = match Mode::of(b) {
+            Mode::None => return Configured::No,
+            Mode::Webhook if application_given(b) => {
+                return Configured::Unusable(BOTH_MODES.to_owned());
             }
-            return Configured::No;
-        }
-        let key = (
-            config.webhook_url.expose().trim().to_owned(),
-            config.rate,
-            config.burst,
-        );
+            Mode::Webhook => format!("webhook {}", b.webhook_url.expose().trim()),
+            // The secret is part of the key so a changed one makes a new client; the
+            // database, because the tokens live there.
+            Mode::Application => format!(
+                "app {} {} {} {} {}",
+                b.portal_url.trim(),
+                b.client_id.trim(),
+                b.client_secret.expose(),
+                b.oauth_url.trim(),
+                config.database_url()
+            ),
+        };
+        let key = (credentials, b.rate, b.burst);
         let mut portals = PORTALS
             .get_or_init(Default::default)
             .lock()
@@ -94,7 +140,7 @@ impl Portal {
         if let Some(p) = portals.get(&key) {
             return Configured::Yes(p.clone());
         }
-        match Portal::new(config) {
+        match Portal::new(b, db) {
             Ok(p) => {
                 portals.insert(key, p.clone());
                 Configured::Yes(p)
@@ -103,8 +149,8 @@ impl Portal {
         }
     }
 
-    /// A new client for `config`'s webhook (most callers want [`Portal::shared`]).
-    pub fn new(config: &Bitrix24Config) -> Result<Portal, Bitrix24Error> {
+    /// A new client for `config` (most callers want [`Portal::shared`]).
+    pub fn new(config: &Bitrix24Config, db: &Db) -> Result<Portal, Bitrix24Error> {
         let client_config = ClientConfig {
             limit: RateLimit {
                 rate: f64::from(config.rate),
@@ -112,7 +158,13 @@ impl Portal {
             },
             ..ClientConfig::default()
         };
-        let client = Client::webhook(config.webhook_url.expose(), client_config)?;
+        let client = match Mode::of(config) {
+            Mode::Application => {
+                let app = application(config, db)?;
+                Client::new(Credentials::App(app), client_config)?
+            }
+            _ => Client::webhook(config.webhook_url.expose(), client_config)?,
+        };
         Ok(Portal::from_client(client))
     }
 
@@ -125,6 +177,13 @@ impl Portal {
 
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    pub fn mode(&self) -> Mode {
+        match self.client.app() {
+            Some(_) => Mode::Application,
+            None => Mode::Webhook,
+        }
     }
 
     /// Asks the portal now whose webhook this is and which scopes it has.
@@ -150,10 +209,50 @@ impl Portal {
         checked
     }
 
+    /// Forgets the last check (it was about credentials that are gone).
+    pub fn forget_check(&self) {
+        *self.checked.lock().expect("checked lock") = None;
+    }
+
     /// The last check, if any ran in this process.
     pub fn last_check(&self) -> Option<Checked> {
         self.checked.lock().expect("checked lock").clone()
     }
+}
+
+/// Both ways in are configured: the hub would not know whose rights it acts with.
+pub const BOTH_MODES: &str = "both an incoming webhook (bitrix24.webhook_url) and a local \
+     application (bitrix24.portal_url, client_id, client_secret) are configured: keep one";
+
+/// A local application's credentials from `config`, its tokens in `db`.
+fn application(config: &Bitrix24Config, db: &Db) -> Result<AppCredentials, Bitrix24Error> {
+    let missing: Vec<&str> = [
+        ("bitrix24.portal_url", config.portal_url.trim().is_empty()),
+        ("bitrix24.client_id", config.client_id.trim().is_empty()),
+        ("bitrix24.client_secret", config.client_secret.is_empty()),
+    ]
+    .into_iter()
+    .filter_map(|(key, empty)| empty.then_some(key))
+    .collect();
+    if !missing.is_empty() {
+        return Err(Bitrix24Error::Config(format!(
+            "a local application needs bitrix24.portal_url, client_id and client_secret; \
+             missing: {}",
+            missing.join(", ")
+        )));
+    }
+    let portal = PortalOrigin::parse(&config.portal_url)?;
+    // The OAuth server gets the application's secret: https only, as the portal.
+    PortalOrigin::parse(&config.oauth_url)
+        .map_err(|e| Bitrix24Error::Config(format!("bitrix24.oauth_url: {e}")))?;
+    let client_id = config.client_id.trim().to_owned();
+    Ok(AppCredentials {
+        store: Arc::new(DbTokenStore::new(db.clone(), &portal, &client_id)),
+        portal,
+        client_id,
+        client_secret: config.client_secret.clone(),
+        oauth_url: config.oauth_url.trim().to_owned(),
+    })
 }
 
 /// The scopes each system of Shtab needs, for this configuration.
@@ -205,23 +304,51 @@ mod tests {
         assert_eq!(missing(&needs(&config), &granted), vec!["task"]);
     }
 
-    #[test]
-    fn one_client_per_webhook_and_the_application_mode_is_named_as_not_yet() {
-        let mut c = Bitrix24Config::default();
-        assert!(matches!(Portal::shared(&c), Configured::No));
-        c.webhook_url = Secret::new("https://a.bitrix24.ru/rest/3/abc123/");
-        let (Configured::Yes(one), Configured::Yes(two)) = (Portal::shared(&c), Portal::shared(&c))
+    async fn database(dir: &tempfile::TempDir) -> (Config, Db) {
+        let config = Config {
+            data_dir: dir.path().to_owned(),
+            ..Config::default()
+        };
+        let db = shtab_core::db::connect(&config).await.unwrap();
+        (config, db)
+    }
+
+    #[tokio::test]
+    async fn one_client_per_webhook_and_bad_settings_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut c, db) = database(&dir).await;
+        assert!(matches!(Portal::shared(&c, &db), Configured::No));
+        c.bitrix24.webhook_url = Secret::new("https://a.bitrix24.ru/rest/3/abc123/");
+        let (Configured::Yes(one), Configured::Yes(two)) =
+            (Portal::shared(&c, &db), Portal::shared(&c, &db))
         else {
             panic!("a webhook makes a portal")
         };
         assert!(Arc::ptr_eq(&one.checked, &two.checked));
-        c.webhook_url = Secret::new("http://a.bitrix24.ru/rest/3/abc123/");
-        assert!(matches!(Portal::shared(&c), Configured::Unusable(e) if e.contains("https")));
-        let app = Bitrix24Config {
-            portal_url: "https://a.bitrix24.ru".into(),
-            client_id: "local.1".into(),
-            ..Bitrix24Config::default()
+        assert_eq!(one.mode(), Mode::Webhook);
+        c.bitrix24.webhook_url = Secret::new("http://a.bitrix24.ru/rest/3/abc123/");
+        assert!(matches!(Portal::shared(&c, &db), Configured::Unusable(e) if e.contains("https")));
+
+        c.bitrix24.webhook_url = Secret::default();
+        c.bitrix24.portal_url = "https://a.bitrix24.ru".into();
+        c.bitrix24.client_id = "local.1".into();
+        assert_eq!(Mode::of(&c.bitrix24), Mode::Application);
+        assert!(matches!(Portal::shared(&c, &db), Configured::Unusable(e)
+                if e.ends_with("missing: bitrix24.client_secret")),);
+        c.bitrix24.client_secret = Secret::new("s3cret-app");
+        let Configured::Yes(app) = Portal::shared(&c, &db) else {
+            panic!("an application makes a portal")
         };
-        assert!(matches!(Portal::shared(&app), Configured::Unusable(e) if e.contains("not yet")));
+        assert_eq!(app.mode(), Mode::Application);
+        assert!(!format!("{app:?}").contains("s3cret-app"));
+
+        c.bitrix24.oauth_url = "http://oauth.example/oauth/token/".into();
+        assert!(
+            matches!(Portal::shared(&c, &db), Configured::Unusable(e) if e.contains("bitrix24.oauth_url"))
+        );
+        c.bitrix24.webhook_url = Secret::new("https://a.bitrix24.ru/rest/3/abc123/");
+        assert!(
+            matches!(Portal::shared(&c, &db), Configured::Unusable(e) if e.contains("keep one"))
+        );
     }
 }

@@ -37,4 +37,10 @@ pub const MIGRATIONS: &[shtab_core::db::migrations::Step] = &[
         include_str!("../migrations/sqlite/5102_bitrix24_ledger.sql"),
         include_str!("../migrations/postgres/5102_bitrix24_ledger.sql"),
     ),
+    (
+        5105,
+        "5105_bitrix24_oauth",
+        include_str!("../migrations/sqlite/5105_bitrix24_oauth.sql"),
+        include_str!("../migrations/postgres/5105_bitrix24_oauth.sql"),
+    ),
 ];

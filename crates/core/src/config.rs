@@ -79,6 +79,9 @@ pub struct Bitrix24Config {
     pub portal_url: String,
     pub client_id: String,
     pub client_secret: Secret,
+    /// Bitrix24's OAuth server, where an application's codes and refresh tokens are
+    /// exchanged (a fake on loopback in tests).
+    pub oauth_url: String,
     /// `auth[application_token]` of the portal's outgoing events; anything else is refused.
     pub application_token: Secret,
     /// Requests per second the portal's leaky bucket drains (2; 5 on Enterprise).
@@ -94,6 +97,7 @@ impl Default for Bitrix24Config {
             portal_url: String::new(),
             client_id: String::new(),
             client_secret: Secret::default(),
+            oauth_url: "https://oauth.bitrix.info/oauth/token/".into(),
             application_token: Secret::default(),
             rate: 2,
             burst: 50,

@@ -51,7 +51,7 @@ pub fn describe_database(config: &Config) -> String {
 /// The application with every enabled capability.
 pub fn application(db: Db, config: Arc<Config>) -> Router {
     let robots = robot_set(&db, &config);
-    let portal = portal(&config);
+    let portal = portal(&db, &config);
     let state = AppState::new(db.clone(), config, shtab_web::ops::metrics_handle())
         .with_server_access(Arc::new(shtab_access::ssh_reach::SshGrants::new(db)));
     shtab_web::robots::with_robots(
@@ -70,9 +70,10 @@ pub fn application(db: Db, config: Arc<Config>) -> Router {
 }
 
 /// The hub's Bitrix24 portal, when one is configured: one client per process, cloned to
-/// everything that talks to the portal, so together they keep under its request limit.
-pub fn portal(config: &Config) -> shtab_bitrix24::hub::Configured {
-    shtab_bitrix24::hub::Portal::shared(&config.bitrix24)
+/// everything that talks to the portal, so together they keep under its request limit (a
+/// local application's tokens in the database).
+pub fn portal(db: &Db, config: &Config) -> shtab_bitrix24::hub::Configured {
+    shtab_bitrix24::hub::Portal::shared(config, db)
 }
 
 /// The system of record for tasks (`systems.tasks`): Shtab's own task tables, or the portal's
@@ -84,7 +85,7 @@ pub fn tracker(db: &Db, config: &Config) -> Arc<dyn Tracker> {
     use shtab_bitrix24::store::{StoredLedger, people::StoredPeople};
     match config.systems.tasks {
         SystemOfRecord::Shtab => Arc::new(shtab_core::tasks::BuiltinTracker::new(db.clone())),
-        SystemOfRecord::Bitrix24 => match portal(config) {
+        SystemOfRecord::Bitrix24 => match portal(db, config) {
             Configured::Yes(p) => Arc::new(PortalTracker::new(
                 p.client().clone(),
                 Arc::new(StoredPeople(db.clone())),
@@ -152,7 +153,7 @@ pub fn linker(db: &Db, config: &Config) -> Linker {
 /// only when a portal is configured.
 pub fn robot_set(db: &Db, config: &Config) -> RobotSet {
     let set = platform_robots(db, config);
-    match portal(config).portal() {
+    match portal(db, config).portal() {
         Some(p) => set.with(shtab_bitrix24::robots::users::Users::new(
             p.client().clone(),
             notifier(db, config),

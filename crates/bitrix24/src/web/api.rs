@@ -10,10 +10,12 @@ use shtab_web::error::{ApiError, ApiErrors, ErrorBody};
 use super::dto::StatusDto;
 use crate::hub::Configured;
 
-/// The portal as the hub sees it: its address, whose webhook it is and the scopes granted (as
-/// the last check found), the scopes each enabled system needs, the last error and the request
-/// budget in use; the people who left the portal and the e-mail conflicts of the users robot.
-/// Asks the portal nothing.
+/// The portal as the hub sees it: how it is reached (`mode`: an incoming webhook or a local
+/// application), its address, whose webhook or tokens they are and the scopes granted (as the
+/// last check found), the scopes each enabled system needs, the last error and the request
+/// budget in use; a local application's connection (authorised or not, by whom, its scopes
+/// and token expiry, never the tokens); the people who left the portal and the e-mail
+/// conflicts of the users robot. Asks the portal nothing.
 #[utoipa::path(get, path = "/bitrix24/status", tag = "bitrix24", security(("bearer" = [])),
     responses(ApiErrors, (status = 200, body = StatusDto), (status = 401, body = ErrorBody),
         (status = 403, description = "The caller is not an administrator", body = ErrorBody)))]
@@ -25,7 +27,7 @@ pub async fn status(
     user.require(Permission::SettingsManage)?;
     Ok(Json(
         StatusDto::new(&state.config, &portal)
-            .with_people(&state.db)
+            .with_database(&state.config, &state.db)
             .await?,
     ))
 }
@@ -53,7 +55,7 @@ pub async fn check(
     p.check().await;
     Ok(Json(
         StatusDto::new(&state.config, &portal)
-            .with_people(&state.db)
+            .with_database(&state.config, &state.db)
             .await?,
     ))
 }

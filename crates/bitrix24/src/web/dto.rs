@@ -7,12 +7,21 @@ use utoipa::ToSchema;
 use shtab_core::db::Db;
 use shtab_core::error::CoreResult;
 
-use crate::hub::{self, Checked, Configured, HOW_TO_CONFIGURE};
+use crate::client::PortalOrigin;
+use crate::hub::{self, Checked, Configured, HOW_TO_CONFIGURE, Mode};
+use crate::store::oauth;
 use crate::store::people as store;
+
+/// Where the portal sends an administrator back after they authorised the application: the
+/// address to give the local application as its handler on the portal.
+pub const CALLBACK_PATH: &str = "/settings/bitrix24/oauth/callback";
 
 /// The portal as the hub sees it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StatusDto {
+    /// How the hub reaches the portal: `webhook`, `application` (a local application with
+    /// OAuth tokens) or `none`.
+    pub mode: Mode,
     /// True when a portal is configured and its settings can be used.
     pub configured: bool,
     /// What to do when it is not configured, or why its settings cannot be used.
@@ -43,6 +52,39 @@ pub struct StatusDto {
     pub departed: Vec<DepartedDto>,
     /// Portal users the users robot would not match: an e-mail two people claim.
     pub conflicts: Vec<ConflictDto>,
+    /// A local application's connection (in the `application` mode only): whether the hub
+    /// holds tokens, whose and for which scopes. Never the tokens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection: Option<ConnectionDto>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ConnectionDto {
+    /// True when an administrator authorised the application and the hub holds its tokens.
+    pub authorised: bool,
+    /// The address to give the local application as its handler on the portal: the portal
+    /// sends the administrator back there with the code.
+    pub handler_url: String,
+    /// The portal's `member_id`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member_id: Option<String>,
+    /// The portal user who authorised it, when the OAuth server said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub portal_user_id: Option<i64>,
+    /// The scopes the portal granted the application.
+    pub scopes: Vec<String>,
+    /// The Shtab user who authorised it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorised_by: Option<String>,
+    /// When, Unix ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorised_at: Option<i64>,
+    /// When the access token stops working, Unix ms (the hub refreshes it when needed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+    /// The last refresh, Unix ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refreshed_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -132,6 +174,7 @@ impl StatusDto {
                     _ => HOW_TO_CONFIGURE.to_owned(),
                 };
                 return StatusDto {
+                    mode: Mode::of(&config.bitrix24),
                     configured: false,
                     problem: Some(problem),
                     portal: None,
@@ -143,6 +186,7 @@ impl StatusDto {
                     budget: None,
                     departed: Vec::new(),
                     conflicts: Vec::new(),
+                    connection: None,
                 };
             }
         };
@@ -158,6 +202,7 @@ impl StatusDto {
                 message: e.to_string(),
             });
         StatusDto {
+            mode: portal.mode(),
             configured: true,
             problem: None,
             portal: Some(client.portal().to_string()),
@@ -182,7 +227,56 @@ impl StatusDto {
             }),
             departed: Vec::new(),
             conflicts: Vec::new(),
+            connection: None,
         }
+    }
+
+    /// The same, with the users robot's lists and the application's connection from the
+    /// database.
+    pub async fn with_database(self, config: &Config, db: &Db) -> CoreResult<StatusDto> {
+        let with_people = self.with_people(db).await?;
+        with_people.with_connection(config, db).await
+    }
+
+    /// The same, with a local application's connection (nothing in the other modes).
+    pub async fn with_connection(mut self, config: &Config, db: &Db) -> CoreResult<StatusDto> {
+        if self.mode != Mode::Application {
+            return Ok(self);
+        }
+        let b = &config.bitrix24;
+        let stored = match PortalOrigin::parse(&b.portal_url) {
+            // Tokens of another application (a changed client_id) are not this one's.
+            Ok(portal) => oauth::connection(db, &portal)
+                .await?
+                .filter(|c| c.client_id == b.client_id.trim()),
+            Err(_) => None,
+        };
+        let handler_url = format!("{}{CALLBACK_PATH}", config.public_url());
+        self.connection = Some(match stored {
+            Some(c) => ConnectionDto {
+                authorised: true,
+                handler_url,
+                scopes: c.scopes(),
+                member_id: Some(c.member_id),
+                portal_user_id: c.portal_user_id,
+                authorised_by: Some(c.authorised_by_label),
+                authorised_at: Some(c.authorised_at),
+                expires_at: Some(c.expires_at),
+                refreshed_at: c.refreshed_at,
+            },
+            None => ConnectionDto {
+                authorised: false,
+                handler_url,
+                member_id: None,
+                portal_user_id: None,
+                scopes: Vec::new(),
+                authorised_by: None,
+                authorised_at: None,
+                expires_at: None,
+                refreshed_at: None,
+            },
+        });
+        Ok(self)
     }
 
     /// The same, with the users robot's lists from the database.

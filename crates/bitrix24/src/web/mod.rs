@@ -1,8 +1,10 @@
-//! The portal's settings page (`/settings/bitrix24`) and its API (`/api/v1/bitrix24/status`,
+//! The portal's settings page (`/settings/bitrix24`, with a local application's authorisation
+//! under `/settings/bitrix24/oauth/`) and its API (`/api/v1/bitrix24/status`,
 //! `/api/v1/bitrix24/check`), for admins.
 
 mod api;
 mod dto;
+mod oauth;
 mod page;
 mod texts;
 
@@ -16,7 +18,7 @@ use utoipa_axum::routes;
 
 use crate::hub::Configured;
 
-pub use dto::StatusDto;
+pub use dto::{CALLBACK_PATH, StatusDto};
 
 /// What the binary plugs in: the portal as configured (possibly not at all, then the page
 /// says how to configure it).
@@ -31,6 +33,12 @@ pub fn capability(portal: Configured) -> Capability {
         pages: Router::new()
             .route("/settings/bitrix24", get(page::show))
             .route("/settings/bitrix24/check", post(page::check))
+            .route("/settings/bitrix24/oauth/start", post(oauth::start))
+            .route(CALLBACK_PATH, get(oauth::callback))
+            .route(
+                "/settings/bitrix24/oauth/disconnect",
+                post(oauth::disconnect),
+            )
             .layer(Extension(portal.clone())),
         api: OpenApiRouter::new()
             .routes(routes!(api::status))

@@ -1,5 +1,6 @@
-//! `GET /settings/bitrix24`: the portal as the hub sees it; `POST /settings/bitrix24/check`
-//! asks the portal now and shows the same page with the answer.
+//! `GET /settings/bitrix24`: the portal as the hub sees it (and a local application's
+//! connection, with its buttons: see `oauth.rs`); `POST /settings/bitrix24/check` asks the
+//! portal now and shows the same page with the answer.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -14,7 +15,7 @@ use shtab_web::shell::Shell;
 
 use super::dto::StatusDto;
 use super::texts::{Texts, purpose, texts};
-use crate::hub::Configured;
+use crate::hub::{Configured, Mode};
 use crate::store::people::{self as store, Conflict};
 
 pub struct ScopeRow {
@@ -37,6 +38,24 @@ pub struct SettingsPage {
     rows: Vec<ScopeRow>,
     departed: Vec<DepartedRow>,
     conflicts: Vec<Conflict>,
+    /// "Whose webhook" or "whose tokens".
+    owner_label: &'static str,
+    scopes_label: &'static str,
+    /// A local application's connection, in that mode.
+    app: Option<AppView>,
+    /// Why the authorisation just attempted was not accepted.
+    pub(super) refusal: Option<String>,
+}
+
+/// A local application's connection, for the page: never its tokens.
+pub struct AppView {
+    handler_url: String,
+    authorised: bool,
+    authorised_by: String,
+    portal_user: String,
+    scopes: String,
+    expires: String,
+    refreshed: String,
 }
 
 pub struct DepartedRow {
@@ -56,7 +75,7 @@ fn local_time(state: &AppState, unix_secs: i64) -> String {
         .unwrap_or_default()
 }
 
-async fn render(
+pub(super) async fn render(
     state: &AppState,
     user: &CurrentUser,
     lang: Lang,
@@ -74,8 +93,32 @@ async fn render(
         })
         .collect();
     let conflicts = store::conflicts(&state.db).await?;
-    let status = StatusDto::new(&state.config, portal);
+    let status = StatusDto::new(&state.config, portal)
+        .with_connection(&state.config, &state.db)
+        .await?;
     let check = status.check.as_ref();
+    let application = status.mode == Mode::Application;
+    let app = status.connection.as_ref().map(|c| AppView {
+        handler_url: c.handler_url.clone(),
+        authorised: c.authorised,
+        authorised_by: match (&c.authorised_by, c.authorised_at) {
+            (Some(who), Some(at)) => format!("{who}, {}", local_time(state, at / 1000)),
+            _ => String::new(),
+        },
+        portal_user: c
+            .portal_user_id
+            .map(|id| format!("ID {id}"))
+            .unwrap_or_else(|| t.unknown.to_owned()),
+        scopes: c.scopes.join(", "),
+        expires: c
+            .expires_at
+            .map(|at| local_time(state, at / 1000))
+            .unwrap_or_default(),
+        refreshed: c
+            .refreshed_at
+            .map(|at| local_time(state, at / 1000))
+            .unwrap_or_else(|| t.never.to_owned()),
+    });
     Ok(SettingsPage {
         shell: Shell::new(state, user, lang, t.title, "/settings/bitrix24"),
         t,
@@ -108,6 +151,10 @@ async fn render(
         status,
         departed,
         conflicts,
+        owner_label: if application { t.owner_app } else { t.owner },
+        scopes_label: if application { t.scopes_app } else { t.scopes },
+        app,
+        refusal: None,
     })
 }
 

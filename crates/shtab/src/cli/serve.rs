@@ -43,9 +43,9 @@ pub async fn run(mut config: Config, args: Args) -> anyhow::Result<ExitCode> {
     eprintln!("Shtab is serving on http://{address}");
     // The portal's one client is built here, before the pages and robots clone it; settings
     // it cannot use are said at once (and on /settings/bitrix24), not at the first call.
-    match crate::server::portal(&config) {
+    match crate::server::portal(&db, &config) {
         shtab_bitrix24::hub::Configured::Yes(p) => {
-            tracing::info!(portal = %p.client().portal(), "Bitrix24 portal configured")
+            tracing::info!(portal = %p.client().portal(), mode = ?p.mode(), "Bitrix24 portal configured")
         }
         shtab_bitrix24::hub::Configured::Unusable(why) => {
             tracing::warn!(problem = %why, "Bitrix24 settings cannot be used")

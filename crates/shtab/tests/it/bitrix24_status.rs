@@ -29,6 +29,8 @@ async fn a_check_names_the_webhooks_owner_and_the_scopes_granted() {
 
     let before = json(api.get("/api/v1/bitrix24/status"), 200).await;
     assert_eq!(before["configured"], true);
+    assert_eq!(before["mode"], "webhook");
+    assert!(before.get("connection").is_none(), "{before}");
     assert_eq!(before["portal"], portal.origin());
     assert!(before.get("check").is_none(), "nothing asked yet: {before}");
     assert!(
@@ -148,6 +150,7 @@ async fn without_a_portal_the_page_says_how_to_connect_one() {
     let api = app.token_as("boss@agency.test", &[Role::Admin]).await;
     let status = json(api.get("/api/v1/bitrix24/status"), 200).await;
     assert_eq!(status["configured"], false);
+    assert_eq!(status["mode"], "none");
     assert!(
         status["problem"]
             .as_str()
@@ -167,8 +170,12 @@ async fn without_a_portal_the_page_says_how_to_connect_one() {
     .await;
     let api = app_mode.token_as("boss@agency.test", &[Role::Admin]).await;
     let status = json(api.get("/api/v1/bitrix24/status"), 200).await;
+    assert_eq!(status["mode"], "application");
     assert!(
-        status["problem"].as_str().unwrap().contains("not yet"),
+        status["problem"]
+            .as_str()
+            .unwrap()
+            .ends_with("missing: bitrix24.client_secret"),
         "{status}"
     );
 }
