@@ -22,9 +22,10 @@ use crate::store::DbTokenStore;
 
 /// What the settings page says when the portal is not configured.
 pub const HOW_TO_CONFIGURE: &str = "Bitrix24 is not configured: on the portal create an incoming \
-     webhook (Developer resources → Other → Incoming webhook) with the scopes task, user, im and \
-     crm, and put its address in bitrix24.webhook_url (or SHTAB_BITRIX24_WEBHOOK_URL_FILE); or \
-     create a local application and set bitrix24.portal_url, client_id and client_secret";
+     webhook (Developer resources → Other → Incoming webhook) with the scopes task, user, \
+     department, im and crm, and put its address in bitrix24.webhook_url (or \
+     SHTAB_BITRIX24_WEBHOOK_URL_FILE); or create a local application and set \
+     bitrix24.portal_url, client_id and client_secret";
 
 /// How the hub reaches the portal, as configured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -263,15 +264,23 @@ pub fn needs(config: &Config) -> Vec<Need> {
             purpose: "people",
             required: true,
         },
+        // Only for the department names on the person page: without it the users robot syncs
+        // people all the same.
+        Need {
+            scope: "department",
+            purpose: "people",
+            required: false,
+        },
         Need {
             scope: "task",
             purpose: "tasks",
             required: config.systems.tasks == SystemOfRecord::Bitrix24,
         },
+        // The `bitrix24` channel, which people synced from the portal get by default.
         Need {
             scope: "im",
             purpose: "notifications",
-            required: false,
+            required: true,
         },
         Need {
             scope: "crm",
@@ -298,7 +307,7 @@ mod tests {
     #[test]
     fn the_task_scope_is_required_only_when_tasks_live_on_the_portal() {
         let mut config = Config::default();
-        let granted = vec!["user".to_owned()];
+        let granted = vec!["user".to_owned(), "im".to_owned()];
         assert!(missing(&needs(&config), &granted).is_empty());
         config.systems.tasks = SystemOfRecord::Bitrix24;
         assert_eq!(missing(&needs(&config), &granted), vec!["task"]);

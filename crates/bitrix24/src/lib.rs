@@ -5,7 +5,8 @@
 //! - `fake` (feature `fake`): an in-process fake portal for tests, answering the shapes of
 //!   `shared/reference/bitrix24-rest.md`, traps included, and recording every request.
 //!
-//! - [`adapters`]: `shtab_core::ports` over the portal (the tracker so far).
+//! - [`adapters`]: `shtab_core::ports` over the portal: the tracker, the messenger (the
+//!   notifications' `bitrix24` channel) and people's portal profiles.
 //!
 //! - [`hub`]: the hub's one client, built from the configuration, and what its last check found.
 //! - [`robots`]: `bitrix24.users`, the portal's employees as people; [`store`]: what it
@@ -36,6 +37,12 @@ pub const MIGRATIONS: &[shtab_core::db::migrations::Step] = &[
         "5102_bitrix24_ledger",
         include_str!("../migrations/sqlite/5102_bitrix24_ledger.sql"),
         include_str!("../migrations/postgres/5102_bitrix24_ledger.sql"),
+    ),
+    (
+        5103,
+        "5103_bitrix24_people_departments_channel",
+        include_str!("../migrations/sqlite/5103_bitrix24_people_departments_channel.sql"),
+        include_str!("../migrations/postgres/5103_bitrix24_people_departments_channel.sql")
     ),
     (
         5105,

@@ -229,13 +229,70 @@ pub struct Message {
 }
 
 /// Telling people. Used by every capability and robot. Implemented by
-/// [`crate::notify::BuiltinNotifier`] (e-mail, Telegram, webhooks through the job queue) and
-/// by Bitrix24's notifications (later).
+/// [`crate::notify::BuiltinNotifier`] (e-mail, Telegram, webhooks and the Bitrix24 app, each
+/// through the job queue).
 #[async_trait]
 pub trait Notifier: Send + Sync {
     /// Queues the message on each channel the person enabled and returns the delivery ids;
     /// never waits for a channel, so one that is down cannot hold up the caller.
     async fn send(&self, person: PersonId, message: &Message) -> CoreResult<Vec<i64>>;
+}
+
+/// A rendered message as a messenger outside Shtab shows it (see [`Messenger`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Notice<'a> {
+    pub subject: &'a str,
+    pub body: &'a str,
+    /// An absolute link to the page the message is about.
+    pub link: Option<&'a str>,
+}
+
+/// A messenger people read outside Shtab: the Bitrix24 app, for the notifications' `bitrix24`
+/// channel. Implemented by the `bitrix24` crate (`im.notify.system.add`); the binary hands it
+/// to [`crate::notify::jobs_with_messenger`] when a portal is configured.
+#[async_trait]
+pub trait Messenger: Send + Sync {
+    /// Shows `notice` to `recipient` (the channel's target: a portal user id). A failure that
+    /// passes is [`crate::CoreError::Transient`], and the delivery is tried again; any other
+    /// error ends the delivery as failed, its message saying why.
+    async fn notify(&self, recipient: &str, notice: &Notice<'_>) -> CoreResult<()>;
+}
+
+/// A person as the portal knows them: shown on the person page and in the people API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PortalProfile {
+    /// Their portal user id.
+    pub user_id: u64,
+    /// Their profile on the portal.
+    pub url: String,
+    /// The names of their departments on the portal, as the users robot last read them.
+    pub departments: Vec<String>,
+    /// The portal user is inactive or gone (the "left the portal — offboard?" list).
+    pub left: bool,
+}
+
+/// Who people are on the portal, for the pages. Implemented by the `bitrix24` crate over what
+/// its users robot stored; [`NoPortalProfiles`] stands in without a portal.
+#[async_trait]
+pub trait PortalProfiles: Send + Sync {
+    /// The profiles of those of `people` the portal knows (one lookup for a whole page).
+    async fn profiles(
+        &self,
+        people: &[PersonId],
+    ) -> CoreResult<std::collections::HashMap<PersonId, PortalProfile>>;
+}
+
+/// No portal: nobody has a profile there.
+pub struct NoPortalProfiles;
+
+#[async_trait]
+impl PortalProfiles for NoPortalProfiles {
+    async fn profiles(
+        &self,
+        _: &[PersonId],
+    ) -> CoreResult<std::collections::HashMap<PersonId, PortalProfile>> {
+        Ok(std::collections::HashMap::new())
+    }
 }
 
 /// Where a person's SSH keys reach: the access capability's SSH grants. The people

@@ -10,7 +10,7 @@ use shtab_bank::service::matching::Matcher;
 use shtab_core::config::{Config, SystemOfRecord};
 use shtab_core::db::{self, Db};
 use shtab_core::jobs::{Registry, Worker, WorkerConfig};
-use shtab_core::ports::{Directory, Invoices, Notifier, Tracker};
+use shtab_core::ports::{Directory, Invoices, Messenger, Notifier, PortalProfiles, Tracker};
 use shtab_core::robots::{self, RobotSet};
 use shtab_vcs::linker::Linker;
 use shtab_web::AppState;
@@ -52,8 +52,11 @@ pub fn describe_database(config: &Config) -> String {
 pub fn application(db: Db, config: Arc<Config>) -> Router {
     let robots = robot_set(&db, &config);
     let portal = portal(&db, &config);
-    let state = AppState::new(db.clone(), config, shtab_web::ops::metrics_handle())
-        .with_server_access(Arc::new(shtab_access::ssh_reach::SshGrants::new(db)));
+    let state = AppState::new(db.clone(), config.clone(), shtab_web::ops::metrics_handle())
+        .with_server_access(Arc::new(shtab_access::ssh_reach::SshGrants::new(
+            db.clone(),
+        )))
+        .with_portal_profiles(portal_profiles(&db, &config));
     shtab_web::robots::with_robots(
         shtab_web::build_router(
             state,
@@ -97,6 +100,35 @@ pub fn tracker(db: &Db, config: &Config) -> Arc<dyn Tracker> {
     }
 }
 
+/// The Bitrix24 app as a notification channel: `im.notify.system.add` over the hub's one
+/// client, not sending to portal users the users robot found inactive. Without a portal the
+/// `bitrix24` deliveries fail as not configured; with unusable settings, naming why.
+pub fn messenger(db: &Db, config: &Config) -> Option<Arc<dyn Messenger>> {
+    use shtab_bitrix24::adapters::{PortalMessenger, UnusableMessenger};
+    use shtab_bitrix24::hub::Configured;
+    use shtab_bitrix24::store::people::StoredPeople;
+    match portal(db, config) {
+        Configured::Yes(p) => Some(Arc::new(PortalMessenger::new(
+            p.client().clone(),
+            Arc::new(StoredPeople(db.clone())),
+        ))),
+        Configured::No => None,
+        Configured::Unusable(why) => Some(Arc::new(UnusableMessenger(why))),
+    }
+}
+
+/// Who people are on the portal (profile link, departments), for the person page and API.
+pub fn portal_profiles(db: &Db, config: &Config) -> Arc<dyn PortalProfiles> {
+    use shtab_bitrix24::store::people::StoredProfiles;
+    match portal(db, config).portal() {
+        Some(p) => Arc::new(StoredProfiles {
+            db: db.clone(),
+            origin: p.client().portal().clone(),
+        }),
+        None => Arc::new(shtab_core::ports::NoPortalProfiles),
+    }
+}
+
 /// The people directory the capabilities look people up in.
 pub fn directory(db: &Db) -> Arc<dyn Directory> {
     Arc::new(shtab_core::ports::builtin_directory(db))
@@ -115,7 +147,8 @@ pub fn crm(db: &Db, config: &Config) -> Arc<dyn shtab_core::ports::Crm> {
     ))
 }
 
-/// How people are told: e-mail, Telegram and webhooks through the job queue.
+/// How people are told: e-mail, Telegram, webhooks and the Bitrix24 app through the job queue
+/// (the jobs are in [`job_registry`]).
 pub fn notifier(db: &Db, config: &Config) -> Arc<dyn Notifier> {
     Arc::new(shtab_core::ports::builtin_notifier(
         db,
@@ -188,7 +221,10 @@ fn platform_robots(db: &Db, config: &Config) -> RobotSet {
 /// Every job kind this process runs.
 pub fn job_registry(db: &Db, config: &Config, robots: RobotSet) -> Registry {
     robots::jobs(robots)
-        .merge(shtab_core::notify::jobs(config))
+        .merge(shtab_core::notify::jobs_with_messenger(
+            config,
+            messenger(db, config),
+        ))
         .merge(shtab_vcs::jobs::registry(linker(db, config)))
         .merge(shtab_bank::service::matching::registry(matcher(db, config)))
         .merge(shtab_access::jobs::registry(

@@ -4,7 +4,7 @@ use std::time::Duration;
 use metrics_exporter_prometheus::PrometheusHandle;
 use shtab_core::config::Config;
 use shtab_core::db::Db;
-use shtab_core::ports::{NoServerAccess, Notifier, ServerAccess};
+use shtab_core::ports::{NoPortalProfiles, NoServerAccess, Notifier, PortalProfiles, ServerAccess};
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -20,6 +20,9 @@ pub struct AppState {
     pub notifier: Arc<dyn Notifier>,
     /// Where people's SSH keys reach; the binary hands in the access capability's answer.
     pub server_access: Arc<dyn ServerAccess>,
+    /// Who people are on the Bitrix24 portal; the binary hands it in when a portal is
+    /// configured.
+    pub portal_profiles: Arc<dyn PortalProfiles>,
 }
 
 impl AppState {
@@ -30,6 +33,7 @@ impl AppState {
         AppState {
             notifier: Arc::new(shtab_core::ports::builtin_notifier(&db, &config)),
             server_access: Arc::new(NoServerAccess),
+            portal_profiles: Arc::new(NoPortalProfiles),
             db,
             config,
             metrics,
@@ -41,6 +45,12 @@ impl AppState {
     /// The same state, with `access` answering where people's SSH keys reach.
     pub fn with_server_access(mut self, access: Arc<dyn ServerAccess>) -> Self {
         self.server_access = access;
+        self
+    }
+
+    /// The same state, with `profiles` telling who people are on the portal.
+    pub fn with_portal_profiles(mut self, profiles: Arc<dyn PortalProfiles>) -> Self {
+        self.portal_profiles = profiles;
         self
     }
 

@@ -13,6 +13,10 @@ pub trait PortalPeople: Send + Sync {
     async fn portal_user(&self, person: PersonId) -> CoreResult<Option<u64>>;
     /// The person a portal user is, if they were matched.
     async fn person(&self, portal_user: u64) -> CoreResult<Option<PersonId>>;
+    /// The portal user was found inactive or gone by the users robot.
+    async fn has_left(&self, _portal_user: u64) -> CoreResult<bool> {
+        Ok(false)
+    }
 }
 
 /// A fixed mapping: tests, and a hub without the users robot yet.

@@ -1,6 +1,7 @@
-//! The words Shtab writes on a portal task, in BB-code (the portal's markup).
+//! The words Shtab writes on the portal, in BB-code (the portal's markup): comments on tasks,
+//! notices in the messenger.
 
-use shtab_core::ports::CommitLink;
+use shtab_core::ports::{CommitLink, Notice};
 
 fn first_line(message: &str) -> &str {
     message
@@ -45,9 +46,87 @@ pub fn commit_comment_on_behalf(commit: &CommitLink) -> String {
     format!("Commit by {who}:\n{}", commit_comment(commit))
 }
 
+/// A notice in the portal's messenger: the subject in bold, linked to the page it is about,
+/// then the text. The text comes from templates filled with outside words (a payment's
+/// purpose, a payer's name), so markup in it is shown as typed, never obeyed: a purpose
+/// holding `[URL=…]` cannot dress a link up as Shtab's.
+pub fn notice(notice: &Notice<'_>) -> String {
+    let subject = shown_as_typed(notice.subject.trim());
+    let body = shown_as_typed(notice.body.trim_end());
+    let title = match notice.link {
+        Some(link) => format!("[URL={}]{subject}[/URL]", link_target(link)),
+        None => subject,
+    };
+    if body.trim().is_empty() {
+        format!("[B]{title}[/B]")
+    } else {
+        format!("[B]{title}[/B]\n{body}")
+    }
+}
+
+/// Every `[` that could open a tag (`[URL=`, `[/B]`, `[USER=1]`) becomes the full-width `［`,
+/// which the portal shows but never reads as markup. Other brackets (`[1]`, `[ИНН]`) stay.
+fn shown_as_typed(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '[' {
+            let mut ahead = chars.clone();
+            let next = match ahead.next() {
+                Some('/') => ahead.next(),
+                other => other,
+            };
+            if next.is_some_and(|n| n.is_ascii_alphabetic()) {
+                out.push('［');
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A link as the `[URL=…]` tag's value: brackets and spaces, which would end the tag, are
+/// percent-encoded (as a browser would send them anyway).
+fn link_target(link: &str) -> String {
+    let mut out = String::with_capacity(link.len());
+    for c in link.trim().chars() {
+        match c {
+            '[' => out.push_str("%5B"),
+            ']' => out.push_str("%5D"),
+            c if c.is_whitespace() => out.push_str("%20"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_notice_links_its_bold_subject_and_shows_outside_markup_as_typed() {
+        let text = notice(&Notice {
+            subject: "Платёж от ООО «Ромашка» требует внимания",
+            body: "Назначение: [URL=https://evil.example]Оплатить[/URL] [b]срочно[/b], счёт [1] [ИНН]\n",
+            link: Some("https://shtab.example/bank/payments/7?x=[1] 2"),
+        });
+        assert_eq!(
+            text,
+            "[B][URL=https://shtab.example/bank/payments/7?x=%5B1%5D%202]Платёж от ООО «Ромашка» \
+             требует внимания[/URL][/B]\nНазначение: ［URL=https://evil.example]Оплатить［/URL] \
+             ［b]срочно［/b], счёт [1] [ИНН]"
+        );
+        assert_eq!(
+            notice(&Notice {
+                subject: "[USER=1]x",
+                body: "",
+                link: None
+            }),
+            "[B]［USER=1]x[/B]"
+        );
+    }
 
     fn commit() -> CommitLink {
         CommitLink {

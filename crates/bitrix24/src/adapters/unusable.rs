@@ -1,12 +1,12 @@
 //! The tracker when `systems.tasks = "bitrix24"` but the portal's settings cannot be used:
 //! every call fails naming why, so linking jobs end visibly instead of writing to Shtab's own
-//! tables behind the portal's back.
+//! tables behind the portal's back. The messenger likewise, for the `bitrix24` channel.
 
 use async_trait::async_trait;
 use shtab_core::CoreError;
 use shtab_core::error::CoreResult;
 use shtab_core::ids::PersonId;
-use shtab_core::ports::{CommitLink, Task, TimeEntry, Tracker};
+use shtab_core::ports::{CommitLink, Messenger, Notice, Task, TimeEntry, Tracker};
 
 pub struct UnusableTracker(pub String);
 
@@ -39,5 +39,17 @@ impl Tracker for UnusableTracker {
 
     async fn log_time(&self, _: &str, _: &TimeEntry) -> CoreResult<()> {
         self.refuse()
+    }
+}
+
+pub struct UnusableMessenger(pub String);
+
+#[async_trait]
+impl Messenger for UnusableMessenger {
+    async fn notify(&self, _: &str, _: &Notice<'_>) -> CoreResult<()> {
+        Err(CoreError::Internal(format!(
+            "the Bitrix24 settings cannot be used: {}",
+            self.0
+        )))
     }
 }

@@ -5,7 +5,8 @@
 use serde_json::{Value, json};
 
 use super::state::{
-    FakeComment, FakeElapsed, FakeNotification, FakeTask, FakeUser, State, WEBHOOK_USER,
+    FakeComment, FakeDepartment, FakeElapsed, FakeNotification, FakeTask, FakeUser, State,
+    WEBHOOK_USER,
 };
 use crate::client::errors::scope_of;
 use crate::client::params::Ordered;
@@ -70,6 +71,7 @@ pub fn dispatch(state: &mut State, method: &str, params: &Ordered) -> Outcome {
             None => ok(profile(state)),
         },
         "user.get" => user_get(state, &named),
+        "department.get" => department_get(state, &named),
         "tasks.task.list" => task_list(state, &named),
         "tasks.task.get" => {
             let id = as_u64(named.get("taskId"));
@@ -199,6 +201,46 @@ fn user_get(state: &State, named: &Value) -> Outcome {
     let (items, total, next) = page(users, as_i64(named.get("start")));
     Ok(Success {
         result: Value::Array(items.into_iter().map(user_json).collect()),
+        total,
+        next,
+    })
+}
+
+/// As the docs show it: `ID`, `PARENT` and `UF_HEAD` as strings, `SORT` a number; `PARENT`
+/// and `UF_HEAD` absent when there is none.
+fn department_json(d: &FakeDepartment) -> Value {
+    let mut v = json!({"ID": d.id.to_string(), "NAME": d.name, "SORT": 500});
+    if let Some(parent) = d.parent {
+        v["PARENT"] = json!(parent.to_string());
+    }
+    if let Some(head) = d.head {
+        v["UF_HEAD"] = json!(head.to_string());
+    }
+    v
+}
+
+/// `department.get`: filters at the top level (`ID` one id or a list, `PARENT`), `sort` and
+/// `order`, offset paging by 50.
+fn department_get(state: &State, named: &Value) -> Outcome {
+    let ids = id_set(named.get("ID"));
+    let parent = as_u64(named.get("PARENT"));
+    let mut found: Vec<&FakeDepartment> = state
+        .departments
+        .iter()
+        .filter(|d| ids.as_ref().is_none_or(|ids| ids.contains(&d.id)))
+        .filter(|d| parent.is_none_or(|p| d.parent == Some(p)))
+        .collect();
+    found.sort_by_key(|d| d.id);
+    if named
+        .get("order")
+        .and_then(Value::as_str)
+        .is_some_and(|o| o.eq_ignore_ascii_case("desc"))
+    {
+        found.reverse();
+    }
+    let (items, total, next) = page(found, as_i64(named.get("start")));
+    Ok(Success {
+        result: Value::Array(items.into_iter().map(department_json).collect()),
         total,
         next,
     })
@@ -357,6 +399,10 @@ fn notify(state: &mut State, named: &Value) -> Outcome {
         .to_owned();
     if message.is_empty() {
         return Err(refuse(400, "MESSAGE_EMPTY", "Message text is empty"));
+    }
+    // The portal adds no notice for a user it does not have, and says only `false`.
+    if !state.users.iter().any(|u| u.id == user_id) {
+        return ok(json!(false));
     }
     let id = state.id();
     state.notifications.push(FakeNotification {

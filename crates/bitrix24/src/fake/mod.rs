@@ -18,8 +18,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 pub use state::{
-    FakeComment, FakeElapsed, FakeNotification, FakeTask, FakeUser, Fault, Recorded,
-    RecordedRefresh, WEBHOOK_CODE, WEBHOOK_USER,
+    FakeComment, FakeDepartment, FakeElapsed, FakeNotification, FakeTask, FakeUser, Fault,
+    Recorded, RecordedRefresh, WEBHOOK_CODE, WEBHOOK_USER,
 };
 
 use server::Shared;
@@ -91,6 +91,21 @@ impl FakePortal {
         change(user);
     }
 
+    pub fn add_department(&self, department: FakeDepartment) {
+        self.state().departments.push(department);
+    }
+
+    /// Renames a department as the portal's admin would.
+    pub fn rename_department(&self, id: u64, name: &str) {
+        let mut s = self.state();
+        let d = s
+            .departments
+            .iter_mut()
+            .find(|d| d.id == id)
+            .expect("a department of the fake portal");
+        d.name = name.into();
+    }
+
     pub fn add_task(&self, task: FakeTask) {
         self.state().tasks.push(task);
     }
@@ -118,6 +133,7 @@ impl FakePortal {
             .collect()
     }
 
+    /// The messenger's notices, in the order sent (`im.notify.*` to a user the portal has).
     pub fn notifications(&self) -> Vec<FakeNotification> {
         self.state().notifications.clone()
     }

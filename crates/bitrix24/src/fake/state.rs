@@ -41,6 +41,27 @@ impl FakeUser {
     }
 }
 
+/// A department of the company's structure (`department.get`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FakeDepartment {
+    pub id: u64,
+    pub name: String,
+    /// None for the root (the company itself, department 1 on a real portal).
+    pub parent: Option<u64>,
+    pub head: Option<u64>,
+}
+
+impl FakeDepartment {
+    pub fn new(id: u64, name: &str, parent: Option<u64>) -> FakeDepartment {
+        FakeDepartment {
+            id,
+            name: name.into(),
+            parent,
+            head: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct FakeTask {
     pub id: u64,
@@ -179,6 +200,7 @@ impl Bucket {
 #[derive(Default)]
 pub struct State {
     pub users: Vec<FakeUser>,
+    pub departments: Vec<FakeDepartment>,
     pub tasks: Vec<FakeTask>,
     pub comments: Vec<FakeComment>,
     pub elapsed: Vec<FakeElapsed>,

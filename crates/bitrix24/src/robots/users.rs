@@ -3,7 +3,10 @@
 //! A portal user is matched by the portal user id remembered from an earlier run, else by
 //! their e-mail against any of a person's addresses (addresses are stored lower-cased, so the
 //! match ignores case), else becomes a new person. Name, work e-mail, phone and position are
-//! kept in line through the people store (audited as this robot). A remembered user who is no
+//! kept in line through the people store (audited as this robot); the names of their
+//! departments (`department.get`) beside the match, for the person page. Each matched person
+//! is given the `bitrix24` notification channel once (their choice after that stands: a
+//! channel switched off or removed is not given back). A remembered user who is no
 //! longer active goes on the "left the portal — offboard?" list and the access managers are
 //! told once; nothing is revoked or deleted. An e-mail two people claim is a conflict for a
 //! person to settle, never a guess. A second run with nothing changed on the portal changes
@@ -19,6 +22,7 @@ use shtab_core::auth::{Permission, Role, users};
 use shtab_core::db::Db;
 use shtab_core::error::CoreResult;
 use shtab_core::ids::PersonId;
+use shtab_core::notify::{self, Channel};
 use shtab_core::people::{self, PersonStatus, RawPersonInput};
 use shtab_core::ports::{Message, Notifier};
 use shtab_core::robots::{LogLevel, Robot, RobotError, RunContext};
@@ -50,6 +54,31 @@ pub struct PortalUser {
     pub work_phone: String,
     #[serde(rename = "WORK_POSITION", default, deserialize_with = "de_text")]
     pub work_position: String,
+    /// The departments' ids, in the portal's order.
+    #[serde(rename = "UF_DEPARTMENT", default, deserialize_with = "de_ids")]
+    pub departments: Vec<u64>,
+}
+
+/// A list of ids as text or numbers; anything else (`false`, `null`, absent: a user outside
+/// the structure) is none.
+fn de_ids<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u64>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Array(items) => items
+            .into_iter()
+            .filter_map(|i| serde_json::from_value::<PortalId>(i).ok())
+            .map(|i| i.0)
+            .collect(),
+        _ => Vec::new(),
+    })
+}
+
+/// One department as `department.get` answers.
+#[derive(Debug, Clone, Deserialize)]
+struct PortalDepartment {
+    #[serde(rename = "ID")]
+    id: PortalId,
+    #[serde(rename = "NAME", default, deserialize_with = "de_text")]
+    name: String,
 }
 
 fn yes() -> bool {
@@ -99,6 +128,8 @@ pub struct Tally {
     pub matched: i64,
     pub left: i64,
     pub conflicts: i64,
+    /// Why the department names could not be read this time (they were kept as they were).
+    pub departments_unread: Option<String>,
 }
 
 #[async_trait::async_trait]
@@ -131,6 +162,13 @@ impl Robot for Users {
             ("conflicts", tally.conflicts),
         ] {
             ctx.count(name, n).await?;
+        }
+        if let Some(why) = &tally.departments_unread {
+            ctx.log(
+                LogLevel::Warn,
+                format!("departments not read, the last names kept: {why}"),
+            )
+            .await?;
         }
         if tally.conflicts > 0 {
             ctx.log(
@@ -252,7 +290,89 @@ impl Users {
         }
         tally.conflicts = conflicts.len() as i64;
         store::replace_conflicts(db, &conflicts).await?;
+        let departments = match self.departments(&portal).await {
+            Ok(names) => Some(names),
+            Err(e) => {
+                tally.departments_unread = Some(e.to_string());
+                None
+            }
+        };
+        self.keep_beside(db, &actor, &portal, departments.as_ref())
+            .await?;
         Ok(tally)
+    }
+
+    /// The names of the departments `users` are in: `department.get` by id, 50 at a time
+    /// (its page). A department the portal does not return (deleted) has no name.
+    async fn departments(&self, users: &[PortalUser]) -> Result<HashMap<u64, String>, SyncError> {
+        let mut ids: Vec<u64> = users
+            .iter()
+            .flat_map(|u| u.departments.iter().copied())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut names = HashMap::new();
+        for chunk in ids.chunks(crate::client::paging::PAGE_SIZE) {
+            let answer = self
+                .client
+                .call(
+                    "department.get",
+                    &json!({"ID": chunk, "sort": "ID", "order": "ASC"}),
+                )
+                .await?;
+            let found: Vec<PortalDepartment> = answer.decode()?;
+            for d in found {
+                names.insert(d.id.0, d.name.trim().to_owned());
+            }
+        }
+        Ok(names)
+    }
+
+    /// For every active, matched portal user: their department names (when read), and the
+    /// `bitrix24` channel once.
+    async fn keep_beside(
+        &self,
+        db: &Db,
+        actor: &Actor,
+        portal: &[PortalUser],
+        departments: Option<&HashMap<u64, String>>,
+    ) -> Result<(), SyncError> {
+        let by_user: HashMap<u64, PersonId> = store::links(db)
+            .await?
+            .into_iter()
+            .map(|l| (l.portal_user_id, l.person_id))
+            .collect();
+        let kept = store::kept(db).await?;
+        for user in portal {
+            let Some(&person) = by_user.get(&user.id.0) else {
+                continue;
+            };
+            let before = kept.get(&user.id.0).cloned().unwrap_or_default();
+            if let Some(names) = departments {
+                let now: Vec<String> = user
+                    .departments
+                    .iter()
+                    .filter_map(|id| names.get(id))
+                    .filter(|n| !n.is_empty())
+                    .cloned()
+                    .collect();
+                if now != before.departments {
+                    store::set_departments(db, user.id.0, &now).await?;
+                }
+            }
+            if !before.channel_offered {
+                notify::add_channel_if_absent(
+                    db,
+                    actor,
+                    person,
+                    Channel::Bitrix24,
+                    &user.id.0.to_string(),
+                )
+                .await?;
+                store::mark_channel_offered(db, user.id.0).await?;
+            }
+        }
+        Ok(())
     }
 
     async fn tell_access_managers(

@@ -1,13 +1,18 @@
-//! Who each person is on the portal (`bitrix24_people`), who left it, and the e-mails two
-//! people claim (`bitrix24_people_conflicts`).
+//! Who each person is on the portal (`bitrix24_people`), who left it, their departments, and
+//! the e-mails two people claim (`bitrix24_people_conflicts`).
+
+use std::collections::HashMap;
 
 use async_trait::async_trait;
 use shtab_core::db::Db;
 use shtab_core::error::CoreResult;
 use shtab_core::ids::PersonId;
+use shtab_core::ports::{PortalProfile, PortalProfiles};
 use shtab_core::time::now_ms;
+use sqlx::AssertSqlSafe;
 
 use crate::adapters::PortalPeople;
+use crate::client::PortalOrigin;
 
 /// A remembered match.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +112,62 @@ pub async fn departed(db: &Db) -> CoreResult<Vec<Departed>> {
         .collect())
 }
 
+/// What the robot keeps beside a match: the department names and whether the person was given
+/// the `bitrix24` channel, by portal user.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Kept {
+    pub departments: Vec<String>,
+    pub channel_offered: bool,
+}
+
+pub async fn kept(db: &Db) -> CoreResult<HashMap<u64, Kept>> {
+    let rows: Vec<(i64, String, Option<i64>)> = sqlx::query_as(
+        "SELECT portal_user_id, departments, channel_offered_at FROM bitrix24_people",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(u, departments, offered)| {
+            (
+                u as u64,
+                Kept {
+                    departments: departments_of(&departments),
+                    channel_offered: offered.is_some(),
+                },
+            )
+        })
+        .collect())
+}
+
+/// The stored list; anything unreadable reads as none (it is rewritten on the next run).
+fn departments_of(stored: &str) -> Vec<String> {
+    serde_json::from_str(stored).unwrap_or_default()
+}
+
+pub async fn set_departments(db: &Db, portal_user_id: u64, names: &[String]) -> CoreResult<()> {
+    let text = serde_json::to_string(names).unwrap_or_else(|_| "[]".into());
+    sqlx::query("UPDATE bitrix24_people SET departments = $1 WHERE portal_user_id = $2")
+        .bind(text)
+        .bind(portal_user_id as i64)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// The person was given the `bitrix24` channel (or already had one): never offered again.
+pub async fn mark_channel_offered(db: &Db, portal_user_id: u64) -> CoreResult<()> {
+    sqlx::query(
+        "UPDATE bitrix24_people SET channel_offered_at = $1 \
+         WHERE portal_user_id = $2 AND channel_offered_at IS NULL",
+    )
+    .bind(now_ms())
+    .bind(portal_user_id as i64)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
 /// Replaces the conflicts with this run's, in one transaction.
 pub async fn replace_conflicts(db: &Db, conflicts: &[Conflict]) -> CoreResult<()> {
     let mut tx = db.begin().await?;
@@ -171,5 +232,62 @@ impl PortalPeople for StoredPeople {
                 .fetch_optional(self.0.pool())
                 .await?;
         Ok(id.map(PersonId))
+    }
+
+    async fn has_left(&self, portal_user: u64) -> CoreResult<bool> {
+        let left: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT left_at FROM bitrix24_people WHERE portal_user_id = $1")
+                .bind(portal_user as i64)
+                .fetch_optional(self.0.pool())
+                .await?;
+        Ok(left.flatten().is_some())
+    }
+}
+
+/// People's portal profiles, as the users robot stored them, linked on `origin`.
+#[derive(Clone)]
+pub struct StoredProfiles {
+    pub db: Db,
+    pub origin: PortalOrigin,
+}
+
+/// A portal user's profile page.
+pub fn profile_url(origin: &PortalOrigin, portal_user_id: u64) -> String {
+    origin
+        .join(&format!("/company/personal/user/{portal_user_id}/"))
+        .to_string()
+}
+
+#[async_trait]
+impl PortalProfiles for StoredProfiles {
+    async fn profiles(&self, people: &[PersonId]) -> CoreResult<HashMap<PersonId, PortalProfile>> {
+        let mut found = HashMap::new();
+        // A page of the people list is at most 500; the chunks keep every database's limit
+        // on bound parameters far away.
+        for chunk in people.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT person_id, portal_user_id, departments, left_at FROM bitrix24_people \
+                 WHERE person_id IN ({})",
+                marks.join(", ")
+            );
+            let mut query =
+                sqlx::query_as::<_, (i64, i64, String, Option<i64>)>(AssertSqlSafe(sql));
+            for p in chunk {
+                query = query.bind(p.0);
+            }
+            for (person, user, departments, left_at) in query.fetch_all(self.db.pool()).await? {
+                found.insert(
+                    PersonId(person),
+                    PortalProfile {
+                        user_id: user as u64,
+                        url: profile_url(&self.origin, user as u64),
+                        departments: departments_of(&departments),
+                        left: left_at.is_some(),
+                    },
+                );
+            }
+        }
+        Ok(found)
     }
 }

@@ -73,7 +73,7 @@ pub struct Texts {
 static RU: Texts = Texts {
     title: "Битрикс24",
     not_configured: "Портал Битрикс24 не подключён.",
-    how_to: "На портале создайте входящий вебхук (Разработчикам → Другое → Входящий вебхук) с правами task, user, im и crm и укажите его адрес в bitrix24.webhook_url (или в файле SHTAB_BITRIX24_WEBHOOK_URL_FILE), затем перезапустите Штаб. Либо создайте на портале локальное приложение и укажите bitrix24.portal_url, client_id и client_secret: тогда здесь появится кнопка «Авторизовать».",
+    how_to: "На портале создайте входящий вебхук (Разработчикам → Другое → Входящий вебхук) с правами task, user, department, im и crm и укажите его адрес в bitrix24.webhook_url (или в файле SHTAB_BITRIX24_WEBHOOK_URL_FILE), затем перезапустите Штаб. Либо создайте на портале локальное приложение и укажите bitrix24.portal_url, client_id и client_secret: тогда здесь появится кнопка «Авторизовать».",
     unusable: "Настройки портала нельзя использовать:",
     portal: "Адрес портала",
     moved_to: "Портал переехал; исправьте адрес на",
@@ -140,7 +140,7 @@ static RU: Texts = Texts {
 static EN: Texts = Texts {
     title: "Bitrix24",
     not_configured: "No Bitrix24 portal is connected.",
-    how_to: "On the portal create an incoming webhook (Developer resources → Other → Incoming webhook) with the scopes task, user, im and crm, put its address in bitrix24.webhook_url (or the file SHTAB_BITRIX24_WEBHOOK_URL_FILE) and restart Shtab. Or create a local application on the portal and set bitrix24.portal_url, client_id and client_secret: an “Authorise” button then appears here.",
+    how_to: "On the portal create an incoming webhook (Developer resources → Other → Incoming webhook) with the scopes task, user, department, im and crm, put its address in bitrix24.webhook_url (or the file SHTAB_BITRIX24_WEBHOOK_URL_FILE) and restart Shtab. Or create a local application on the portal and set bitrix24.portal_url, client_id and client_secret: an “Authorise” button then appears here.",
     unusable: "The portal's settings cannot be used:",
     portal: "Portal address",
     moved_to: "The portal moved; change the address to",

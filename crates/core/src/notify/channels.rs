@@ -15,16 +15,25 @@ pub enum Channel {
     Email,
     Telegram,
     Webhook,
+    /// A notice in the Bitrix24 app (the portal's messenger, on the phone too); the target is
+    /// the person's portal user id.
+    Bitrix24,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 3] = [Channel::Email, Channel::Telegram, Channel::Webhook];
+    pub const ALL: [Channel; 4] = [
+        Channel::Email,
+        Channel::Telegram,
+        Channel::Webhook,
+        Channel::Bitrix24,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Email => "email",
             Channel::Telegram => "telegram",
             Channel::Webhook => "webhook",
+            Channel::Bitrix24 => "bitrix24",
         }
     }
 
@@ -73,6 +82,20 @@ impl Channel {
                         "invalid_url",
                         format!("«{s}» is not an http:// or https:// URL"),
                     ))
+                }
+            }
+            Channel::Bitrix24 => {
+                // The number in the profile's address (`/company/personal/user/7/`); stored
+                // ids are signed 64-bit, so larger ones are refused here, not by the database.
+                match s.parse::<i64>() {
+                    Ok(id) if id > 0 && s.bytes().all(|b| b.is_ascii_digit()) => Ok(id.to_string()),
+                    _ => Err(FieldError::new(
+                        field,
+                        "invalid_portal_user",
+                        format!(
+                            "«{s}» is not a Bitrix24 user id (the number in the profile's address, such as 7)"
+                        ),
+                    )),
                 }
             }
         }
@@ -135,7 +158,7 @@ pub async fn set_channels(
                 "channel",
                 "invalid_channel",
                 format!(
-                    "unknown channel «{}» (email, telegram or webhook)",
+                    "unknown channel «{}» (email, telegram, webhook or bitrix24)",
                     raw.channel
                 ),
             ));
@@ -231,6 +254,58 @@ pub async fn set_channels(
     Ok(parsed)
 }
 
+/// Gives `person` the channel `channel` with `target`, enabled, unless they already have that
+/// channel (on or off: their choice stands). True when it was added (audit-logged). For
+/// defaults a robot offers, such as the Bitrix24 channel of people synced from the portal.
+pub async fn add_channel_if_absent(
+    db: &Db,
+    actor: &Actor,
+    person: PersonId,
+    channel: Channel,
+    target: &str,
+) -> CoreResult<bool> {
+    let target = channel
+        .parse_target(channel.as_str(), target)
+        .map_err(|e| CoreError::Invalid(vec![e]))?;
+    let name: Option<String> = sqlx::query_scalar("SELECT full_name FROM people WHERE id = $1")
+        .bind(person.0)
+        .fetch_optional(db.pool())
+        .await?;
+    let name = name.ok_or(CoreError::NotFound("person"))?;
+    let mut tx = db.begin().await?;
+    let added = sqlx::query(
+        "INSERT INTO person_channels (person_id, channel, target, enabled, updated_at) \
+         VALUES ($1, $2, $3, 1, $4) ON CONFLICT (person_id, channel) DO NOTHING",
+    )
+    .bind(person.0)
+    .bind(channel.as_str())
+    .bind(&target)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        > 0;
+    if !added {
+        return Ok(false);
+    }
+    let mut changes = Changes::new();
+    changes.diff(channel.as_str(), &None::<String>, &Some(target));
+    audit::record(
+        &mut tx,
+        actor,
+        Event {
+            action: "notify.channels.update",
+            object_kind: "person",
+            object_id: person.0.to_string(),
+            object_label: name,
+            changes,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,5 +359,19 @@ mod tests {
             Channel::Email.parse_target("email", "").unwrap_err().code,
             "required"
         );
+        assert_eq!(
+            Channel::Bitrix24.parse_target("bitrix24", " 007 ").unwrap(),
+            "7"
+        );
+        for bad in ["0", "-7", "+7", "7a", "user7", "99999999999999999999"] {
+            assert_eq!(
+                Channel::Bitrix24
+                    .parse_target("bitrix24", bad)
+                    .unwrap_err()
+                    .code,
+                "invalid_portal_user",
+                "{bad}"
+            );
+        }
     }
 }

@@ -1,5 +1,5 @@
 //! Notifications: messages to people through the channels each of them chose (e-mail,
-//! Telegram, a signed webhook), made from runtime templates an admin can edit, and sent by
+//! Telegram, a signed webhook, the Bitrix24 app through [`crate::ports::Messenger`]), made from runtime templates an admin can edit, and sent by
 //! the job queue so a channel that is down never holds up whoever sent the message.
 //!
 //! [`send`] renders the template in the person's language and, in one transaction, writes a
@@ -13,11 +13,13 @@ mod send;
 mod templates;
 mod transport;
 
-pub use channels::{Channel, PersonChannel, RawChannel, channels_of, set_channels};
+pub use channels::{
+    Channel, PersonChannel, RawChannel, add_channel_if_absent, channels_of, set_channels,
+};
 pub use deliveries::{
     Delivery, DeliveryFilter, DeliveryStatus, StatusCount, counts, get, list, retry,
 };
-pub use send::{BuiltinNotifier, Deliver, jobs, send};
+pub use send::{BuiltinNotifier, Deliver, jobs, jobs_with_messenger, send};
 pub use templates::{
     Template, TemplateDefault, check_template, defaults, get_template, list_templates, preview,
     render, save_template,

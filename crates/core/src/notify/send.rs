@@ -13,7 +13,7 @@ use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::PersonId;
 use crate::jobs::{self, Job, JobContext, JobError, Registry};
-use crate::ports::{Message, Notifier};
+use crate::ports::{Message, Messenger, Notifier};
 use crate::time::now_ms;
 use crate::types::Locale;
 
@@ -30,9 +30,15 @@ impl Job for Deliver {
     const MAX_ATTEMPTS: i64 = 8;
 }
 
-/// The handlers of the notification jobs, for the worker (and for tests' `run_due`).
+/// The handlers of the notification jobs, for the worker (and for tests' `run_due`), without
+/// the Bitrix24 app: its deliveries fail as not configured.
 pub fn jobs(config: &Config) -> Registry {
-    let transports = Arc::new(Transports::new(config));
+    jobs_with_messenger(config, None)
+}
+
+/// The same, with `messenger` delivering the `bitrix24` channel.
+pub fn jobs_with_messenger(config: &Config, messenger: Option<Arc<dyn Messenger>>) -> Registry {
+    let transports = Arc::new(Transports::new(config, messenger));
     Registry::new().register(move |job: Deliver, ctx: JobContext| {
         let transports = transports.clone();
         async move { deliver(&transports, job, ctx).await }

@@ -1,6 +1,8 @@
-//! The channels themselves: SMTP, the Telegram Bot API and signed webhooks. Each answers
-//! with a [`JobError`] that says whether trying again can help.
+//! The channels themselves: SMTP, the Telegram Bot API, signed webhooks and the Bitrix24 app
+//! (through the [`Messenger`] port the binary hands in). Each answers with a [`JobError`] that
+//! says whether trying again can help.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
@@ -13,6 +15,7 @@ use sha2::Sha256;
 use super::channels::Channel;
 use crate::config::{Config, SmtpTls};
 use crate::jobs::JobError;
+use crate::ports::{Messenger, Notice};
 
 /// What is sent: already rendered.
 pub(super) struct Outgoing<'a> {
@@ -51,6 +54,14 @@ pub fn channel_status(config: &Config) -> Vec<(Channel, Option<&'static str>)> {
                 .is_empty()
                 .then_some("notify.webhook.signing_secret is not set"),
         ),
+        (
+            Channel::Bitrix24,
+            config
+                .bitrix24
+                .webhook_url
+                .is_empty()
+                .then_some("bitrix24.webhook_url is not set (no portal is configured)"),
+        ),
     ]
 }
 
@@ -59,10 +70,12 @@ pub(super) struct Transports {
     smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
     smtp_error: Option<String>,
     http: reqwest::Client,
+    /// The Bitrix24 app, when the binary wired a portal.
+    messenger: Option<Arc<dyn Messenger>>,
 }
 
 impl Transports {
-    pub fn new(config: &Config) -> Transports {
+    pub fn new(config: &Config, messenger: Option<Arc<dyn Messenger>>) -> Transports {
         crate::tls::install_crypto_provider();
         let n = config.notify.clone();
         let (smtp, smtp_error) = if n.email.smtp_host.trim().is_empty() {
@@ -84,6 +97,7 @@ impl Transports {
             smtp,
             smtp_error,
             http,
+            messenger,
         }
     }
 
@@ -116,6 +130,18 @@ impl Transports {
                     return Err(not_configured("notify.webhook.signing_secret"));
                 }
                 self.webhook(msg).await
+            }
+            Channel::Bitrix24 => {
+                let messenger = self
+                    .messenger
+                    .as_ref()
+                    .ok_or_else(|| not_configured("bitrix24.webhook_url"))?;
+                let notice = Notice {
+                    subject: msg.subject,
+                    body: msg.body,
+                    link: msg.link,
+                };
+                Ok(messenger.notify(msg.target, &notice).await?)
             }
         }
     }
@@ -266,7 +292,7 @@ pub async fn send_email(
         body,
         link: None,
     };
-    Transports::new(config)
+    Transports::new(config, None)
         .send(Channel::Email, &outgoing)
         .await
 }

@@ -22,7 +22,7 @@ const OTHER_INN: &str = "7736207543";
 
 static OP_KEYS: AtomicU64 = AtomicU64::new(0);
 
-async fn account(app: &TestApp) -> i64 {
+pub(crate) async fn account(app: &TestApp) -> i64 {
     sqlx::query_scalar(
         "INSERT INTO bank_accounts (number, bic, created_at, updated_at) \
          VALUES ('40702810900000000001', '044525974', $1, $1) RETURNING id",
@@ -34,7 +34,13 @@ async fn account(app: &TestApp) -> i64 {
 }
 
 /// An incoming payment from ООО «Ромашка» waiting to be matched, as the import stores it.
-async fn payment(app: &TestApp, account: i64, inn: &str, kopecks: i64, purpose: &str) -> i64 {
+pub(crate) async fn payment(
+    app: &TestApp,
+    account: i64,
+    inn: &str,
+    kopecks: i64,
+    purpose: &str,
+) -> i64 {
     let key = format!("test:{}", OP_KEYS.fetch_add(1, Ordering::SeqCst));
     sqlx::query_scalar(
         "INSERT INTO bank_payments (account_id, op_key, source, direction, amount, op_date, \
@@ -54,7 +60,7 @@ async fn payment(app: &TestApp, account: i64, inn: &str, kopecks: i64, purpose: 
 }
 
 /// An open built-in invoice.
-async fn invoice(
+pub(crate) async fn invoice(
     app: &TestApp,
     number: &str,
     inn: &str,
@@ -99,7 +105,7 @@ async fn manager(app: &TestApp) -> PersonId {
 
 /// Runs every due job: the hub's, plus the matcher's (registered here as well, so these
 /// tests do not depend on how the binary wires it).
-async fn run_jobs(app: &TestApp) {
+pub(crate) async fn run_jobs(app: &TestApp) {
     let registry = shtab::server::job_registry(
         &app.db,
         &app.config,
@@ -109,7 +115,7 @@ async fn run_jobs(app: &TestApp) {
     jobs::run_due(&app.db, &registry).await.unwrap();
 }
 
-async fn match_now(app: &TestApp, ids: &[i64]) {
+pub(crate) async fn match_now(app: &TestApp, ids: &[i64]) {
     jobs::enqueue(
         &app.db,
         &MatchPayments {

@@ -119,8 +119,8 @@ async fn the_portals_employees_become_people_and_a_second_run_changes_nothing() 
     assert_eq!(people::count(&app.db).await.unwrap(), 3);
     assert_eq!(
         audit_count(&app).await,
-        3,
-        "two created, one updated, as the robot"
+        6,
+        "two created, one updated, three given the Bitrix24 channel, as the robot"
     );
 
     // What Shtab asked: active employees, by id, without totals.
@@ -138,7 +138,7 @@ async fn the_portals_employees_become_people_and_a_second_run_changes_nothing() 
     );
     assert_eq!(
         audit_count(&app).await,
-        3,
+        6,
         "nothing changed the second time"
     );
     assert_eq!(people::count(&app.db).await.unwrap(), 3);

@@ -61,7 +61,7 @@ pub async fn list_deliveries(
                 .find(|c| c.as_str() == s)
                 .ok_or_else(|| {
                     ApiError::BadRequest(format!(
-                        "channel: unknown value {s:?} (email, telegram, webhook)"
+                        "channel: unknown value {s:?} (email, telegram, webhook, bitrix24)"
                     ))
                 })?,
         ),

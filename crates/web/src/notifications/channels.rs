@@ -27,6 +27,8 @@ pub struct ChannelField {
     target: String,
     enabled: bool,
     input_type: &'static str,
+    /// For a number typed on a phone.
+    inputmode: &'static str,
 }
 
 #[derive(Template, WebTemplate)]
@@ -58,10 +60,14 @@ pub struct ChannelsForm {
     webhook: String,
     #[serde(default)]
     webhook_enabled: Option<String>,
+    #[serde(default)]
+    bitrix24: String,
+    #[serde(default)]
+    bitrix24_enabled: Option<String>,
 }
 
 impl ChannelsForm {
-    fn fields(&self) -> [(Channel, &str, bool); 3] {
+    fn fields(&self) -> [(Channel, &str, bool); 4] {
         [
             (Channel::Email, &self.email, self.email_enabled.is_some()),
             (
@@ -73,6 +79,11 @@ impl ChannelsForm {
                 Channel::Webhook,
                 &self.webhook,
                 self.webhook_enabled.is_some(),
+            ),
+            (
+                Channel::Bitrix24,
+                &self.bitrix24,
+                self.bitrix24_enabled.is_some(),
             ),
         ]
     }
@@ -122,6 +133,7 @@ async fn channels_page(
                     Channel::Email => t.email_hint,
                     Channel::Telegram => t.telegram_hint,
                     Channel::Webhook => t.webhook_hint,
+                    Channel::Bitrix24 => t.bitrix24_hint,
                 },
                 target,
                 enabled,
@@ -129,6 +141,11 @@ async fn channels_page(
                     Channel::Email => "email",
                     Channel::Telegram => "text",
                     Channel::Webhook => "url",
+                    Channel::Bitrix24 => "text",
+                },
+                inputmode: match c {
+                    Channel::Telegram | Channel::Bitrix24 => "numeric",
+                    _ => "",
                 },
             }
         })

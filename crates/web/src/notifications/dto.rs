@@ -118,10 +118,11 @@ pub struct TemplateInput {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelBody {
-    /// `email`, `telegram` or `webhook`.
+    /// `email`, `telegram`, `webhook` or `bitrix24`.
     #[schema(example = "telegram")]
     pub channel: String,
-    /// An e-mail address, a Telegram chat id (a number) or an http(s) webhook URL.
+    /// An e-mail address, a Telegram chat id (a number), an http(s) webhook URL, or a
+    /// Bitrix24 portal user id (a positive number).
     #[schema(example = "123456789")]
     pub target: String,
     #[serde(default = "yes")]

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use shtab_core::CoreError;
 use shtab_core::auth::Permission;
 use shtab_core::ids::PersonId;
-use shtab_core::people::{self, ListFilter, PersonStatus, RawPersonInput, RowError};
+use shtab_core::people::{self, ListFilter, Person, PersonStatus, RawPersonInput, RowError};
 
 use super::deactivate::today;
 use super::dto::{
@@ -21,6 +21,15 @@ use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiJsonOrNone, ApiPath, ApiQuery};
 use crate::state::AppState;
+
+/// The person as the API shows them, with who they are on the portal.
+async fn person_body(state: &AppState, person: Person) -> Result<PersonBody, ApiError> {
+    let id = person.id;
+    let portal = state.portal_profiles.profiles(&[id]).await?.remove(&id);
+    let mut body = PersonBody::from(person);
+    body.portal = portal.map(Into::into);
+    Ok(body)
+}
 
 /// List people, filtered and paged.
 #[utoipa::path(
@@ -85,10 +94,13 @@ pub async fn create_person(
         .map_err(|_| ApiError::Refused(ssh_keys::REFUSAL))?;
     let person = people::create(&state.db, &user.actor(), &input).await?;
     ssh_keys::after_save(&state, &user, &person, &keys).await;
-    Ok((StatusCode::CREATED, Json(person.into())))
+    Ok((
+        StatusCode::CREATED,
+        Json(person_body(&state, person).await?),
+    ))
 }
 
-/// One person, with e-mails, forge logins and SSH keys.
+/// One person, with e-mails, forge logins, SSH keys and who they are on the Bitrix24 portal.
 #[utoipa::path(
     get,
     path = "/people/{id}",
@@ -111,7 +123,8 @@ pub async fn get_person(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<PersonBody>, ApiError> {
     user.require(Permission::PeopleRead)?;
-    Ok(Json(people::get(&state.db, PersonId(id)).await?.into()))
+    let person = people::get(&state.db, PersonId(id)).await?;
+    Ok(Json(person_body(&state, person).await?))
 }
 
 /// Change some of a person's fields; the others keep their value. SSH keys are access:
@@ -149,7 +162,7 @@ pub async fn update_person(
         .map_err(|_| ApiError::Refused(ssh_keys::REFUSAL))?;
     let person = people::update(&state.db, &user.actor(), id, &input).await?;
     ssh_keys::after_save(&state, &user, &person, &keys).await;
-    Ok(Json(person.into()))
+    Ok(Json(person_body(&state, person).await?))
 }
 
 /// Mark a person as having left. Their login stops working at once: sessions end and
@@ -189,7 +202,7 @@ pub async fn deactivate_person(
         Some(s) => people::parse_date("left_on", s).map_err(CoreError::from)?,
     };
     let person = people::deactivate(&state.db, &user.actor(), PersonId(id), left_on).await?;
-    Ok(Json(person.into()))
+    Ok(Json(person_body(&state, person).await?))
 }
 
 /// Add people from a CSV file (UTF-8 or Windows-1251, `,` or `;`, a header row). All or

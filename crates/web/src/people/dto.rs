@@ -6,6 +6,7 @@ use shtab_core::people::{
     Forge, ForgeLogin, ImportReport, ListPage, Person, PersonStatus, PersonSummary, RawPersonInput,
     RowError, StoredSshKey,
 };
+use shtab_core::ports::PortalProfile;
 use shtab_core::time::rfc3339_ms;
 use utoipa::{IntoParams, ToSchema};
 
@@ -106,6 +107,32 @@ impl From<StoredSshKey> for SshKeyBody {
     }
 }
 
+/// A person on the Bitrix24 portal.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PortalBody {
+    /// Their portal user id.
+    #[schema(example = 7)]
+    pub user_id: i64,
+    /// Their profile page on the portal.
+    #[schema(example = "https://agency.bitrix24.ru/company/personal/user/7/")]
+    pub profile_url: String,
+    /// Their departments' names, as the users robot last read them.
+    pub departments: Vec<String>,
+    /// Inactive or gone on the portal (listed to be offboarded).
+    pub left: bool,
+}
+
+impl From<PortalProfile> for PortalBody {
+    fn from(p: PortalProfile) -> Self {
+        PortalBody {
+            user_id: p.user_id as i64,
+            profile_url: p.url,
+            departments: p.departments,
+            left: p.left,
+        }
+    }
+}
+
 /// Another person, named.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PersonRef {
@@ -138,6 +165,9 @@ pub struct PersonBody {
     pub ssh_keys: Vec<SshKeyBody>,
     /// The user account, when the person may log in.
     pub user_id: Option<i64>,
+    /// Who they are on the Bitrix24 portal, when the users robot matched them (absent
+    /// without a portal).
+    pub portal: Option<PortalBody>,
     /// RFC 3339.
     pub created_at: String,
     /// RFC 3339.
@@ -167,6 +197,7 @@ impl From<Person> for PersonBody {
             forge_logins: p.forge_logins.into_iter().map(Into::into).collect(),
             ssh_keys: p.ssh_keys.into_iter().map(Into::into).collect(),
             user_id: p.user_id.map(|u| u.0),
+            portal: None,
             created_at: rfc3339_ms(p.created_at),
             updated_at: rfc3339_ms(p.updated_at),
         }

@@ -6,6 +6,7 @@ use axum::extract::State;
 use shtab_core::auth::Permission;
 use shtab_core::ids::PersonId;
 use shtab_core::people::{self, Person, PersonStatus, StoredSshKey};
+use shtab_core::ports::PortalProfile;
 
 use super::texts::{PeopleTexts, texts};
 use crate::auth::CurrentUser;
@@ -72,6 +73,8 @@ pub struct ShowPage {
     shell: Shell,
     t: &'static PeopleTexts,
     p: PersonView,
+    /// Who they are on the Bitrix24 portal, when it knows them.
+    portal: Option<PortalProfile>,
     saved: bool,
     can_write: bool,
     can_manage_users: bool,
@@ -104,10 +107,12 @@ pub async fn page(
     user.require(Permission::PeopleRead)?;
     let t = texts(lang.0);
     let person = people::get(&state.db, id).await?;
+    let portal = state.portal_profiles.profiles(&[id]).await?.remove(&id);
     Ok(ShowPage {
         shell: Shell::new(state, user, lang, person.full_name.clone(), "/people"),
         t,
         p: PersonView::new(t, person),
+        portal,
         saved,
         can_write: user.can(Permission::PeopleWrite),
         can_manage_users: user.can(Permission::UsersManage),
