@@ -42,7 +42,7 @@ pub const MIGRATIONS: &[shtab_core::db::migrations::Step] = &[
         5103,
         "5103_bitrix24_people_departments_channel",
         include_str!("../migrations/sqlite/5103_bitrix24_people_departments_channel.sql"),
-        include_str!("../migrations/postgres/5103_bitrix24_people_departments_channel.sql")
+        include_str!("../migrations/postgres/5103_bitrix24_people_departments_channel.sql"),
     ),
     (
         5105,

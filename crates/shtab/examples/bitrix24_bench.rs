@@ -62,7 +62,9 @@ async fn portal(rate: u32, burst: u32) -> FakePortal {
 
 async fn backfill(repo: &str) -> anyhow::Result<()> {
     let repo = std::fs::canonicalize(repo)?;
-    let url = repo.to_str().context("the repository's path is not UTF-8")?;
+    let url = repo
+        .to_str()
+        .context("the repository's path is not UTF-8")?;
     let rate = env_u32("BENCH_RATE", 2)?;
     let burst = env_u32("BENCH_BURST", 50)?;
     let portal = portal(rate, burst).await;
@@ -113,14 +115,14 @@ async fn backfill(repo: &str) -> anyhow::Result<()> {
     let wall = started.elapsed();
     anyhow::ensure!(run.status == "done", "the sweep failed: {:?}", run.error);
 
-    let commits: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM vcs_commits")
-        .fetch_one(db.pool())
-        .await?;
-    let linked: i64 = sqlx::query_scalar(
-        "SELECT COUNT(DISTINCT sha) FROM vcs_refs WHERE task_id IS NOT NULL",
-    )
-    .fetch_one(db.pool())
-    .await?;
+    // The sweep keeps only the commits that name something; it counts all it walked.
+    let counters: serde_json::Value = serde_json::from_str(&run.counters)?;
+    let commits = counters["commits"].as_i64().unwrap_or(0);
+    let with_refs = counters["with_references"].as_i64().unwrap_or(0);
+    let linked: i64 =
+        sqlx::query_scalar("SELECT COUNT(DISTINCT sha) FROM vcs_refs WHERE task_id IS NOT NULL")
+            .fetch_one(db.pool())
+            .await?;
     let requests = portal.http_requests().len();
     let comments = portal.calls_of("task.commentitem.add").len()
         + portal.calls_of("tasks.task.chat.message.send").len();
@@ -128,8 +130,8 @@ async fn backfill(repo: &str) -> anyhow::Result<()> {
     let per_link = requests as f64 / linked.max(1) as f64;
     let verdict = |met: bool| if met { "met" } else { "short" };
     println!(
-        "bitrix24 back-fill: {commits} commits, {linked} linked to portal tasks, {comments} comments; \
-         rate {rate}/s burst {burst}"
+        "bitrix24 back-fill: {commits} commits walked, {with_refs} with references, {linked} linked \
+         to portal tasks, {comments} comments; rate {rate}/s burst {burst}"
     );
     println!(
         "  HTTP requests per linked commit: {per_link:.4} ({requests} requests; aim ≤ {REQUESTS_PER_LINK_AIM}: {})",
