@@ -10,13 +10,15 @@
 //! - [`hub`]: the hub's one client, built from the configuration, and what its last check found.
 //! - [`robots`]: `bitrix24.users`, the portal's employees as people; [`store`]: what it
 //!   remembers.
-//! - [`web`]: the settings page and the status API.
+//! - [`web`]: the settings page, the status API and the portal's events (`/hooks/bitrix24`),
+//!   whose work [`jobs`] does.
 
 pub mod adapters;
 pub mod client;
 #[cfg(feature = "fake")]
 pub mod fake;
 pub mod hub;
+pub mod jobs;
 pub mod robots;
 pub mod store;
 pub mod web;
@@ -36,5 +38,11 @@ pub const MIGRATIONS: &[shtab_core::db::migrations::Step] = &[
         "5102_bitrix24_ledger",
         include_str!("../migrations/sqlite/5102_bitrix24_ledger.sql"),
         include_str!("../migrations/postgres/5102_bitrix24_ledger.sql"),
+    ),
+    (
+        5104,
+        "5104_bitrix24_tasks",
+        include_str!("../migrations/sqlite/5104_bitrix24_tasks.sql"),
+        include_str!("../migrations/postgres/5104_bitrix24_tasks.sql"),
     ),
 ];

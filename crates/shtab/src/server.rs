@@ -52,8 +52,17 @@ pub fn describe_database(config: &Config) -> String {
 pub fn application(db: Db, config: Arc<Config>) -> Router {
     let robots = robot_set(&db, &config);
     let portal = portal(&config);
-    let state = AppState::new(db.clone(), config, shtab_web::ops::metrics_handle())
-        .with_server_access(Arc::new(shtab_access::ssh_reach::SshGrants::new(db)));
+    let mut state = AppState::new(db.clone(), config.clone(), shtab_web::ops::metrics_handle())
+        .with_server_access(Arc::new(shtab_access::ssh_reach::SshGrants::new(
+            db.clone(),
+        )));
+    if config.systems.tasks != SystemOfRecord::Shtab {
+        // The task pages show the other system's tasks, with the commits vcs linked to them.
+        state = state.with_outside_tasks(shtab_web::OutsideTasks {
+            tracker: tracker(&db, &config),
+            commits: Arc::new(shtab_vcs::store::StoredTaskCommits(db)),
+        });
+    }
     shtab_web::robots::with_robots(
         shtab_web::build_router(
             state,
@@ -79,21 +88,38 @@ pub fn portal(config: &Config) -> shtab_bitrix24::hub::Configured {
 /// tasks over the hub's one client, with who is who from the users robot and what was already
 /// posted in the database (so two hubs, retries and rebased copies post once).
 pub fn tracker(db: &Db, config: &Config) -> Arc<dyn Tracker> {
-    use shtab_bitrix24::adapters::{PortalTracker, UnusableTracker};
+    use shtab_bitrix24::adapters::UnusableTracker;
     use shtab_bitrix24::hub::Configured;
-    use shtab_bitrix24::store::{StoredLedger, people::StoredPeople};
     match config.systems.tasks {
         SystemOfRecord::Shtab => Arc::new(shtab_core::tasks::BuiltinTracker::new(db.clone())),
-        SystemOfRecord::Bitrix24 => match portal(config) {
-            Configured::Yes(p) => Arc::new(PortalTracker::new(
-                p.client().clone(),
-                Arc::new(StoredPeople(db.clone())),
-                Arc::new(StoredLedger(db.clone())),
-            )),
-            Configured::No => Arc::new(UnusableTracker("no portal is configured".into())),
-            Configured::Unusable(why) => Arc::new(UnusableTracker(why)),
+        SystemOfRecord::Bitrix24 => match portal_tracker(db, config) {
+            Some(t) => Arc::new(t),
+            None => match portal(config) {
+                Configured::Unusable(why) => Arc::new(UnusableTracker(why)),
+                _ => Arc::new(UnusableTracker("no portal is configured".into())),
+            },
         },
     }
+}
+
+/// The portal's tasks as the tracker, when tasks live there and the portal is usable: who is
+/// who from the users robot, what was posted and what was last read of tasks in the database.
+pub fn portal_tracker(db: &Db, config: &Config) -> Option<shtab_bitrix24::adapters::PortalTracker> {
+    use shtab_bitrix24::adapters::PortalTracker;
+    use shtab_bitrix24::store::{StoredCopies, StoredLedger, people::StoredPeople};
+    if config.systems.tasks != SystemOfRecord::Bitrix24 {
+        return None;
+    }
+    let portal = portal(config);
+    let p = portal.portal()?;
+    Some(
+        PortalTracker::new(
+            p.client().clone(),
+            Arc::new(StoredPeople(db.clone())),
+            Arc::new(StoredLedger(db.clone())),
+        )
+        .with_copies(Arc::new(StoredCopies(db.clone()))),
+    )
 }
 
 /// The people directory the capabilities look people up in.
@@ -196,6 +222,9 @@ pub fn job_registry(db: &Db, config: &Config, robots: RobotSet) -> Registry {
         .merge(shtab_tenders::crm::jobs::registry(
             Arc::new(config.clone()),
             notifier(db, config),
+        ))
+        .merge(shtab_bitrix24::jobs::registry(
+            portal_tracker(db, config).map(Arc::new),
         ))
 }
 

@@ -4,7 +4,7 @@ use std::time::Duration;
 use metrics_exporter_prometheus::PrometheusHandle;
 use shtab_core::config::Config;
 use shtab_core::db::Db;
-use shtab_core::ports::{NoServerAccess, Notifier, ServerAccess};
+use shtab_core::ports::{NoServerAccess, Notifier, ServerAccess, TaskCommits, Tracker};
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -20,6 +20,17 @@ pub struct AppState {
     pub notifier: Arc<dyn Notifier>,
     /// Where people's SSH keys reach; the binary hands in the access capability's answer.
     pub server_access: Arc<dyn ServerAccess>,
+    /// Where tasks live when not in Shtab's own tables (`systems.tasks = "bitrix24"`); `None`
+    /// for Shtab's own tracker.
+    pub outside_tasks: Option<OutsideTasks>,
+}
+
+/// Tasks of another system of record, as the task pages reach them: the task through the
+/// tracker port, the commits naming it from whatever linked them.
+#[derive(Clone)]
+pub struct OutsideTasks {
+    pub tracker: Arc<dyn Tracker>,
+    pub commits: Arc<dyn TaskCommits>,
 }
 
 impl AppState {
@@ -30,6 +41,7 @@ impl AppState {
         AppState {
             notifier: Arc::new(shtab_core::ports::builtin_notifier(&db, &config)),
             server_access: Arc::new(NoServerAccess),
+            outside_tasks: None,
             db,
             config,
             metrics,
@@ -41,6 +53,12 @@ impl AppState {
     /// The same state, with `access` answering where people's SSH keys reach.
     pub fn with_server_access(mut self, access: Arc<dyn ServerAccess>) -> Self {
         self.server_access = access;
+        self
+    }
+
+    /// The same state, with tasks held by another system of record.
+    pub fn with_outside_tasks(mut self, tasks: OutsideTasks) -> Self {
+        self.outside_tasks = Some(tasks);
         self
     }
 

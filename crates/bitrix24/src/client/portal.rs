@@ -63,6 +63,15 @@ impl PortalOrigin {
         self.0.host_str().unwrap_or("")
     }
 
+    /// The portal's name as its events give it in `auth[domain]`: the host, and the port
+    /// when it is not the scheme's own (`agency.bitrix24.ru`, `127.0.0.1:8443`).
+    pub fn domain(&self) -> String {
+        match self.0.port() {
+            Some(port) => format!("{}:{port}", self.host()),
+            None => self.host().to_owned(),
+        }
+    }
+
     /// The address of `path` on this portal.
     pub fn join(&self, path: &str) -> Url {
         let mut url = self.0.clone();
@@ -197,6 +206,14 @@ mod tests {
         assert!(err.to_string().contains("https"), "{err}");
         assert!(!err.to_string().contains("secretcode"), "{err}");
         assert!(PortalOrigin::parse("ftp://a.ru/").is_err());
+    }
+
+    #[test]
+    fn the_domain_events_name_carries_a_port_only_when_it_is_not_the_schemes() {
+        let cloud = PortalOrigin::parse("https://A.Bitrix24.ru:443/rest/").unwrap();
+        assert_eq!(cloud.domain(), "a.bitrix24.ru");
+        let local = PortalOrigin::parse("http://127.0.0.1:8443/").unwrap();
+        assert_eq!(local.domain(), "127.0.0.1:8443");
     }
 
     #[test]

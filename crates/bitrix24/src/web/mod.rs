@@ -1,8 +1,10 @@
 //! The portal's settings page (`/settings/bitrix24`) and its API (`/api/v1/bitrix24/status`,
-//! `/api/v1/bitrix24/check`), for admins.
+//! `/api/v1/bitrix24/check`), for admins; the portal's events (`/hooks/bitrix24`, see
+//! [`events`]).
 
 mod api;
 mod dto;
+pub mod events;
 mod page;
 mod texts;
 
@@ -35,7 +37,7 @@ pub fn capability(portal: Configured) -> Capability {
         api: OpenApiRouter::new()
             .routes(routes!(api::status))
             .routes(routes!(api::check))
-            .layer(Extension(portal)),
-        outside: OpenApiRouter::new(),
+            .layer(Extension(portal.clone())),
+        outside: events::routes(portal),
     }
 }
