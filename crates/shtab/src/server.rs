@@ -223,9 +223,9 @@ pub fn job_registry(db: &Db, config: &Config, robots: RobotSet) -> Registry {
             Arc::new(config.clone()),
             notifier(db, config),
         ))
-        .merge(shtab_bitrix24::jobs::registry(
-            portal_tracker(db, config).map(Arc::new),
-        ))
+        .merge(shtab_bitrix24::jobs::registry(Arc::new(
+            shtab_bitrix24::store::StoredCopies(db.clone()),
+        )))
 }
 
 /// The robots' side of `shtab serve`: the job worker and the scheduler, until `shutdown`.

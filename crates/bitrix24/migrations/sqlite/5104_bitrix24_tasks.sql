@@ -1,6 +1,6 @@
--- What Shtab last read of portal tasks, for its task pages: read again when the portal's
--- ONTASKUPDATE event says a task changed, and after a while in any case (an event can be lost).
--- A copy, never the truth: linking always asks the portal.
+-- What Shtab last read of portal tasks, for its task pages: dropped when the portal's
+-- ONTASKUPDATE event says a task changed (the next page reads it again), trusted only for a
+-- while in any case (an event can be lost). A copy, never the truth: linking asks the portal.
 CREATE TABLE bitrix24_tasks (
     task_id          BIGINT NOT NULL PRIMARY KEY,
     title            TEXT   NOT NULL,

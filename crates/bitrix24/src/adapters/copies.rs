@@ -1,6 +1,7 @@
 //! What Shtab last read of portal tasks, so a task page does not ask the portal on every view:
-//! written whenever the tracker reads a task anyway, read again when the portal's event says a
-//! task changed, and trusted only for a while (an event can be lost). Linking never reads it.
+//! written whenever the tracker reads a task anyway, dropped when the portal's event says a
+//! task changed (the next page reads it again), and trusted only for a while in any case (an
+//! event can be lost). Linking never reads it.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -208,8 +208,8 @@ impl PortalTracker {
         })
     }
 
-    /// Reads task `number` from the portal again and keeps what it says for the pages (the
-    /// portal's `ONTASKUPDATE`); a task it no longer shows is forgotten.
+    /// Reads task `number` from the portal and keeps what it says for the pages; a task it no
+    /// longer shows is forgotten.
     pub async fn refresh(&self, number: u64) -> CoreResult<Option<Task>> {
         match self.get(number).await? {
             Some(t) => {

@@ -68,8 +68,9 @@ fn task_added(e: &Event, cx: &Context<'_>) -> Result<Reaction, EventError> {
     Ok(Reaction::Queue(vec![Box::new(TaskAppeared { task_id })]))
 }
 
-/// A changed task: what the pages show of it is read again, and commits waiting for it are
-/// linked (a task the webhook's user could not see may have been shown to them).
+/// A changed task: the pages read it again when next shown, and commits waiting for it are
+/// linked (a task the webhook's user could not see may have been shown to them; when nothing
+/// waits, the portal is not asked).
 fn task_updated(e: &Event, cx: &Context<'_>) -> Result<Reaction, EventError> {
     if !tasks_on_portal(cx) {
         return Ok(Reaction::Ignore(TASKS_ELSEWHERE));
