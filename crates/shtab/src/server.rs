@@ -85,41 +85,28 @@ pub fn portal(config: &Config) -> shtab_bitrix24::hub::Configured {
 }
 
 /// The system of record for tasks (`systems.tasks`): Shtab's own task tables, or the portal's
-/// tasks over the hub's one client, with who is who from the users robot and what was already
-/// posted in the database (so two hubs, retries and rebased copies post once).
+/// tasks over the hub's one client, with who is who from the users robot, what was already
+/// posted (so two hubs, retries and rebased copies post once) and what was last read of tasks
+/// (for the task pages) in the database.
 pub fn tracker(db: &Db, config: &Config) -> Arc<dyn Tracker> {
-    use shtab_bitrix24::adapters::UnusableTracker;
+    use shtab_bitrix24::adapters::{PortalTracker, UnusableTracker};
     use shtab_bitrix24::hub::Configured;
+    use shtab_bitrix24::store::{StoredCopies, StoredLedger, people::StoredPeople};
     match config.systems.tasks {
         SystemOfRecord::Shtab => Arc::new(shtab_core::tasks::BuiltinTracker::new(db.clone())),
-        SystemOfRecord::Bitrix24 => match portal_tracker(db, config) {
-            Some(t) => Arc::new(t),
-            None => match portal(config) {
-                Configured::Unusable(why) => Arc::new(UnusableTracker(why)),
-                _ => Arc::new(UnusableTracker("no portal is configured".into())),
-            },
+        SystemOfRecord::Bitrix24 => match portal(config) {
+            Configured::Yes(p) => Arc::new(
+                PortalTracker::new(
+                    p.client().clone(),
+                    Arc::new(StoredPeople(db.clone())),
+                    Arc::new(StoredLedger(db.clone())),
+                )
+                .with_copies(Arc::new(StoredCopies(db.clone()))),
+            ),
+            Configured::No => Arc::new(UnusableTracker("no portal is configured".into())),
+            Configured::Unusable(why) => Arc::new(UnusableTracker(why)),
         },
     }
-}
-
-/// The portal's tasks as the tracker, when tasks live there and the portal is usable: who is
-/// who from the users robot, what was posted and what was last read of tasks in the database.
-pub fn portal_tracker(db: &Db, config: &Config) -> Option<shtab_bitrix24::adapters::PortalTracker> {
-    use shtab_bitrix24::adapters::PortalTracker;
-    use shtab_bitrix24::store::{StoredCopies, StoredLedger, people::StoredPeople};
-    if config.systems.tasks != SystemOfRecord::Bitrix24 {
-        return None;
-    }
-    let portal = portal(config);
-    let p = portal.portal()?;
-    Some(
-        PortalTracker::new(
-            p.client().clone(),
-            Arc::new(StoredPeople(db.clone())),
-            Arc::new(StoredLedger(db.clone())),
-        )
-        .with_copies(Arc::new(StoredCopies(db.clone()))),
-    )
 }
 
 /// The people directory the capabilities look people up in.

@@ -80,39 +80,65 @@ async fn receive(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let Some(body) = read_capped(&headers, body).await else {
-        count("other", "too_large");
-        return refuse(
+    match believe(&state, &portal, &headers, body).await {
+        Ok(event) => act(&state, &event).await,
+        Err(refused) => refused,
+    }
+}
+
+/// The event, when it is one of the configured portal's, carrying its token; else the refusal.
+async fn believe(
+    state: &AppState,
+    portal: &Configured,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Event, Response> {
+    let refused = |status, code, why: String| {
+        count(
+            "other",
+            if status == StatusCode::PAYLOAD_TOO_LARGE {
+                "too_large"
+            } else {
+                "refused"
+            },
+        );
+        refuse(status, code, why)
+    };
+    let Some(body) = read_capped(headers, body).await else {
+        return Err(refused(
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
             format!("an event is at most {} KiB", MAX_BODY / 1024),
-        );
+        ));
     };
-    let event = match Event::parse(&body) {
-        Ok(e) => e,
-        Err(e) => {
-            count("other", "invalid");
-            return refuse(StatusCode::BAD_REQUEST, "invalid_event", e.to_string());
-        }
-    };
+    let event = Event::parse(&body).map_err(|e| {
+        count("other", "invalid");
+        refuse(StatusCode::BAD_REQUEST, "invalid_event", e.to_string())
+    })?;
     if let Err(why) = authentic(&event, state.config.bitrix24.application_token.expose()) {
         tracing::warn!(%why, "a Bitrix24 event was refused");
-        count("other", "refused");
-        return refuse(StatusCode::UNAUTHORIZED, "bad_token", why);
+        return Err(refused(
+            StatusCode::UNAUTHORIZED,
+            "bad_token",
+            why.to_owned(),
+        ));
     }
     let Some(portal) = portal.portal() else {
-        count("other", "refused");
-        return refuse(
+        return Err(refused(
             StatusCode::CONFLICT,
             "no_portal",
-            "no usable portal is configured in Shtab (bitrix24.webhook_url)",
-        );
+            "no usable portal is configured in Shtab (bitrix24.webhook_url)".to_owned(),
+        ));
     };
     if let Err(why) = from_portal(&event, portal) {
         tracing::warn!(%why, "a Bitrix24 event was refused");
-        count("other", "refused");
-        return refuse(StatusCode::FORBIDDEN, "other_portal", why);
+        return Err(refused(StatusCode::FORBIDDEN, "other_portal", why));
     }
+    Ok(event)
+}
+
+/// Dispatches a believed event by name and queues what its handler asks for.
+async fn act(state: &AppState, event: &Event) -> Response {
     let name = match event.name() {
         Ok(n) => n,
         Err(e) => {
@@ -127,7 +153,7 @@ async fn receive(
     let cx = Context {
         config: &state.config,
     };
-    match handler(&event, &cx) {
+    match handler(event, &cx) {
         Err(e) => {
             count(listed, "invalid");
             refuse(StatusCode::BAD_REQUEST, "invalid_event", e.to_string())
@@ -136,7 +162,7 @@ async fn receive(
             count(listed, "ignored");
             answer("ignored", why.to_owned())
         }
-        Ok(Reaction::Queue(jobs)) => match queue(&state, &jobs).await {
+        Ok(Reaction::Queue(jobs)) => match queue(state, &jobs).await {
             Ok(()) => {
                 count(listed, "queued");
                 answer("queued", format!("{listed}: {} jobs queued", jobs.len()))
