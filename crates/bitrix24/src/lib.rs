@@ -11,13 +11,15 @@
 //! - [`hub`]: the hub's one client, built from the configuration, and what its last check found.
 //! - [`robots`]: `bitrix24.users`, the portal's employees as people; [`store`]: what it
 //!   remembers.
-//! - [`web`]: the settings page and the status API.
+//! - [`web`]: the settings page, the status API and the portal's events (`/hooks/bitrix24`),
+//!   whose work [`jobs`] does.
 
 pub mod adapters;
 pub mod client;
 #[cfg(feature = "fake")]
 pub mod fake;
 pub mod hub;
+pub mod jobs;
 pub mod robots;
 pub mod store;
 pub mod web;
@@ -43,6 +45,12 @@ pub const MIGRATIONS: &[shtab_core::db::migrations::Step] = &[
         "5103_bitrix24_people_departments_channel",
         include_str!("../migrations/sqlite/5103_bitrix24_people_departments_channel.sql"),
         include_str!("../migrations/postgres/5103_bitrix24_people_departments_channel.sql"),
+    ),
+    (
+        5104,
+        "5104_bitrix24_tasks",
+        include_str!("../migrations/sqlite/5104_bitrix24_tasks.sql"),
+        include_str!("../migrations/postgres/5104_bitrix24_tasks.sql"),
     ),
     (
         5105,

@@ -25,6 +25,11 @@ pub struct Task {
     pub title: String,
     pub url: Option<String>,
     pub closed: bool,
+    /// The tracker's word for where the task stands: `open`, `in_progress`, `closed` for
+    /// Shtab's own; the portal's `pending`, `in_progress`, `awaiting_control`, `completed`,
+    /// `deferred`. Pages translate the words they know and show the others as they are.
+    #[serde(default)]
+    pub status: String,
     pub responsible: Option<PersonId>,
 }
 
@@ -105,6 +110,32 @@ pub trait Tracker: Send + Sync {
     async fn close_task(&self, task_id: &str, by: Option<PersonId>, note: &str) -> CoreResult<()>;
     /// Records time spent; see [`TimeEntry::source`].
     async fn log_time(&self, task_id: &str, entry: &TimeEntry) -> CoreResult<()>;
+    /// The task as a page shows it, by its id. A tracker whose tasks live elsewhere may
+    /// answer from its copy of what it last read (kept fresh by that system's events, and
+    /// read again after a while in any case) instead of asking on every page view; the
+    /// default asks, as [`Tracker::find_task`] does.
+    async fn task_for_page(&self, task_id: &str) -> CoreResult<Option<Task>> {
+        self.find_task(task_id).await
+    }
+}
+
+/// A commit whose message names a task, as the capability that links commits keeps it.
+#[derive(Debug, Clone)]
+pub struct NamingCommit {
+    /// `linked_at` is when it was linked, or, while it waits, when Shtab first saw it.
+    pub commit: crate::tasks::TaskCommit,
+    /// False while it waits for its task: the tracker had no such task (yet) when asked.
+    pub linked: bool,
+}
+
+/// The commits that name a tracker's task: linked to it, or waiting for it. The task pages
+/// read them here for a tracker that keeps no copy of its own in Shtab (the portal's tasks);
+/// implemented by the `vcs` capability, which links them.
+#[async_trait]
+pub trait TaskCommits: Send + Sync {
+    /// Oldest first (commit time, then author time): the commits linked to `task_id`, and
+    /// those waiting whose reference is that id (`#101` waits as `101`).
+    async fn naming(&self, task_id: &str) -> CoreResult<Vec<NamingCommit>>;
 }
 
 /// A deal in a CRM pipeline.

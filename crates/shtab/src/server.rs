@@ -52,11 +52,18 @@ pub fn describe_database(config: &Config) -> String {
 pub fn application(db: Db, config: Arc<Config>) -> Router {
     let robots = robot_set(&db, &config);
     let portal = portal(&db, &config);
-    let state = AppState::new(db.clone(), config.clone(), shtab_web::ops::metrics_handle())
+    let mut state = AppState::new(db.clone(), config.clone(), shtab_web::ops::metrics_handle())
         .with_server_access(Arc::new(shtab_access::ssh_reach::SshGrants::new(
             db.clone(),
         )))
         .with_portal_profiles(portal_profiles(&db, &config));
+    if config.systems.tasks != SystemOfRecord::Shtab {
+        // The task pages show the other system's tasks, with the commits vcs linked to them.
+        state = state.with_outside_tasks(shtab_web::OutsideTasks {
+            tracker: tracker(&db, &config),
+            commits: Arc::new(shtab_vcs::store::StoredTaskCommits(db)),
+        });
+    }
     shtab_web::robots::with_robots(
         shtab_web::build_router(
             state,
@@ -80,20 +87,24 @@ pub fn portal(db: &Db, config: &Config) -> shtab_bitrix24::hub::Configured {
 }
 
 /// The system of record for tasks (`systems.tasks`): Shtab's own task tables, or the portal's
-/// tasks over the hub's one client, with who is who from the users robot and what was already
-/// posted in the database (so two hubs, retries and rebased copies post once).
+/// tasks over the hub's one client, with who is who from the users robot, what was already
+/// posted (so two hubs, retries and rebased copies post once) and what was last read of tasks
+/// (for the task pages) in the database.
 pub fn tracker(db: &Db, config: &Config) -> Arc<dyn Tracker> {
     use shtab_bitrix24::adapters::{PortalTracker, UnusableTracker};
     use shtab_bitrix24::hub::Configured;
-    use shtab_bitrix24::store::{StoredLedger, people::StoredPeople};
+    use shtab_bitrix24::store::{StoredCopies, StoredLedger, people::StoredPeople};
     match config.systems.tasks {
         SystemOfRecord::Shtab => Arc::new(shtab_core::tasks::BuiltinTracker::new(db.clone())),
         SystemOfRecord::Bitrix24 => match portal(db, config) {
-            Configured::Yes(p) => Arc::new(PortalTracker::new(
-                p.client().clone(),
-                Arc::new(StoredPeople(db.clone())),
-                Arc::new(StoredLedger(db.clone())),
-            )),
+            Configured::Yes(p) => Arc::new(
+                PortalTracker::new(
+                    p.client().clone(),
+                    Arc::new(StoredPeople(db.clone())),
+                    Arc::new(StoredLedger(db.clone())),
+                )
+                .with_copies(Arc::new(StoredCopies(db.clone()))),
+            ),
             Configured::No => Arc::new(UnusableTracker("no portal is configured".into())),
             Configured::Unusable(why) => Arc::new(UnusableTracker(why)),
         },
@@ -234,6 +245,9 @@ pub fn job_registry(db: &Db, config: &Config, robots: RobotSet) -> Registry {
             Arc::new(config.clone()),
             notifier(db, config),
         ))
+        .merge(shtab_bitrix24::jobs::registry(Arc::new(
+            shtab_bitrix24::store::StoredCopies(db.clone()),
+        )))
 }
 
 /// The robots' side of `shtab serve`: the job worker and the scheduler, until `shutdown`.

@@ -1,9 +1,10 @@
-//! The capability's queued work: linking what a webhook delivered, and telling the tracker
-//! again about an author's commits once they were mapped to a person.
+//! The capability's queued work: linking what a webhook delivered, telling the tracker again
+//! about an author's commits once they were mapped to a person, and linking what waited for a
+//! task once it appeared (Shtab's own, or one the system of record announced).
 
 use serde::{Deserialize, Serialize};
 use shtab_core::jobs::{Job, JobError, Registry};
-use shtab_core::tasks::TaskCreated;
+use shtab_core::tasks::{TaskAppeared, TaskCreated};
 
 use crate::domain::reach::Reach;
 use crate::linker::{IncomingCommit, Linker, TaskCache};
@@ -51,6 +52,7 @@ impl Job for RelinkAuthor {
 pub fn registry(linker: Linker) -> Registry {
     let ingest = linker.clone();
     let relink = linker.clone();
+    let created = linker.clone();
     Registry::new()
         .register::<IngestDelivery, _, _>(move |job, _ctx| {
             let linker = ingest.clone();
@@ -64,8 +66,15 @@ pub fn registry(linker: Linker) -> Registry {
             }
         })
         .register::<TaskCreated, _, _>(move |job, _ctx| {
-            let linker = linker.clone();
+            let linker = created.clone();
             async move { link_new_task(&linker, job.task_id).await }
+        })
+        .register::<TaskAppeared, _, _>(move |job, _ctx| {
+            let linker = linker.clone();
+            async move {
+                linker.link_waiting_for(&job.task_id).await?;
+                Ok(())
+            }
         })
 }
 

@@ -29,4 +29,4 @@ pub mod tokens;
 pub mod users;
 
 pub use app::{Capability, build_router};
-pub use state::AppState;
+pub use state::{AppState, OutsideTasks};

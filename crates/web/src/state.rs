@@ -4,7 +4,9 @@ use std::time::Duration;
 use metrics_exporter_prometheus::PrometheusHandle;
 use shtab_core::config::Config;
 use shtab_core::db::Db;
-use shtab_core::ports::{NoPortalProfiles, NoServerAccess, Notifier, PortalProfiles, ServerAccess};
+use shtab_core::ports::{
+    NoPortalProfiles, NoServerAccess, Notifier, PortalProfiles, ServerAccess, TaskCommits, Tracker,
+};
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -23,6 +25,17 @@ pub struct AppState {
     /// Who people are on the Bitrix24 portal; the binary hands it in when a portal is
     /// configured.
     pub portal_profiles: Arc<dyn PortalProfiles>,
+    /// Where tasks live when not in Shtab's own tables (`systems.tasks = "bitrix24"`); `None`
+    /// for Shtab's own tracker.
+    pub outside_tasks: Option<OutsideTasks>,
+}
+
+/// Tasks of another system of record, as the task pages reach them: the task through the
+/// tracker port, the commits naming it from whatever linked them.
+#[derive(Clone)]
+pub struct OutsideTasks {
+    pub tracker: Arc<dyn Tracker>,
+    pub commits: Arc<dyn TaskCommits>,
 }
 
 impl AppState {
@@ -34,6 +47,7 @@ impl AppState {
             notifier: Arc::new(shtab_core::ports::builtin_notifier(&db, &config)),
             server_access: Arc::new(NoServerAccess),
             portal_profiles: Arc::new(NoPortalProfiles),
+            outside_tasks: None,
             db,
             config,
             metrics,
@@ -51,6 +65,12 @@ impl AppState {
     /// The same state, with `profiles` telling who people are on the portal.
     pub fn with_portal_profiles(mut self, profiles: Arc<dyn PortalProfiles>) -> Self {
         self.portal_profiles = profiles;
+        self
+    }
+
+    /// The same state, with tasks held by another system of record.
+    pub fn with_outside_tasks(mut self, tasks: OutsideTasks) -> Self {
+        self.outside_tasks = Some(tasks);
         self
     }
 

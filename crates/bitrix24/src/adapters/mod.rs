@@ -1,8 +1,10 @@
 //! Bitrix24 behind `shtab_core::ports`: one file per port (the tracker, the messenger),
-//! translating between port types and portal shapes. What they need from the hub (whose portal user a person is, what was
-//! already done on the portal) comes through the small traits in [`people`] and [`ledger`],
-//! which the hub implements over its database.
+//! translating between port types and portal shapes. What they need from the hub (whose
+//! portal user a person is, what was already done on the portal, what was last read of a
+//! task) comes through the small traits in [`people`], [`ledger`] and [`copies`], which the
+//! hub implements over its database.
 
+pub mod copies;
 pub mod ledger;
 pub mod messenger;
 pub mod people;
@@ -10,6 +12,7 @@ mod text;
 pub mod tracker;
 mod unusable;
 
+pub use copies::{MemoryCopies, NoCopies, TaskCopies, TaskCopy};
 pub use ledger::{Ledger, MemoryLedger};
 pub use messenger::PortalMessenger;
 pub use people::{MappedPeople, PortalPeople};

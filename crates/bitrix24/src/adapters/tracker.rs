@@ -2,7 +2,8 @@
 //! to 50 tasks per list command and up to 50 commands per request; a commit becomes one
 //! comment per change, posted as the author's portal user (`task.commentitem.add` with
 //! `AUTHOR_ID`) or, where the portal refuses that, as the webhook's user in the task's chat
-//! (`tasks.task.chat.message.send`) saying who the author is.
+//! (`tasks.task.chat.message.send`) saying who the author is. What it reads of a task is kept
+//! as a copy for the task pages (see [`super::copies`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use shtab_core::error::CoreResult;
 use shtab_core::ids::PersonId;
 use shtab_core::ports::{CommitLink, Task, TimeEntry, Tracker};
 
+use super::copies::{NoCopies, TaskCopies, TaskCopy};
 use super::ledger::Ledger;
 use super::people::PortalPeople;
 use super::{port_error, text};
@@ -28,6 +30,22 @@ const SELECT: [&str; 4] = ["ID", "TITLE", "STATUS", "RESPONSIBLE_ID"];
 const COMPLETED: u64 = 5;
 /// Ids per `tasks.task.list` command: the portal's page.
 const IDS_PER_LIST: usize = 50;
+/// How long a page trusts a copy without an event saying the task changed: an event lost
+/// leaves a page this far behind at most.
+const COPY_TRUSTED_MS: i64 = 15 * 60 * 1000;
+
+/// The port's word for the portal's `STATUS`.
+fn status_word(status: Option<u64>) -> String {
+    match status {
+        Some(2) => "pending".into(),
+        Some(3) => "in_progress".into(),
+        Some(4) => "awaiting_control".into(),
+        Some(COMPLETED) => "completed".into(),
+        Some(6) => "deferred".into(),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    }
+}
 
 #[derive(Deserialize)]
 struct PortalTask {
@@ -38,6 +56,19 @@ struct PortalTask {
     status: Option<PortalId>,
     #[serde(rename = "responsibleId", default, deserialize_with = "de_opt_id")]
     responsible_id: Option<PortalId>,
+}
+
+impl PortalTask {
+    /// What pages keep of it, read now.
+    fn copy(&self) -> TaskCopy {
+        TaskCopy {
+            id: self.id.0,
+            title: self.title.clone(),
+            status: self.status.map(|s| s.0),
+            responsible: self.responsible_id.map(|u| u.0),
+            read_at: shtab_core::time::now_ms(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -89,6 +120,7 @@ pub struct PortalTracker {
     client: Client,
     people: Arc<dyn PortalPeople>,
     ledger: Arc<dyn Ledger>,
+    copies: Arc<dyn TaskCopies>,
 }
 
 /// A portal task's number from the port's id or a canonical reference (`101`, `#101`).
@@ -151,20 +183,23 @@ impl PortalTracker {
             client,
             people,
             ledger,
+            copies: Arc::new(NoCopies),
         }
     }
 
-    async fn to_port(&self, t: PortalTask) -> CoreResult<Task> {
-        let responsible = match t.responsible_id {
-            Some(user) => self.people.person(user.0).await?,
+    /// The same tracker, keeping what it reads of tasks in `copies` for the task pages.
+    pub fn with_copies(mut self, copies: Arc<dyn TaskCopies>) -> Self {
+        self.copies = copies;
+        self
+    }
+
+    async fn to_port(&self, t: &TaskCopy) -> CoreResult<Task> {
+        let responsible = match t.responsible {
+            Some(user) => self.people.person(user).await?,
             None => None,
         };
         // The portal opens a task at any user's path; the responsible's is the usual one.
-        let user = t
-            .responsible_id
-            .map(|u| u.0)
-            .or(self.client.webhook_user())
-            .unwrap_or(0);
+        let user = t.responsible.or(self.client.webhook_user()).unwrap_or(0);
         Ok(Task {
             id: t.id.to_string(),
             reference: format!("#{}", t.id),
@@ -173,10 +208,27 @@ impl PortalTracker {
                 self.client.portal(),
                 t.id
             )),
-            title: t.title,
-            closed: t.status.is_some_and(|s| s.0 == COMPLETED),
+            title: t.title.clone(),
+            closed: t.status == Some(COMPLETED),
+            status: status_word(t.status),
             responsible,
         })
+    }
+
+    /// Reads task `number` from the portal and keeps what it says for the pages; a task it no
+    /// longer shows is forgotten.
+    pub async fn refresh(&self, number: u64) -> CoreResult<Option<Task>> {
+        match self.get(number).await? {
+            Some(t) => {
+                let copy = t.copy();
+                self.copies.put(std::slice::from_ref(&copy)).await?;
+                Ok(Some(self.to_port(&copy).await?))
+            }
+            None => {
+                self.copies.forget(number).await?;
+                Ok(None)
+            }
+        }
     }
 
     async fn get(&self, number: u64) -> CoreResult<Option<PortalTask>> {
@@ -304,9 +356,27 @@ impl Tracker for PortalTracker {
         let Some(number) = task_number(reference) else {
             return Ok(None);
         };
-        match self.get(number).await? {
-            Some(t) => Ok(Some(self.to_port(t).await?)),
-            None => Ok(None),
+        self.refresh(number).await
+    }
+
+    /// From the copy while it is trusted, else from the portal (keeping a new copy). A portal
+    /// that cannot be asked leaves the page with the last copy, however old, if there is one.
+    async fn task_for_page(&self, task_id: &str) -> CoreResult<Option<Task>> {
+        let Some(number) = task_number(task_id) else {
+            return Ok(None);
+        };
+        let copy = self.copies.get(number).await?;
+        if let Some(c) = &copy
+            && shtab_core::time::now_ms() - c.read_at < COPY_TRUSTED_MS
+        {
+            return Ok(Some(self.to_port(c).await?));
+        }
+        match (self.refresh(number).await, copy) {
+            (Err(e), Some(copy)) if e.is_transient() => {
+                tracing::warn!(task = number, error = %e, "the portal cannot be asked; the page shows the last copy");
+                Ok(Some(self.to_port(&copy).await?))
+            }
+            (answer, _) => answer,
         }
     }
 
@@ -330,16 +400,20 @@ impl Tracker for PortalTracker {
                     .map_err(port_error)?;
             }
             let answer = self.client.batch(&batch).await.map_err(port_error)?;
+            let mut copies = Vec::new();
             for i in 0..commands.len() {
                 let list: TaskList = answer.decode(&format!("l{i}")).map_err(port_error)?;
                 for t in list.tasks {
                     let refs = by_number.get(&t.id.0).cloned().unwrap_or_default();
-                    let task = self.to_port(t).await?;
+                    let copy = t.copy();
+                    let task = self.to_port(&copy).await?;
+                    copies.push(copy);
                     for r in refs {
                         found.insert(r.clone(), task.clone());
                     }
                 }
             }
+            self.copies.put(&copies).await?;
         }
         Ok(found)
     }
@@ -406,6 +480,8 @@ impl Tracker for PortalTracker {
             .call("tasks.task.complete", &json!({"taskId": number}))
             .await
             .map_err(port_error)?;
+        // The page's copy says it is open: read it again when next shown.
+        self.copies.forget(number).await?;
         // After completing: a retry finds the task closed and does not repeat the note.
         if !note.trim().is_empty() {
             self.comment(task_id, by, note).await?;

@@ -63,9 +63,10 @@ impl PortalOrigin {
         self.0.host_str().unwrap_or("")
     }
 
-    /// Host and port (when not the scheme's default), as the portal names itself in an
-    /// OAuth redirect's `domain`: `agency.bitrix24.ru`, `127.0.0.1:8080`.
-    pub fn authority(&self) -> String {
+    /// The portal's name as it gives it in an event's `auth[domain]` and an OAuth redirect's
+    /// `domain`: the host, and the port when it is not the scheme's own
+    /// (`agency.bitrix24.ru`, `127.0.0.1:8443`).
+    pub fn domain(&self) -> String {
         match self.0.port() {
             Some(port) => format!("{}:{port}", self.host()),
             None => self.host().to_owned(),
@@ -209,15 +210,23 @@ mod tests {
         assert_eq!(
             PortalOrigin::parse("https://A.bitrix24.ru:443/")
                 .unwrap()
-                .authority(),
+                .domain(),
             "a.bitrix24.ru"
         );
         assert_eq!(
             PortalOrigin::parse("http://127.0.0.1:8080/")
                 .unwrap()
-                .authority(),
+                .domain(),
             "127.0.0.1:8080"
         );
+    }
+
+    #[test]
+    fn the_domain_events_name_carries_a_port_only_when_it_is_not_the_schemes() {
+        let cloud = PortalOrigin::parse("https://A.Bitrix24.ru:443/rest/").unwrap();
+        assert_eq!(cloud.domain(), "a.bitrix24.ru");
+        let local = PortalOrigin::parse("http://127.0.0.1:8443/").unwrap();
+        assert_eq!(local.domain(), "127.0.0.1:8443");
     }
 
     #[test]

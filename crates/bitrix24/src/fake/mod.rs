@@ -4,9 +4,11 @@
 //! labels, `result: []` for a task that cannot be seen, positional legacy parameters,
 //! `next`/`total`, the leaky bucket's 503, 401 for a wrong webhook code or an expired token,
 //! 302 from a renamed portal, 403 for a missing scope. It records every request, so tests pin
-//! what Shtab sends.
+//! what Shtab sends. It also posts the portal's outgoing events (`events`) as its queue
+//! server does.
 
 mod batch;
+mod events;
 mod methods;
 mod oauth;
 mod server;
@@ -108,6 +110,18 @@ impl FakePortal {
 
     pub fn add_task(&self, task: FakeTask) {
         self.state().tasks.push(task);
+    }
+
+    /// Changes a task as people on the portal would (renamed, moved on, shown to the webhook's
+    /// user…). The portal would post `ONTASKUPDATE`; tests send it, or lose it, themselves.
+    pub fn update_task(&self, id: u64, change: impl FnOnce(&mut FakeTask)) {
+        let mut s = self.state();
+        let task = s
+            .tasks
+            .iter_mut()
+            .find(|t| t.id == id)
+            .expect("a task of the fake portal");
+        change(task);
     }
 
     pub fn task(&self, id: u64) -> Option<FakeTask> {

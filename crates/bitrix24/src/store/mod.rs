@@ -1,9 +1,12 @@
-//! What the hub remembers about the portal, in its database.
+//! What the hub remembers about the portal, in its database: who is who, what it did there,
+//! and what it last read of the portal's tasks.
 
+pub mod copies;
 pub mod ledger;
 pub mod oauth;
 pub mod oauth_states;
 pub mod people;
 
+pub use copies::StoredCopies;
 pub use ledger::StoredLedger;
 pub use oauth::DbTokenStore;

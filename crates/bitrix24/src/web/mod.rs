@@ -1,9 +1,11 @@
 //! The portal's settings page (`/settings/bitrix24`, with a local application's authorisation
 //! under `/settings/bitrix24/oauth/`) and its API (`/api/v1/bitrix24/status`,
-//! `/api/v1/bitrix24/check`), for admins.
+//! `/api/v1/bitrix24/check`), for admins; the portal's events (`/hooks/bitrix24`, see
+//! [`events`]).
 
 mod api;
 mod dto;
+pub mod events;
 mod oauth;
 mod page;
 mod texts;
@@ -43,7 +45,7 @@ pub fn capability(portal: Configured) -> Capability {
         api: OpenApiRouter::new()
             .routes(routes!(api::status))
             .routes(routes!(api::check))
-            .layer(Extension(portal)),
-        outside: OpenApiRouter::new(),
+            .layer(Extension(portal.clone())),
+        outside: events::routes(portal),
     }
 }

@@ -171,7 +171,7 @@ async fn authorise(
         return Ok(Err(Refusal::NoCode));
     }
     if let Some(domain) = query.domain.as_deref()
-        && !domain.trim().eq_ignore_ascii_case(&app.portal.authority())
+        && !domain.trim().eq_ignore_ascii_case(&app.portal.domain())
     {
         return Ok(Err(Refusal::OtherPortal(domain.trim().to_owned())));
     }

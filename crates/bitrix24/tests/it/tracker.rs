@@ -5,9 +5,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::json;
-use shtab_bitrix24::adapters::{MappedPeople, MemoryLedger, PortalTracker};
+use shtab_bitrix24::adapters::{
+    MappedPeople, MemoryCopies, MemoryLedger, PortalTracker, TaskCopies, TaskCopy,
+};
 use shtab_bitrix24::client::Client;
-use shtab_bitrix24::fake::FakeTask;
+use shtab_bitrix24::fake::{FakeTask, Fault};
 use shtab_core::ids::PersonId;
 use shtab_core::ports::{CommitLink, TimeEntry, Tracker};
 
@@ -107,6 +109,58 @@ async fn find_task_reads_one_task_and_a_hidden_one_is_none() {
         fake.calls_of("tasks.task.get")[0].body(),
         json!({"taskId": 103, "select": ["ID", "TITLE", "STATUS", "RESPONSIBLE_ID"]})
     );
+}
+
+#[tokio::test]
+async fn pages_read_the_copy_until_the_portal_says_the_task_changed() {
+    let (fake, client) = portal().await;
+    let copies = Arc::new(MemoryCopies::default());
+    let tracker = tracker(&client).0.with_copies(copies.clone());
+    // Linking looks task 101 up with a list: the pages' copy comes with it.
+    tracker.find_tasks(&["101".into()]).await.unwrap();
+    fake.forget_requests();
+    let t = tracker.task_for_page("101").await.unwrap().unwrap();
+    assert_eq!(
+        (t.title.as_str(), t.status.as_str()),
+        ("Landing page", "pending")
+    );
+    assert!(fake.calls().is_empty(), "{:?}", fake.calls());
+
+    // The task is completed and renamed on the portal: pages keep the copy until its event.
+    fake.update_task(101, |t| {
+        t.title = "Landing page v2".into();
+        t.status = 5;
+    });
+    let t = tracker.task_for_page("101").await.unwrap().unwrap();
+    assert_eq!(t.title, "Landing page");
+    let t = tracker.refresh(101).await.unwrap().unwrap();
+    assert_eq!((t.closed, t.status.as_str()), (true, "completed"));
+    let t = tracker.task_for_page("101").await.unwrap().unwrap();
+    assert_eq!(t.title, "Landing page v2");
+
+    // An old copy is read again; with the portal away, the page shows the old copy.
+    let old = TaskCopy {
+        read_at: 0,
+        ..copies.get(101).await.unwrap().unwrap()
+    };
+    copies.put(std::slice::from_ref(&old)).await.unwrap();
+    fake.forget_requests();
+    for _ in 0..3 {
+        fake.fail_next(Some("tasks.task.get"), Fault::Html(502));
+    }
+    let t = tracker.task_for_page("101").await.unwrap().unwrap();
+    assert_eq!(t.title, "Landing page v2");
+    assert_eq!(
+        fake.calls_of("tasks.task.get").len(),
+        3,
+        "tried, then the copy"
+    );
+
+    // Hidden from the webhook's user: the copy goes, and pages say there is no such task.
+    fake.update_task(101, |t| t.visible = false);
+    assert_eq!(tracker.refresh(101).await.unwrap(), None);
+    assert_eq!(copies.get(101).await.unwrap(), None);
+    assert_eq!(tracker.task_for_page("101").await.unwrap(), None);
 }
 
 #[tokio::test]

@@ -19,3 +19,16 @@ pub struct TaskCreated {
 impl Job for TaskCreated {
     const KIND: &'static str = "tasks.created";
 }
+
+/// The system of record for tasks says a task appeared, or may have become visible to
+/// Shtab (the portal's `ONTASKADD` and `ONTASKUPDATE` events). Queued by whoever hears it,
+/// with the tracker's id for the task; like [`TaskCreated`], the capabilities that wait for
+/// tasks react: `vcs` links the references that named it before Shtab could see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskAppeared {
+    pub task_id: String,
+}
+
+impl Job for TaskAppeared {
+    const KIND: &'static str = "tasks.appeared";
+}

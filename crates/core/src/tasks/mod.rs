@@ -16,7 +16,7 @@ pub use domain::{
     DESCRIPTION_MAX, RawTaskChange, RawTaskInput, TITLE_MAX, Task, TaskChange, TaskComment,
     TaskCommit, TaskInput, TaskKey, TaskStatus, TaskSummary, TaskTime, TimeSheet,
 };
-pub use job::TaskCreated;
+pub use job::{TaskAppeared, TaskCreated};
 pub use store::{ListFilter, ListPage, create, find_by_key, get, list, update};
 pub use time::time;
 pub use tracker::BuiltinTracker;

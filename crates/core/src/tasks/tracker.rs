@@ -53,6 +53,7 @@ fn as_port_task(t: &Task) -> ports::Task {
         title: t.title.clone(),
         url: Some(format!("/tasks/{}", t.id)),
         closed: t.status == TaskStatus::Closed,
+        status: t.status.as_str().to_string(),
         responsible: t.assignee_id,
     }
 }

@@ -7,7 +7,7 @@
 use serde_json::json;
 use shtab_bitrix24::fake::{FakePortal, FakeTask, FakeUser, Fault};
 use shtab_core::auth::Role;
-use shtab_core::config::{Secret, SystemOfRecord};
+use shtab_core::config::{Config, Secret, SystemOfRecord};
 use shtab_core::robots;
 use shtab_vcs::domain::change::change_key;
 
@@ -15,12 +15,19 @@ use crate::testkit::TestApp;
 use crate::vcs::{Forge, add_repository, count, drain, github_push, now_secs, post, sweep};
 use crate::vcs_changes::{git_at, push_of};
 
-const IVAN: &str = "ivan@agency.test";
-const WEB_URL: &str = "https://github.com/acme/site";
+pub(crate) const IVAN: &str = "ivan@agency.test";
+pub(crate) const WEB_URL: &str = "https://github.com/acme/site";
 
 /// A portal with Ivan (user 7) and task 101, a hub whose tasks live there, Ivan matched to
 /// his portal user by the users robot, and a repository with its working copy.
 async fn hub() -> (FakePortal, TestApp, Forge, shtab_vcs::store::Repository) {
+    portal_hub(|_| {}).await
+}
+
+/// [`hub`], with the hub's configuration adjusted further by `adjust`.
+pub(crate) async fn portal_hub(
+    adjust: impl FnOnce(&mut Config),
+) -> (FakePortal, TestApp, Forge, shtab_vcs::store::Repository) {
     let portal = FakePortal::start().await;
     portal.add_user(FakeUser::new(7, "Иван", "Петров", "Ivan@Agency.test"));
     portal.add_task(FakeTask::new(101, "Checkout"));
@@ -28,6 +35,7 @@ async fn hub() -> (FakePortal, TestApp, Forge, shtab_vcs::store::Repository) {
     let app = TestApp::spawn_with(move |c| {
         c.bitrix24.webhook_url = Secret::new(webhook);
         c.systems.tasks = SystemOfRecord::Bitrix24;
+        adjust(c);
     })
     .await;
     app.create_user(IVAN, "Ivan", &[Role::Developer]).await;
@@ -41,7 +49,12 @@ async fn hub() -> (FakePortal, TestApp, Forge, shtab_vcs::store::Repository) {
     (portal, app, forge, repo)
 }
 
-async fn push(app: &TestApp, repo: &shtab_vcs::store::Repository, delivery: &str, body: Vec<u8>) {
+pub(crate) async fn push(
+    app: &TestApp,
+    repo: &shtab_vcs::store::Repository,
+    delivery: &str,
+    body: Vec<u8>,
+) {
     let (code, answer) = post(app, &github_push(&repo.webhook_secret, delivery, body)).await;
     assert!(code == 202 || code == 200, "{code} {answer}");
 }

@@ -232,6 +232,17 @@ impl Linker {
             .await
     }
 
+    /// [`Linker::link_waiting`] for one task, when its tracker says it appeared (a portal
+    /// event): the references waiting under `reference`, the task's id as commit messages
+    /// name it (`101` for `#101`). The tracker is asked about that one reference, once.
+    pub async fn link_waiting_for(&self, reference: &str) -> CoreResult<u64> {
+        self.link(
+            RefFilter::UnlinkedNamed(reference),
+            &mut TaskCache::default(),
+        )
+        .await
+    }
+
     /// Tells the tracker again about the linked commits among `shas`, whose branches changed.
     pub async fn relink(&self, repository: RepositoryId, shas: &[String]) -> CoreResult<u64> {
         let rows = commits::load_refs(&self.db, RefFilter::LinkedOf { repository, shas }).await?;

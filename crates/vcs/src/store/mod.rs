@@ -7,6 +7,8 @@ pub mod commits;
 pub mod deliveries;
 pub mod heads;
 pub mod ledger;
+pub mod naming;
 pub mod repositories;
 
+pub use naming::StoredTaskCommits;
 pub use repositories::{Repository, RepositoryId};

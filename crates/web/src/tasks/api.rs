@@ -10,8 +10,8 @@ use shtab_core::ids::{PersonId, TaskId};
 use shtab_core::tasks::{self, ListFilter, RawTaskChange, RawTaskInput, TaskStatus};
 
 use super::dto::{
-    NewTask, TaskBody, TaskCommitList, TaskList, TaskListParams, TaskPatch, TaskStatusFilter,
-    TaskTimeBody,
+    NewTask, TaskBody, TaskCommitBody, TaskCommitList, TaskList, TaskListParams, TaskPatch,
+    TaskStatusFilter, TaskTimeBody,
 };
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
@@ -153,12 +153,12 @@ pub async fn update_task(
     Ok(Json(task.into()))
 }
 
-/// The commits that named the task, oldest first (by commit time, then author time).
+/// The commits that named the task, oldest first (by commit time, then author time). When tasks live in another system (`systems.tasks = "bitrix24"`), `id` is that system's task id and the list also holds the commits still waiting for the task, each with its reason; a task that system does not show, named by no commit, is 404.
 #[utoipa::path(
     get,
     path = "/tasks/{id}/commits",
     tag = "tasks",
-    params(("id" = i64, Path, description = "The task's number")),
+    params(("id" = i64, Path, description = "The task's number (or the other system's task id)")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The commits, oldest first", body = TaskCommitList),
@@ -176,6 +176,18 @@ pub async fn task_commits(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<TaskCommitList>, ApiError> {
     user.require(Permission::TasksRead)?;
+    if let Some(outside) = &state.outside_tasks {
+        let loaded = super::outside::load(outside, TaskId(id)).await?;
+        if loaded.is_unknown() {
+            return Err(ApiError::NotFound("task"));
+        }
+        let items = loaded
+            .commits
+            .iter()
+            .map(|c| TaskCommitBody::naming(c.clone(), loaded.waiting_reason(c)))
+            .collect();
+        return Ok(Json(TaskCommitList { items }));
+    }
     let items = tasks::commits(&state.db, TaskId(id)).await?;
     Ok(Json(TaskCommitList {
         items: items.into_iter().map(Into::into).collect(),

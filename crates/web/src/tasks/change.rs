@@ -35,6 +35,10 @@ pub async fn submit(
     Form(fields): Form<ChangeFields>,
 ) -> Result<Response, PageError> {
     user.require(Permission::TasksWrite)?;
+    if state.outside_tasks.is_some() {
+        // Tasks are changed where they live; Shtab's own tables are not theirs.
+        return Err(PageError::NotFound);
+    }
     let result = async {
         let change = RawTaskChange {
             status: Some(fields.status.clone()),

@@ -3,6 +3,7 @@
 //! with `Task` so they never collide with another area's in the one document.
 
 use serde::{Deserialize, Deserializer, Serialize};
+use shtab_core::ports::NamingCommit;
 use shtab_core::tasks::{
     ListPage, RawTaskChange, RawTaskInput, Task, TaskCommit, TaskStatus, TaskSummary, TaskTime,
     TimeSheet,
@@ -256,8 +257,15 @@ pub struct TaskCommitBody {
     /// No branch reaches it any more (its branch was deleted or force-pushed over); it
     /// stays on the task.
     pub unreachable: bool,
-    /// RFC 3339: when Shtab attached it.
-    pub linked_at: String,
+    /// RFC 3339: when Shtab attached it; null while it waits for the task.
+    pub linked_at: Option<String>,
+    /// Only for a task of another system, while the commit waits for it: why it is not
+    /// linked yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(
+        example = "the tracker has no such task (yet), or Shtab's user there cannot see it: the commit waits for it"
+    )]
+    pub waiting: Option<String>,
 }
 
 impl From<TaskCommit> for TaskCommitBody {
@@ -277,8 +285,21 @@ impl From<TaskCommit> for TaskCommitBody {
             url: c.url,
             branches: c.branches,
             unreachable: c.unreachable,
-            linked_at: rfc3339_ms(c.linked_at),
+            linked_at: Some(rfc3339_ms(c.linked_at)),
+            waiting: None,
         }
+    }
+}
+
+impl TaskCommitBody {
+    /// A commit naming a task of another system: linked, or waiting for `waiting`'s reason.
+    pub fn naming(c: NamingCommit, waiting: Option<String>) -> Self {
+        let mut body = TaskCommitBody::from(c.commit);
+        if !c.linked {
+            body.linked_at = None;
+            body.waiting = waiting;
+        }
+        body
     }
 }
 

@@ -39,6 +39,9 @@ pub struct CommitView {
     /// No branch reaches it any more: marked, not hidden.
     pub unreachable: bool,
     pub also: Vec<OtherCopy>,
+    /// It names the task but waits for it (a task of another system that Shtab could not
+    /// see when the commit came).
+    pub waiting: bool,
 }
 
 /// Commits in the order given (oldest first), each change once: later copies with the same
@@ -87,6 +90,7 @@ pub fn commits(commits: Vec<TaskCommit>, config: &Config, link_people: bool) -> 
             branches: c.branches,
             unreachable: c.unreachable,
             also: Vec::new(),
+            waiting: false,
             sha: c.sha,
         });
     }

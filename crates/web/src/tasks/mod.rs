@@ -1,7 +1,8 @@
 //! The built-in tracker's pages and JSON API: the task list with search, the form for a new
 //! task, a task's page with its commits (oldest first), time spent and comments. The rules
 //! live in `shtab_core::tasks`; these handlers parse input, check permissions, call it and
-//! render.
+//! render. When tasks live in another system (`systems.tasks = "bitrix24"`), a task's page and
+//! its commits are that system's task, by its id ([`outside`]).
 
 mod api;
 mod change;
@@ -9,6 +10,7 @@ mod dto;
 mod form;
 mod history;
 mod list;
+mod outside;
 mod show;
 mod texts;
 

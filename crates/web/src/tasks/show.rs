@@ -1,9 +1,11 @@
 //! `GET /tasks/{id}`: a task, the form to change its status and assignee, and its history:
-//! commits oldest first, time spent, comments.
+//! commits oldest first, time spent, comments. A task of another system of record is shown
+//! by [`super::outside`].
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use shtab_core::auth::Permission;
 use shtab_core::ids::TaskId;
 use shtab_core::tasks::{self, Task, TaskStatus};
@@ -82,14 +84,20 @@ pub struct ShowPage {
     comments: Vec<CommentView>,
 }
 
+/// Shtab's own task, or, when tasks live in another system, that system's task by its id.
 pub async fn show(
     State(state): State<AppState>,
     user: CurrentUser,
     lang: Lang,
     PagePath(id): PagePath<TaskId>,
     Saved(saved): Saved,
-) -> Result<ShowPage, PageError> {
-    page(&state, &user, lang, id, saved, None, FormErrors::default()).await
+) -> Result<Response, PageError> {
+    if let Some(outside) = &state.outside_tasks {
+        let page = super::outside::page(&state, &user, lang, outside, id).await?;
+        return Ok(page.into_response());
+    }
+    let page = page(&state, &user, lang, id, saved, None, FormErrors::default()).await?;
+    Ok(page.into_response())
 }
 
 /// The page, also shown again (with `errors`) when the change form is refused; `form` is

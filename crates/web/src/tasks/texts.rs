@@ -1,6 +1,7 @@
 //! What the task pages say, in Russian (the primary language) and English.
 
 use shtab_core::FieldError;
+use shtab_core::config::SystemOfRecord;
 use shtab_core::tasks::TaskStatus;
 
 use crate::i18n::{Locale, pick};
@@ -76,6 +77,19 @@ pub struct TasksTexts {
     /// Thousands separator in "1–50 of 10 000".
     pub thousands: &'static str,
 
+    // A task of another system of record (`{system}`, `{id}` and `{error}` are filled in).
+    pub bitrix24: &'static str,
+    pub open_in: &'static str,
+    pub outside_missing: &'static str,
+    pub outside_unreachable: &'static str,
+    pub waiting: &'static str,
+    pub waiting_hint: &'static str,
+    /// The portal's statuses.
+    pub pending: &'static str,
+    pub awaiting_control: &'static str,
+    pub completed: &'static str,
+    pub deferred: &'static str,
+
     // Field errors the shared table does not know.
     pub err_invalid_task_key: &'static str,
     pub err_duplicate_task_key: &'static str,
@@ -145,6 +159,19 @@ static RU: TasksTexts = TasksTexts {
     robot: "робот",
     thousands: "\u{a0}",
 
+    bitrix24: "Битрикс24",
+    open_in: "Открыть в {system}",
+    outside_missing: "В {system} нет задачи {id}, или пользователю вебхука Штаба она не видна. \
+                      Коммиты ниже ждут её и будут привязаны, как только она появится.",
+    outside_unreachable: "Не удалось спросить {system} о задаче: {error}",
+    waiting: "ждёт задачу",
+    waiting_hint: "Когда коммит пришёл, задачи не было видно; он будет привязан по событию \
+                   портала или при следующем обходе репозиториев",
+    pending: "ждёт выполнения",
+    awaiting_control: "ждёт контроля",
+    completed: "завершена",
+    deferred: "отложена",
+
     err_invalid_task_key: "ключ вида WEB-12: латинские буквы и цифры (с буквы), дефис, номер",
     err_duplicate_task_key: "этот ключ уже у другой задачи",
     err_invalid_status: "неизвестный статус (open, in_progress или closed)",
@@ -213,6 +240,19 @@ static EN: TasksTexts = TasksTexts {
     robot: "robot",
     thousands: ",",
 
+    bitrix24: "Bitrix24",
+    open_in: "Open in {system}",
+    outside_missing: "{system} has no task {id}, or Shtab's webhook user cannot see it. The \
+                      commits below wait for it and are linked as soon as it appears.",
+    outside_unreachable: "{system} could not be asked about the task: {error}",
+    waiting: "waiting for the task",
+    waiting_hint: "The task could not be seen when the commit came; it is linked by the \
+                   portal's event or the next repository sweep",
+    pending: "pending",
+    awaiting_control: "awaiting control",
+    completed: "completed",
+    deferred: "deferred",
+
     err_invalid_task_key: "a key like WEB-12: Latin letters and digits (starting with a letter), a dash, a number",
     err_duplicate_task_key: "another task has this key",
     err_invalid_status: "unknown status (open, in_progress or closed)",
@@ -248,6 +288,29 @@ pub fn localize(locale: Locale, errors: Vec<FieldError>) -> Vec<FieldError> {
 }
 
 impl TasksTexts {
+    /// A status word of another tracker ([`shtab_core::ports::Task::status`]), in words;
+    /// one it does not know as it came.
+    pub fn outside_status<'a>(&self, word: &'a str) -> &'a str {
+        match word {
+            "open" => self.open,
+            "in_progress" => self.in_progress,
+            "closed" => self.closed,
+            "pending" => self.pending,
+            "awaiting_control" => self.awaiting_control,
+            "completed" => self.completed,
+            "deferred" => self.deferred,
+            other => other,
+        }
+    }
+
+    /// The name of a system of record, for people.
+    pub fn system(&self, system: SystemOfRecord) -> &'static str {
+        match system {
+            SystemOfRecord::Shtab => "Shtab",
+            SystemOfRecord::Bitrix24 => self.bitrix24,
+        }
+    }
+
     pub fn status(&self, status: TaskStatus) -> &'static str {
         match status {
             TaskStatus::Open => self.open,
