@@ -177,7 +177,7 @@ pub fn needs(config: &Config) -> Vec<Need> {
         Need {
             scope: "crm",
             purpose: "deals",
-            required: false,
+            required: config.systems.deals == SystemOfRecord::Bitrix24,
         },
     ]
 }

@@ -37,4 +37,10 @@ pub const MIGRATIONS: &[shtab_core::db::migrations::Step] = &[
         include_str!("../migrations/sqlite/5102_bitrix24_ledger.sql"),
         include_str!("../migrations/postgres/5102_bitrix24_ledger.sql"),
     ),
+    (
+        5106,
+        "5106_bitrix24_deals",
+        include_str!("../migrations/sqlite/5106_bitrix24_deals.sql"),
+        include_str!("../migrations/postgres/5106_bitrix24_deals.sql"),
+    ),
 ];

@@ -4,7 +4,7 @@ use std::time::Duration;
 use metrics_exporter_prometheus::PrometheusHandle;
 use shtab_core::config::Config;
 use shtab_core::db::Db;
-use shtab_core::ports::{NoServerAccess, Notifier, ServerAccess};
+use shtab_core::ports::{Crm, NoServerAccess, Notifier, ServerAccess};
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -20,6 +20,9 @@ pub struct AppState {
     pub notifier: Arc<dyn Notifier>,
     /// Where people's SSH keys reach; the binary hands in the access capability's answer.
     pub server_access: Arc<dyn ServerAccess>,
+    /// The CRM when deals are kept outside Shtab (`systems.deals = "bitrix24"`): the
+    /// tenders' pages act on it. `None`: Shtab's own deal tables.
+    pub deals_elsewhere: Option<Arc<dyn Crm>>,
 }
 
 impl AppState {
@@ -30,6 +33,7 @@ impl AppState {
         AppState {
             notifier: Arc::new(shtab_core::ports::builtin_notifier(&db, &config)),
             server_access: Arc::new(NoServerAccess),
+            deals_elsewhere: None,
             db,
             config,
             metrics,
@@ -41,6 +45,12 @@ impl AppState {
     /// The same state, with `access` answering where people's SSH keys reach.
     pub fn with_server_access(mut self, access: Arc<dyn ServerAccess>) -> Self {
         self.server_access = access;
+        self
+    }
+
+    /// The same state, with deals kept in `crm` rather than in Shtab's own tables.
+    pub fn with_deals_elsewhere(mut self, crm: Arc<dyn Crm>) -> Self {
+        self.deals_elsewhere = Some(crm);
         self
     }
 

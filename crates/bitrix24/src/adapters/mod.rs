@@ -3,16 +3,18 @@
 //! already done on the portal) comes through the small traits in [`people`] and [`ledger`],
 //! which the hub implements over its database.
 
+pub mod deals;
 pub mod ledger;
 pub mod people;
 mod text;
 pub mod tracker;
 mod unusable;
 
+pub use deals::PortalDeals;
 pub use ledger::{Ledger, MemoryLedger};
 pub use people::{MappedPeople, PortalPeople};
 pub use tracker::PortalTracker;
-pub use unusable::UnusableTracker;
+pub use unusable::{UnusableCrm, UnusableTracker};
 
 /// A portal error as the ports report it.
 pub(crate) fn port_error(e: crate::client::Bitrix24Error) -> shtab_core::CoreError {

@@ -102,6 +102,7 @@ pub fn dispatch(state: &mut State, method: &str, params: &Ordered) -> Outcome {
         }
         "task.elapseditem.add" => elapsed_add(state, params),
         "im.notify.system.add" | "im.notify.personal.add" => notify(state, &named),
+        m if super::deals::handles(m) => super::deals::dispatch(&mut state.deals, m, params),
         _ => Err(refuse(404, "ERROR_METHOD_NOT_FOUND", "Method not found!")),
     }
 }

@@ -192,6 +192,7 @@ pub struct State {
     pub requests: Vec<Recorded>,
     pub refreshes: Vec<RecordedRefresh>,
     pub license: String,
+    pub deals: super::deals::DealsState,
 }
 
 impl State {
@@ -202,6 +203,7 @@ impl State {
                 .map(String::from)
                 .to_vec(),
             license: "ru_project".into(),
+            deals: super::deals::DealsState::new(),
             ..State::default()
         }
     }

@@ -1,5 +1,6 @@
 //! What the hub remembers about the portal, in its database.
 
+pub mod deals;
 pub mod ledger;
 pub mod people;
 
