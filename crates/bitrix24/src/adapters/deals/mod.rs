@@ -108,19 +108,24 @@ impl PortalDeals {
         store::settings(&self.db, &self.pipeline).await
     }
 
+    /// The saved settings and the pipeline, to read with.
+    pub(crate) async fn loaded(&self) -> CoreResult<Ready> {
+        Ok(Ready {
+            settings: self.settings().await?.ok_or_else(not_configured)?,
+            layout: self.layout().await?,
+        })
+    }
+
     /// Settings that may be written with: saved, and not found stale by the last check.
     pub(crate) async fn ready(&self) -> CoreResult<Ready> {
-        let settings = self.settings().await?.ok_or_else(not_configured)?;
-        if let Some(problem) = &settings.problem {
+        let ready = self.loaded().await?;
+        if let Some(problem) = &ready.settings.problem {
             return Err(CoreError::Conflict(format!(
                 "the deal settings do not match the portal any more: {problem}; fix them on \
                  /settings/bitrix24"
             )));
         }
-        Ok(Ready {
-            settings,
-            layout: self.layout().await?,
-        })
+        Ok(ready)
     }
 
     /// Compares the mapping with what the portal holds now; a stale one is recorded (the
@@ -231,11 +236,7 @@ impl Crm for PortalDeals {
         let Some(number) = deal_number(id) else {
             return Ok(None);
         };
-        let settings = self.settings().await?.ok_or_else(not_configured)?;
-        let ready = Ready {
-            settings,
-            layout: self.layout().await?,
-        };
+        let ready = self.loaded().await?;
         match portal::get_deal(&self.client, number)
             .await
             .map_err(port_error)?
@@ -374,9 +375,8 @@ impl Crm for PortalDeals {
     }
 
     async fn board_url(&self, _pipeline: &str) -> CoreResult<Option<String>> {
-        Ok(self
-            .settings()
-            .await?
-            .map(|s| portal::kanban_url(&self.client, s.map.category_id)))
+        // Before a category is set up, the portal's default one.
+        let category = self.settings().await?.map_or(0, |s| s.map.category_id);
+        Ok(Some(portal::kanban_url(&self.client, category)))
     }
 }

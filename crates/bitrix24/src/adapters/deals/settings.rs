@@ -32,14 +32,16 @@ impl PortalDeals {
         let portal = portal::layout(&self.client, category)
             .await
             .map_err(port_error)?;
-        let current = saved.unwrap_or_default();
+        let current = saved.clone().unwrap_or_default();
         let map = if current.category_id == category && !current.stages.is_empty() {
             current
         } else {
             setup::suggest(&layout, &portal, category, &current)
         };
         let missing = setup::check(&map, &layout, &portal);
-        if self.settings().await?.is_some_and(|s| s.map == map) {
+        // A check of the saved mapping is as good as the robot's: it sets or clears the
+        // problem that stops writes.
+        if saved.as_ref() == Some(&map) {
             store::set_problem(
                 &self.db,
                 &self.pipeline,

@@ -55,16 +55,12 @@ impl Accounted {
 }
 
 impl PortalDeals {
-    /// The settings, for watching: a stale mapping stops it, named.
-    async fn watching(&self) -> CoreResult<Ready> {
-        self.ready().await
-    }
-
     /// `ONCRMDEALUPDATE` for deal `id`: reads the deal with its stage-history rows Shtab has
     /// not accounted for (one request) and acts on each entry once. A deal of another
-    /// category is not Shtab's.
+    /// category is not Shtab's; a stale mapping stops it, named (the robot catches up once
+    /// the settings are fixed).
     pub async fn deal_changed(&self, id: u64) -> CoreResult<Accounted> {
-        let ready = self.watching().await?;
+        let ready = self.ready().await?;
         let state = store::stage_state(&self.db, id).await?;
         let after = state
             .as_ref()
@@ -85,15 +81,7 @@ impl PortalDeals {
     /// mapping checked against the portal first (a renamed or deleted stage, field or
     /// category fails the run naming it, and the settings page shows it).
     pub async fn reconcile(&self, ctx: Option<&RunContext>) -> CoreResult<Accounted> {
-        let settings = self.settings().await?.ok_or_else(|| {
-            CoreError::Conflict(
-                "no deal category is set up yet: pick or create one on /settings/bitrix24".into(),
-            )
-        })?;
-        let ready = Ready {
-            settings,
-            layout: self.layout().await?,
-        };
+        let ready = self.loaded().await?;
         let portal_layout = portal::layout(&self.client, ready.settings.map.category_id)
             .await
             .map_err(port_error)?;
