@@ -1,7 +1,8 @@
 //! The fake's CRM deals, in the portal's shapes (`bitrix24-rest.md` §8–9): legacy
 //! `crm.deal.*` with every scalar a string (a `double` field's `"15000.50"` comes back as
 //! `"15000.5"`, an empty multiple field as `false`), unknown fields silently ignored,
-//! `{"error":"","error_description":"Not found"}` for a missing deal; `crm.category.*` in
+//! `{"error":"","error_description":"Not found"}` for a missing deal, list answers holding
+//! only the keys `select` names; `crm.category.*` in
 //! camelCase with numbers, a new category with the portal's eight default stages;
 //! `crm.status.*` and `crm.deal.userfield.*` as strings (labels only when asked with `LANG`);
 //! `crm.stagehistory.list` with numbers under `result.items`; `crm.timeline.comment.add`.
@@ -10,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use super::methods::{Outcome, Success, as_u64, refuse};
+use super::methods::{Outcome, Success, as_i64, as_u64, ok, page, refuse};
 use crate::client::params::Ordered;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -239,14 +240,6 @@ fn text(v: Option<&Value>) -> String {
 fn not_found() -> super::methods::Refusal {
     // Legacy CRM methods answer "not found" with an empty code.
     refuse(400, "", "Not found")
-}
-
-fn ok(result: Value) -> Outcome {
-    Ok(Success {
-        result,
-        total: None,
-        next: None,
-    })
 }
 
 /// The methods this module answers.
@@ -634,26 +627,29 @@ fn matches_filter(d: &FakeDeal, filter: &Map<String, Value>) -> bool {
     })
 }
 
-fn start_of(named: &Value) -> Option<i64> {
-    match named.get("start")? {
-        Value::Number(n) => n.as_i64(),
-        Value::String(t) => t.trim().parse().ok(),
-        _ => None,
+/// Keeps the keys `select` names, as list methods do: `*` is every standard field, `UF_*`
+/// every user field; nothing selected is everything.
+fn selected(item: Value, named: &Value) -> Value {
+    let names: Vec<String> = match named.get("select") {
+        Some(Value::Array(items)) => items.iter().map(|i| text(Some(i))).collect(),
+        // From a batch's query string: a PHP list of its items.
+        Some(Value::Object(items)) => items.values().map(|i| text(Some(i))).collect(),
+        _ => Vec::new(),
+    };
+    let Value::Object(all) = item else {
+        return item;
+    };
+    if names.is_empty() {
+        return Value::Object(all);
     }
-}
-
-/// Offset paging as the portal does it: 50 a page; `start=-1` skips counting.
-fn page<T>(all: Vec<T>, start: Option<i64>) -> (Vec<T>, Option<u64>, Option<u64>) {
-    match start {
-        Some(-1) => (all.into_iter().take(50).collect(), Some(0), None),
-        _ => {
-            let from = usize::try_from(start.unwrap_or(0).max(0)).unwrap_or(0);
-            let total = all.len();
-            let items: Vec<T> = all.into_iter().skip(from).take(50).collect();
-            let next = (from + 50 < total).then_some((from + 50) as u64);
-            (items, Some(total as u64), next)
-        }
-    }
+    let wanted = |key: &str| {
+        names.iter().any(|n| {
+            n == key
+                || (n == "*" && !key.starts_with("UF_"))
+                || (n == "UF_*" && key.starts_with("UF_"))
+        })
+    };
+    Value::Object(all.into_iter().filter(|(k, _)| wanted(k)).collect())
 }
 
 fn descending(named: &Value) -> bool {
@@ -678,9 +674,14 @@ fn deal_list(s: &DealsState, named: &Value) -> Outcome {
     if descending(named) {
         deals.reverse();
     }
-    let (items, total, next) = page(deals, start_of(named));
+    let (items, total, next) = page(deals, as_i64(named.get("start")));
     Ok(Success {
-        result: Value::Array(items.into_iter().map(|d| deal_json(s, d)).collect()),
+        result: Value::Array(
+            items
+                .into_iter()
+                .map(|d| selected(deal_json(s, d), named))
+                .collect(),
+        ),
         total,
         next,
     })
@@ -709,7 +710,7 @@ fn history_list(s: &DealsState, named: &Value) -> Outcome {
     if descending(named) {
         rows.reverse();
     }
-    let (items, total, next) = page(rows, start_of(named));
+    let (items, total, next) = page(rows, as_i64(named.get("start")));
     let items: Vec<Value> = items
         .into_iter()
         .map(|h| {
@@ -718,9 +719,12 @@ fn history_list(s: &DealsState, named: &Value) -> Outcome {
                 "F" => "F",
                 _ => "P",
             };
-            json!({"ID": h.id, "TYPE_ID": h.type_id, "OWNER_ID": h.owner_id,
-                   "CREATED_TIME": "2026-05-14T10:26:32+03:00", "CATEGORY_ID": h.category_id,
-                   "STAGE_SEMANTIC_ID": semantic, "STAGE_ID": h.stage_id})
+            selected(
+                json!({"ID": h.id, "TYPE_ID": h.type_id, "OWNER_ID": h.owner_id,
+                       "CREATED_TIME": "2026-05-14T10:26:32+03:00", "CATEGORY_ID": h.category_id,
+                       "STAGE_SEMANTIC_ID": semantic, "STAGE_ID": h.stage_id}),
+                named,
+            )
         })
         .collect();
     Ok(Success {

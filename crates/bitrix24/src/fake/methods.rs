@@ -25,7 +25,7 @@ pub struct Refusal {
 
 pub type Outcome = Result<Success, Refusal>;
 
-fn ok(result: Value) -> Outcome {
+pub(super) fn ok(result: Value) -> Outcome {
     Ok(Success {
         result,
         total: None,
@@ -128,7 +128,7 @@ pub fn as_u64(v: Option<&Value>) -> Option<u64> {
     }
 }
 
-fn as_i64(v: Option<&Value>) -> Option<i64> {
+pub(super) fn as_i64(v: Option<&Value>) -> Option<i64> {
     match v? {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.trim().parse().ok(),
@@ -146,7 +146,10 @@ fn id_set(v: Option<&Value>) -> Option<Vec<u64>> {
 }
 
 /// Offset paging as the portal does it: 50 a page; `start=-1` skips counting (`total` 0).
-fn page<T: Clone>(all: Vec<T>, start: Option<i64>) -> (Vec<T>, Option<u64>, Option<u64>) {
+pub(super) fn page<T: Clone>(
+    all: Vec<T>,
+    start: Option<i64>,
+) -> (Vec<T>, Option<u64>, Option<u64>) {
     match start {
         Some(-1) => (all.into_iter().take(50).collect(), Some(0), None),
         _ => {

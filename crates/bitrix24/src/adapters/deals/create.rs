@@ -92,17 +92,8 @@ impl PortalDeals {
         let layout = portal::read_layout(&answer).map_err(Failure::refused)?;
         self.verify(ready, &layout).await?;
         if key_field.is_some() {
-            let found: Vec<Box<serde_json::value::RawValue>> = if answer
-                .result("found")
-                .map_err(Failure::refused)?
-                .get()
-                .trim()
-                == "[]"
-            {
-                Vec::new()
-            } else {
-                answer.decode("found").map_err(Failure::refused)?
-            };
+            let found: Vec<Box<serde_json::value::RawValue>> =
+                answer.decode("found").map_err(Failure::refused)?;
             if let Some(first) = found.first() {
                 let existing =
                     PortalDeal::from_raw("crm.deal.list", first).map_err(Failure::refused)?;

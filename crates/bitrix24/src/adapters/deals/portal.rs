@@ -192,21 +192,16 @@ pub fn read_layout(answer: &BatchAnswer) -> Result<PortalLayout, Bitrix24Error> 
         #[serde(default)]
         categories: Vec<PortalCategory>,
     }
-    let empty_or = |label: &str| -> Result<bool, Bitrix24Error> {
-        Ok(answer.result(label)?.get().trim() == "[]")
+    // PHP writes an empty object as `[]`.
+    let categories = if answer.result("cats")?.get().trim() == "[]" {
+        Vec::new()
+    } else {
+        answer.decode::<Categories>("cats")?.categories
     };
     Ok(PortalLayout {
-        categories: answer.decode::<Categories>("cats")?.categories,
-        stages: if empty_or("stages")? {
-            Vec::new()
-        } else {
-            answer.decode("stages")?
-        },
-        fields: if empty_or("fields")? {
-            Vec::new()
-        } else {
-            answer.decode("fields")?
-        },
+        categories,
+        stages: answer.decode("stages")?,
+        fields: answer.decode("fields")?,
     })
 }
 
@@ -289,10 +284,16 @@ pub fn history_pager(category: u64) -> IdPager {
 /// The id of the category's newest stage-history row (0 when it has none): moves up to it
 /// were made before Shtab watched.
 pub async fn last_history_id(client: &Client, category: u64) -> Result<u64, Bitrix24Error> {
+    // Only the id is selected: the portal answers no other key.
+    #[derive(Deserialize)]
+    struct Row {
+        #[serde(rename = "ID")]
+        id: PortalId,
+    }
     #[derive(Deserialize)]
     struct Items {
         #[serde(default)]
-        items: Vec<HistoryRow>,
+        items: Vec<Row>,
     }
     let answer = client
         .call(

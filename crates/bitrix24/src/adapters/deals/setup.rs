@@ -313,11 +313,7 @@ pub async fn create_category(
             &json!({"order": {"SORT": "ASC"}, "filter": {"ENTITY_ID": entity}}),
         )
         .await?;
-    let existing: Vec<PortalStage> = if answer.is_empty_list() {
-        Vec::new()
-    } else {
-        answer.decode()?
-    };
+    let existing: Vec<PortalStage> = answer.decode()?;
     let mut open = existing
         .iter()
         .filter(|s| s.semantics != "S" && s.semantics != "F");

@@ -145,6 +145,23 @@ pub async fn check(
     page_with(&state, &user, lang, &portal, &setup, shown, status).await
 }
 
+/// Where a form's change leads: back to the page saying it was `done`, or the page again
+/// with what went wrong.
+async fn answer(
+    (state, user, lang): (&AppState, &CurrentUser, Lang),
+    (portal, setup): (&Configured, &DealsSetup),
+    outcome: Result<(), (CoreError, Option<DealsMap>)>,
+    done: &str,
+) -> Result<Response, PageError> {
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&format!("/settings/bitrix24?deals={done}")).into_response()),
+        Err((e, map)) => {
+            let (shown, status) = shown_error(e, map);
+            page_with(state, user, lang, portal, setup, shown, status).await
+        }
+    }
+}
+
 /// `POST /settings/bitrix24/deals`: saves the mapping the form holds, if the portal has it all.
 pub async fn save(
     State(state): State<AppState>,
@@ -163,13 +180,7 @@ pub async fn save(
             .map_err(|e| (e, Some(map))),
         Err(e) => Err((e, None)),
     };
-    match outcome {
-        Ok(()) => Ok(Redirect::to("/settings/bitrix24?deals=saved").into_response()),
-        Err((e, map)) => {
-            let (shown, status) = shown_error(e, map);
-            page_with(&state, &user, lang, &portal, &setup, shown, status).await
-        }
-    }
+    answer((&state, &user, lang), (&portal, &setup), outcome, "saved").await
 }
 
 /// `POST /settings/bitrix24/deals/create`: a new category with the pipeline's stages, and the
@@ -183,13 +194,12 @@ pub async fn create(
 ) -> Result<Response, PageError> {
     user.require(Permission::SettingsManage)?;
     let deals = deals_of(&setup)?;
-    match deals.create_category(&user.actor()).await {
-        Ok(_) => Ok(Redirect::to("/settings/bitrix24?deals=created").into_response()),
-        Err(e) => {
-            let (shown, status) = shown_error(e, None);
-            page_with(&state, &user, lang, &portal, &setup, shown, status).await
-        }
-    }
+    let outcome = deals
+        .create_category(&user.actor())
+        .await
+        .map(|_| ())
+        .map_err(|e| (e, None));
+    answer((&state, &user, lang), (&portal, &setup), outcome, "created").await
 }
 
 /// `POST /settings/bitrix24/deals/fields`: creates the fields the form's mapping lacks, with
@@ -212,11 +222,5 @@ pub async fn create_fields(
             .map_err(|e| (e, Some(map))),
         Err(e) => Err((e, None)),
     };
-    match outcome {
-        Ok(()) => Ok(Redirect::to("/settings/bitrix24?deals=created").into_response()),
-        Err((e, map)) => {
-            let (shown, status) = shown_error(e, map);
-            page_with(&state, &user, lang, &portal, &setup, shown, status).await
-        }
-    }
+    answer((&state, &user, lang), (&portal, &setup), outcome, "created").await
 }
