@@ -285,7 +285,7 @@ pub fn needs(config: &Config) -> Vec<Need> {
         Need {
             scope: "crm",
             purpose: "deals",
-            required: false,
+            required: config.systems.deals == SystemOfRecord::Bitrix24,
         },
     ]
 }
@@ -305,12 +305,14 @@ mod tests {
     use shtab_core::config::Secret;
 
     #[test]
-    fn the_task_scope_is_required_only_when_tasks_live_on_the_portal() {
+    fn the_task_and_crm_scopes_are_required_only_when_tasks_and_deals_live_on_the_portal() {
         let mut config = Config::default();
         let granted = vec!["user".to_owned(), "im".to_owned()];
         assert!(missing(&needs(&config), &granted).is_empty());
         config.systems.tasks = SystemOfRecord::Bitrix24;
         assert_eq!(missing(&needs(&config), &granted), vec!["task"]);
+        config.systems.deals = SystemOfRecord::Bitrix24;
+        assert_eq!(missing(&needs(&config), &granted), vec!["task", "crm"]);
     }
 
     async fn database(dir: &tempfile::TempDir) -> (Config, Db) {

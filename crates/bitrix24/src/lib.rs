@@ -58,4 +58,10 @@ pub const MIGRATIONS: &[shtab_core::db::migrations::Step] = &[
         include_str!("../migrations/sqlite/5105_bitrix24_oauth.sql"),
         include_str!("../migrations/postgres/5105_bitrix24_oauth.sql"),
     ),
+    (
+        5106,
+        "5106_bitrix24_deals",
+        include_str!("../migrations/sqlite/5106_bitrix24_deals.sql"),
+        include_str!("../migrations/postgres/5106_bitrix24_deals.sql"),
+    ),
 ];

@@ -47,6 +47,7 @@ pub struct Config {
     pub access: AccessConfig,
     pub systems: SystemsConfig,
     pub bitrix24: Bitrix24Config,
+    pub crm: CrmConfig,
 }
 
 /// Which system holds each kind of record: Shtab's own tables or the Bitrix24 portal. The
@@ -56,6 +57,27 @@ pub struct Config {
 pub struct SystemsConfig {
     /// Tasks that commits are attached to.
     pub tasks: SystemOfRecord,
+    /// The CRM deals tenders become (the pipeline's stage rules and entry actions stay
+    /// Shtab's either way).
+    pub deals: SystemOfRecord,
+}
+
+/// The CRM's behaviour where Shtab cannot stop a move itself.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CrmConfig {
+    /// What happens when a deal kept elsewhere (Bitrix24) leaves a stage without the fields
+    /// the stage requires: `comment` (a note on the deal and a word to its responsible
+    /// person) or `revert` (the deal is moved back, with the same note).
+    pub rules_enforcement: RulesEnforcement,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RulesEnforcement {
+    #[default]
+    Comment,
+    Revert,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -343,6 +365,7 @@ impl Default for Config {
             ops: OpsConfig::default(),
             systems: SystemsConfig::default(),
             bitrix24: Bitrix24Config::default(),
+            crm: CrmConfig::default(),
             access: AccessConfig::default(),
         }
     }
@@ -566,16 +589,20 @@ impl Config {
                 &self.server.default_locale,
             );
         }
-        if self.systems.tasks == SystemOfRecord::Bitrix24
-            && self.bitrix24.webhook_url.is_empty()
-            && (self.bitrix24.portal_url.is_empty() || self.bitrix24.client_id.is_empty())
-        {
-            return bad(
-                "systems.tasks",
-                "\"shtab\", or \"bitrix24\" with bitrix24.webhook_url (or bitrix24.portal_url and \
-                 bitrix24.client_id) set",
-                "bitrix24",
-            );
+        let no_portal = self.bitrix24.webhook_url.is_empty()
+            && (self.bitrix24.portal_url.is_empty() || self.bitrix24.client_id.is_empty());
+        for (key, system) in [
+            ("systems.tasks", self.systems.tasks),
+            ("systems.deals", self.systems.deals),
+        ] {
+            if system == SystemOfRecord::Bitrix24 && no_portal {
+                return bad(
+                    key,
+                    "\"shtab\", or \"bitrix24\" with bitrix24.webhook_url (or bitrix24.portal_url \
+                     and bitrix24.client_id) set",
+                    "bitrix24",
+                );
+            }
         }
         if self.bitrix24.rate == 0 || self.bitrix24.burst == 0 {
             return bad(
@@ -1096,6 +1123,40 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("jira") && err.contains("bitrix24"), "{err}");
+    }
+
+    #[test]
+    fn deals_move_to_bitrix24_with_a_portal_and_the_rules_enforcement_is_named() {
+        let c = Config::load(
+            None,
+            env(&[
+                ("SHTAB_SYSTEMS_DEALS", "bitrix24"),
+                (
+                    "SHTAB_BITRIX24_WEBHOOK_URL",
+                    "https://agency.bitrix24.ru/rest/7/s3cr3tc0de/",
+                ),
+                ("SHTAB_CRM_RULES_ENFORCEMENT", "revert"),
+            ]),
+        )
+        .unwrap()
+        .config;
+        assert_eq!(c.systems.deals, SystemOfRecord::Bitrix24);
+        assert_eq!(c.crm.rules_enforcement, RulesEnforcement::Revert);
+        assert_eq!(
+            Config::default().crm.rules_enforcement,
+            RulesEnforcement::Comment
+        );
+        let err = Config::load(None, env(&[("SHTAB_SYSTEMS_DEALS", "bitrix24")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("systems.deals") && err.contains("bitrix24.webhook_url"),
+            "{err}"
+        );
+        let err = Config::load(None, env(&[("SHTAB_CRM_RULES_ENFORCEMENT", "shout")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("shout"), "{err}");
     }
 
     #[test]

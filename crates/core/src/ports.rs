@@ -148,6 +148,10 @@ pub struct Deal {
     pub responsible: Option<PersonId>,
     /// Custom fields by name ("approved_price", "reg_number").
     pub fields: serde_json::Map<String, serde_json::Value>,
+    /// The deal's card in the system that keeps it, when that is not Shtab (a portal's
+    /// deal page).
+    #[serde(default)]
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -189,6 +193,103 @@ pub trait Crm: Send + Sync {
         fields: &serde_json::Map<String, serde_json::Value>,
         by: &crate::audit::Actor,
     ) -> CoreResult<()>;
+    /// Where the pipeline's board lives when it is not Shtab's own (a portal's kanban).
+    async fn board_url(&self, _pipeline: &str) -> CoreResult<Option<String>> {
+        Ok(None)
+    }
+}
+
+/// How a deal ends when it enters a stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StageOutcome {
+    Open,
+    Won,
+    Lost,
+}
+
+/// A stage of a pipeline as Shtab defines it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageLayout {
+    pub id: String,
+    pub name_ru: String,
+    pub name_en: String,
+    pub outcome: StageOutcome,
+}
+
+/// A field of a pipeline's deals as Shtab defines it. `kind`: text, money (integer
+/// kopecks), email, url, datetime (RFC 3339), bool, list (of text).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldLayout {
+    pub name: String,
+    pub kind: String,
+    pub label_ru: String,
+    pub label_en: String,
+}
+
+/// A pipeline's stages (in order) and fields, for a CRM elsewhere to be set up alike.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PipelineLayout {
+    pub id: String,
+    pub name_ru: String,
+    pub name_en: String,
+    pub stages: Vec<StageLayout>,
+    pub fields: Vec<FieldLayout>,
+}
+
+impl PipelineLayout {
+    pub fn stage(&self, id: &str) -> Option<&StageLayout> {
+        self.stages.iter().find(|s| s.id == id)
+    }
+
+    pub fn field(&self, name: &str) -> Option<&FieldLayout> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+}
+
+/// What entering a stage did that the deal's own system must still be told of.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Entered {
+    /// Field values the stage's actions set, as stored (money in kopecks).
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    /// What each action did, for logs and the audit trail.
+    pub done: Vec<serde_json::Value>,
+}
+
+/// A pipeline's stage rules and entry actions, as the tenders capability defines them.
+/// Shtab's own CRM applies them inside its moves; a CRM kept elsewhere (Bitrix24, which never
+/// checks its own stage rules over REST) asks before every move Shtab makes and after every
+/// move it sees there. Implemented by the tenders capability; handed to the Bitrix24
+/// adapter by the binary.
+#[async_trait]
+pub trait StageRules: Send + Sync {
+    async fn layout(&self, pipeline: &str) -> CoreResult<PipelineLayout>;
+    /// Reads field values as people type them or robots bring them into their stored form
+    /// (money in kopecks…); all errors at once. `strict` refuses names the pipeline lacks.
+    async fn read_fields(
+        &self,
+        pipeline: &str,
+        input: &serde_json::Map<String, serde_json::Value>,
+        strict: bool,
+    ) -> CoreResult<serde_json::Map<String, serde_json::Value>>;
+    /// The fields a deal holding `fields` lacks to move from `from` (empty: unknown) to
+    /// `to`: one field error per missing field, naming it and the stage. Empty: it may go.
+    async fn missing_for_move(
+        &self,
+        pipeline: &str,
+        from: &str,
+        to: &str,
+        fields: &serde_json::Map<String, serde_json::Value>,
+    ) -> CoreResult<Vec<crate::FieldError>>;
+    /// Runs the entry actions of the stage `deal` is in now, inside `tx`: e-mails and
+    /// notifications are queued there, so they go exactly when `tx` commits. Field values
+    /// the actions set are returned for the caller to write.
+    async fn entered(
+        &self,
+        tx: &mut crate::db::Tx,
+        deal: &Deal,
+        by: &crate::audit::Actor,
+    ) -> CoreResult<Entered>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -52,11 +52,15 @@ pub fn describe_database(config: &Config) -> String {
 pub fn application(db: Db, config: Arc<Config>) -> Router {
     let robots = robot_set(&db, &config);
     let portal = portal(&db, &config);
+    let deals = portal_deals(&db, &config);
     let mut state = AppState::new(db.clone(), config.clone(), shtab_web::ops::metrics_handle())
         .with_server_access(Arc::new(shtab_access::ssh_reach::SshGrants::new(
             db.clone(),
         )))
         .with_portal_profiles(portal_profiles(&db, &config));
+    if config.systems.deals == SystemOfRecord::Bitrix24 {
+        state = state.with_deals_elsewhere(crm(&db, &config));
+    }
     if config.systems.tasks != SystemOfRecord::Shtab {
         // The task pages show the other system's tasks, with the commits vcs linked to them.
         state = state.with_outside_tasks(shtab_web::OutsideTasks {
@@ -72,7 +76,7 @@ pub fn application(db: Db, config: Arc<Config>) -> Router {
                 shtab_bank::web::capability(),
                 shtab_tenders::web::capability(),
                 shtab_access::web::capability(),
-                shtab_bitrix24::web::capability(portal),
+                shtab_bitrix24::web::capability(portal, deals),
             ],
         ),
         robots,
@@ -150,12 +154,53 @@ pub fn invoices(db: &Db) -> Arc<dyn Invoices> {
     Arc::new(shtab_bank::invoices::BuiltinInvoices::new(db.clone()))
 }
 
-/// The system of record for CRM deals: Shtab's own pipeline and deal tables.
+/// The system of record for CRM deals (`systems.deals`): Shtab's own pipeline and deal
+/// tables, or the portal's deals (the pipeline's rules and actions stay Shtab's).
 pub fn crm(db: &Db, config: &Config) -> Arc<dyn shtab_core::ports::Crm> {
-    Arc::new(shtab_tenders::crm::BuiltinCrm::new(
+    use shtab_bitrix24::adapters::UnusableCrm;
+    use shtab_bitrix24::hub::Configured;
+    match config.systems.deals {
+        SystemOfRecord::Shtab => Arc::new(shtab_tenders::crm::BuiltinCrm::new(
+            db.clone(),
+            Arc::new(config.clone()),
+        )),
+        SystemOfRecord::Bitrix24 => match (portal(db, config), portal_deals(db, config)) {
+            (_, Some(deals)) => deals,
+            (Configured::Unusable(why), _) => Arc::new(UnusableCrm(why)),
+            _ => Arc::new(UnusableCrm("no portal is configured".into())),
+        },
+    }
+}
+
+/// The tenders' deals on the portal, when one is configured (the settings page sets them up
+/// before deals move there): the hub's one client, who is who from the users robot, the
+/// pipeline's rules and entry actions from the tenders capability.
+pub fn portal_deals(
+    db: &Db,
+    config: &Config,
+) -> Option<Arc<shtab_bitrix24::adapters::PortalDeals>> {
+    use shtab_bitrix24::store::people::StoredPeople;
+    let portal = portal(db, config).portal()?.clone();
+    let config_arc = Arc::new(config.clone());
+    Some(Arc::new(shtab_bitrix24::adapters::PortalDeals::new(
+        portal.client().clone(),
         db.clone(),
-        Arc::new(config.clone()),
-    ))
+        Arc::new(StoredPeople(db.clone())),
+        Arc::new(shtab_tenders::crm::PipelineRules::new(
+            db.clone(),
+            config_arc,
+        )),
+        notifier(db, config),
+        config.crm.rules_enforcement,
+        shtab_tenders::crm::DEFAULT_PIPELINE,
+    )))
+}
+
+/// The deals on the portal when they live there (`systems.deals = "bitrix24"`).
+fn deals_on_portal(db: &Db, config: &Config) -> Option<Arc<shtab_bitrix24::adapters::PortalDeals>> {
+    (config.systems.deals == SystemOfRecord::Bitrix24)
+        .then(|| portal_deals(db, config))
+        .flatten()
 }
 
 /// How people are told: e-mail, Telegram, webhooks and the Bitrix24 app through the job queue
@@ -196,14 +241,17 @@ pub fn linker(db: &Db, config: &Config) -> Linker {
 /// The robots compiled into this binary; capabilities add theirs here. The portal's robots
 /// only when a portal is configured.
 pub fn robot_set(db: &Db, config: &Config) -> RobotSet {
-    let set = platform_robots(db, config);
-    match portal(db, config).portal() {
-        Some(p) => set.with(shtab_bitrix24::robots::users::Users::new(
+    let mut set = platform_robots(db, config);
+    if let Some(p) = portal(db, config).portal() {
+        set = set.with(shtab_bitrix24::robots::users::Users::new(
             p.client().clone(),
             notifier(db, config),
-        )),
-        None => set,
+        ));
     }
+    if let Some(deals) = deals_on_portal(db, config) {
+        set = set.with(shtab_bitrix24::robots::deals::Deals::new(deals));
+    }
+    set
 }
 
 fn platform_robots(db: &Db, config: &Config) -> RobotSet {
@@ -231,7 +279,12 @@ fn platform_robots(db: &Db, config: &Config) -> RobotSet {
 
 /// Every job kind this process runs.
 pub fn job_registry(db: &Db, config: &Config, robots: RobotSet) -> Registry {
+    let deals = match deals_on_portal(db, config) {
+        Some(deals) => shtab_bitrix24::robots::deals::registry(deals),
+        None => Registry::new(),
+    };
     robots::jobs(robots)
+        .merge(deals)
         .merge(shtab_core::notify::jobs_with_messenger(
             config,
             messenger(db, config),

@@ -5,7 +5,8 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use shtab_core::config::Config;
 use shtab_core::db::Db;
 use shtab_core::ports::{
-    NoPortalProfiles, NoServerAccess, Notifier, PortalProfiles, ServerAccess, TaskCommits, Tracker,
+    Crm, NoPortalProfiles, NoServerAccess, Notifier, PortalProfiles, ServerAccess, TaskCommits,
+    Tracker,
 };
 
 /// What every handler can reach. Cheap to clone.
@@ -28,6 +29,9 @@ pub struct AppState {
     /// Where tasks live when not in Shtab's own tables (`systems.tasks = "bitrix24"`); `None`
     /// for Shtab's own tracker.
     pub outside_tasks: Option<OutsideTasks>,
+    /// The CRM when deals are kept outside Shtab (`systems.deals = "bitrix24"`): the
+    /// tenders' pages act on it. `None`: Shtab's own deal tables.
+    pub deals_elsewhere: Option<Arc<dyn Crm>>,
 }
 
 /// Tasks of another system of record, as the task pages reach them: the task through the
@@ -48,6 +52,7 @@ impl AppState {
             server_access: Arc::new(NoServerAccess),
             portal_profiles: Arc::new(NoPortalProfiles),
             outside_tasks: None,
+            deals_elsewhere: None,
             db,
             config,
             metrics,
@@ -71,6 +76,12 @@ impl AppState {
     /// The same state, with tasks held by another system of record.
     pub fn with_outside_tasks(mut self, tasks: OutsideTasks) -> Self {
         self.outside_tasks = Some(tasks);
+        self
+    }
+
+    /// The same state, with deals kept in `crm` rather than in Shtab's own tables.
+    pub fn with_deals_elsewhere(mut self, crm: Arc<dyn Crm>) -> Self {
+        self.deals_elsewhere = Some(crm);
         self
     }
 

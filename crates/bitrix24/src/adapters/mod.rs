@@ -5,6 +5,7 @@
 //! hub implements over its database.
 
 pub mod copies;
+pub mod deals;
 pub mod ledger;
 pub mod messenger;
 pub mod people;
@@ -13,11 +14,12 @@ pub mod tracker;
 mod unusable;
 
 pub use copies::{MemoryCopies, NoCopies, TaskCopies, TaskCopy};
+pub use deals::PortalDeals;
 pub use ledger::{Ledger, MemoryLedger};
 pub use messenger::PortalMessenger;
 pub use people::{MappedPeople, PortalPeople};
 pub use tracker::PortalTracker;
-pub use unusable::{UnusableMessenger, UnusableTracker};
+pub use unusable::{UnusableCrm, UnusableMessenger, UnusableTracker};
 
 /// A portal error as the ports report it.
 pub(crate) fn port_error(e: crate::client::Bitrix24Error) -> shtab_core::CoreError {

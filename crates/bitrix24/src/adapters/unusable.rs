@@ -1,12 +1,15 @@
-//! The tracker when `systems.tasks = "bitrix24"` but the portal's settings cannot be used:
-//! every call fails naming why, so linking jobs end visibly instead of writing to Shtab's own
-//! tables behind the portal's back. The messenger likewise, for the `bitrix24` channel.
+//! The tracker, the messenger and the CRM when `systems.tasks`, the `bitrix24` channel or
+//! `systems.deals` needs the portal but its settings cannot be used: every call fails naming
+//! why, so jobs end visibly instead of writing to Shtab's own tables behind the portal's back.
 
 use async_trait::async_trait;
 use shtab_core::CoreError;
+use shtab_core::audit::Actor;
 use shtab_core::error::CoreResult;
 use shtab_core::ids::PersonId;
-use shtab_core::ports::{CommitLink, Messenger, Notice, Task, TimeEntry, Tracker};
+use shtab_core::ports::{
+    CommitLink, Crm, Deal, Messenger, NewDeal, Notice, Task, TimeEntry, Tracker,
+};
 
 pub struct UnusableTracker(pub String);
 
@@ -38,6 +41,53 @@ impl Tracker for UnusableTracker {
     }
 
     async fn log_time(&self, _: &str, _: &TimeEntry) -> CoreResult<()> {
+        self.refuse()
+    }
+}
+
+pub struct UnusableCrm(pub String);
+
+impl UnusableCrm {
+    fn refuse<T>(&self) -> CoreResult<T> {
+        Err(CoreError::Internal(format!(
+            "deals live on Bitrix24, but its settings cannot be used: {}",
+            self.0
+        )))
+    }
+}
+
+#[async_trait]
+impl Crm for UnusableCrm {
+    async fn create_deal(&self, _: &NewDeal, _: &Actor) -> CoreResult<Deal> {
+        self.refuse()
+    }
+
+    async fn get_deal(&self, _: &str) -> CoreResult<Option<Deal>> {
+        self.refuse()
+    }
+
+    async fn move_deal(&self, _: &str, _: &str, _: &Actor) -> CoreResult<Deal> {
+        self.refuse()
+    }
+
+    async fn assign_deal(&self, _: &str, _: Option<PersonId>, _: &Actor) -> CoreResult<Deal> {
+        self.refuse()
+    }
+
+    async fn read_fields(&self, _: &str) -> CoreResult<serde_json::Map<String, serde_json::Value>> {
+        self.refuse()
+    }
+
+    async fn write_fields(
+        &self,
+        _: &str,
+        _: &serde_json::Map<String, serde_json::Value>,
+        _: &Actor,
+    ) -> CoreResult<()> {
+        self.refuse()
+    }
+
+    async fn board_url(&self, _: &str) -> CoreResult<Option<String>> {
         self.refuse()
     }
 }

@@ -68,6 +68,26 @@ impl IdPager {
         }
     }
 
+    /// `crm.stagehistory.list` of `entity_type` (2 deals, 31 smart invoices…), selecting
+    /// `select`; rows under `result.items`, ids as numbers.
+    pub fn stage_history(entity_type: u64, filter: Map<String, Value>, select: &[&str]) -> IdPager {
+        let mut params = Map::new();
+        params.insert("entityTypeId".into(), json!(entity_type));
+        if !select.is_empty() {
+            params.insert("select".into(), json!(select));
+        }
+        IdPager {
+            method: "crm.stagehistory.list".into(),
+            params,
+            filter,
+            filter_key: "filter",
+            order: OrderStyle::Map("order"),
+            request_id: "ID",
+            response_id: "ID",
+            items_at: ItemsAt::Key("items"),
+        }
+    }
+
     /// `user.get` (employees, active or not, unless the filter says).
     pub fn users(filter: Map<String, Value>) -> IdPager {
         IdPager {

@@ -26,7 +26,7 @@ pub struct Refusal {
 
 pub type Outcome = Result<Success, Refusal>;
 
-fn ok(result: Value) -> Outcome {
+pub(super) fn ok(result: Value) -> Outcome {
     Ok(Success {
         result,
         total: None,
@@ -104,6 +104,7 @@ pub fn dispatch(state: &mut State, method: &str, params: &Ordered) -> Outcome {
         }
         "task.elapseditem.add" => elapsed_add(state, params),
         "im.notify.system.add" | "im.notify.personal.add" => notify(state, &named),
+        m if super::deals::handles(m) => super::deals::dispatch(&mut state.deals, m, params),
         _ => Err(refuse(404, "ERROR_METHOD_NOT_FOUND", "Method not found!")),
     }
 }
@@ -129,7 +130,7 @@ pub fn as_u64(v: Option<&Value>) -> Option<u64> {
     }
 }
 
-fn as_i64(v: Option<&Value>) -> Option<i64> {
+pub(super) fn as_i64(v: Option<&Value>) -> Option<i64> {
     match v? {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.trim().parse().ok(),
@@ -147,7 +148,10 @@ fn id_set(v: Option<&Value>) -> Option<Vec<u64>> {
 }
 
 /// Offset paging as the portal does it: 50 a page; `start=-1` skips counting (`total` 0).
-fn page<T: Clone>(all: Vec<T>, start: Option<i64>) -> (Vec<T>, Option<u64>, Option<u64>) {
+pub(super) fn page<T: Clone>(
+    all: Vec<T>,
+    start: Option<i64>,
+) -> (Vec<T>, Option<u64>, Option<u64>) {
     match start {
         Some(-1) => (all.into_iter().take(50).collect(), Some(0), None),
         _ => {

@@ -8,6 +8,7 @@
 //! server does.
 
 mod batch;
+mod deals;
 mod events;
 mod methods;
 mod oauth;
@@ -22,6 +23,10 @@ use std::time::Instant;
 pub use state::{
     FakeComment, FakeDepartment, FakeElapsed, FakeNotification, FakeTask, FakeUser, Fault,
     Recorded, RecordedRefresh, WEBHOOK_CODE, WEBHOOK_USER,
+};
+
+pub use deals::{
+    FakeCategory, FakeDeal, FakeStage, FakeStageMove, FakeTimelineComment, FakeUserField,
 };
 
 use server::Shared;
@@ -150,6 +155,114 @@ impl FakePortal {
     /// The messenger's notices, in the order sent (`im.notify.*` to a user the portal has).
     pub fn notifications(&self) -> Vec<FakeNotification> {
         self.state().notifications.clone()
+    }
+
+    // CRM deals.
+
+    /// Adds a deal category with the portal's eight default stages; its id.
+    pub fn add_category(&self, name: &str) -> u64 {
+        self.state().deals.add_category(name)
+    }
+
+    pub fn categories(&self) -> Vec<FakeCategory> {
+        self.state().deals.categories.clone()
+    }
+
+    /// A category deleted by the portal's admin (its stages go with it).
+    pub fn delete_category(&self, id: u64) {
+        let mut s = self.state();
+        s.deals.categories.retain(|c| c.id != id);
+        s.deals.stages.retain(|st| st.category_id != id);
+    }
+
+    /// The stages of a category, in their order.
+    pub fn stages(&self, category: u64) -> Vec<FakeStage> {
+        let mut stages: Vec<FakeStage> = self
+            .state()
+            .deals
+            .stages
+            .iter()
+            .filter(|st| st.category_id == category)
+            .cloned()
+            .collect();
+        stages.sort_by_key(|st| (st.sort, st.row_id));
+        stages
+    }
+
+    /// A stage deleted by the portal's admin.
+    pub fn delete_stage(&self, status_id: &str) {
+        self.state()
+            .deals
+            .stages
+            .retain(|st| st.status_id != status_id);
+    }
+
+    /// A deal user field made by hand (`UF_CRM_…`, `string`, …) with its Russian label.
+    pub fn add_user_field(&self, code: &str, user_type: &str, multiple: bool, label: &str) {
+        self.state()
+            .deals
+            .add_user_field(code, user_type, multiple, label);
+    }
+
+    pub fn user_fields(&self) -> Vec<FakeUserField> {
+        self.state().deals.user_fields.clone()
+    }
+
+    /// A user field deleted by the portal's admin.
+    pub fn delete_user_field(&self, code: &str) {
+        self.state().deals.user_fields.retain(|f| f.code != code);
+    }
+
+    /// Adds a deal as someone would by hand (id 0: the portal picks one); its id.
+    pub fn add_deal(&self, deal: FakeDeal) -> u64 {
+        self.state().deals.add_deal(deal)
+    }
+
+    pub fn deal(&self, id: u64) -> Option<FakeDeal> {
+        self.state()
+            .deals
+            .deals
+            .iter()
+            .find(|d| d.id == id)
+            .cloned()
+    }
+
+    pub fn deals(&self) -> Vec<FakeDeal> {
+        self.state().deals.deals.clone()
+    }
+
+    /// A move made in the portal's interface (or by another application): the stage
+    /// changes and the history gets a row; no rule of Shtab's is checked.
+    pub fn move_deal(&self, id: u64, stage: &str) {
+        self.state().deals.move_deal(id, stage);
+    }
+
+    /// A field changed in the portal's interface.
+    pub fn set_deal_field(&self, id: u64, code: &str, value: serde_json::Value) {
+        let mut s = self.state();
+        let deal = s
+            .deals
+            .deals
+            .iter_mut()
+            .find(|d| d.id == id)
+            .expect("a deal of the fake portal");
+        deal.fields.insert(code.to_owned(), value);
+    }
+
+    /// The stage history, oldest first.
+    pub fn stage_history(&self) -> Vec<FakeStageMove> {
+        self.state().deals.history.clone()
+    }
+
+    /// Comments on a deal's timeline, in the order written.
+    pub fn timeline(&self, deal_id: u64) -> Vec<FakeTimelineComment> {
+        self.state()
+            .deals
+            .timeline
+            .iter()
+            .filter(|c| c.entity_type == "deal" && c.entity_id == deal_id)
+            .cloned()
+            .collect()
     }
 
     // Behaviour.

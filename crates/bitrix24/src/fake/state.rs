@@ -228,6 +228,7 @@ pub struct State {
     pub member_id: String,
     /// How long the OAuth server takes to answer a token request.
     pub token_delay: Duration,
+    pub deals: super::deals::DealsState,
 }
 
 impl State {
@@ -238,6 +239,7 @@ impl State {
                 .map(String::from)
                 .to_vec(),
             license: "ru_project".into(),
+            deals: super::deals::DealsState::new(),
             ..State::default()
         }
     }

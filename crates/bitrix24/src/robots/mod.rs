@@ -1,3 +1,4 @@
 //! The portal's robots.
 
+pub mod deals;
 pub mod users;

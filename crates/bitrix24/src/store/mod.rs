@@ -2,6 +2,7 @@
 //! and what it last read of the portal's tasks.
 
 pub mod copies;
+pub mod deals;
 pub mod ledger;
 pub mod oauth;
 pub mod oauth_states;

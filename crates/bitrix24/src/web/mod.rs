@@ -1,14 +1,18 @@
 //! The portal's settings page (`/settings/bitrix24`, with a local application's authorisation
 //! under `/settings/bitrix24/oauth/`) and its API (`/api/v1/bitrix24/status`,
-//! `/api/v1/bitrix24/check`), for admins; the portal's events (`/hooks/bitrix24`, see
-//! [`events`]).
+//! `/api/v1/bitrix24/check`, `/api/v1/bitrix24/settings`), for admins; the portal's events
+//! (`/hooks/bitrix24`, see [`events`]).
 
 mod api;
+pub mod deals;
 mod dto;
 pub mod events;
 mod oauth;
 mod page;
+mod settings_api;
 mod texts;
+
+use std::sync::Arc;
 
 use axum::routing::{get, post};
 use axum::{Extension, Router};
@@ -18,13 +22,16 @@ use shtab_web::shell::NavEntry;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::adapters::PortalDeals;
 use crate::hub::Configured;
 
+pub use deals::DealsSetup;
 pub use dto::{CALLBACK_PATH, StatusDto};
 
 /// What the binary plugs in: the portal as configured (possibly not at all, then the page
-/// says how to configure it).
-pub fn capability(portal: Configured) -> Capability {
+/// says how to configure it), and its deals when there is a portal.
+pub fn capability(portal: Configured, deals: Option<Arc<PortalDeals>>) -> Capability {
+    let setup = DealsSetup(deals);
     Capability {
         nav: vec![NavEntry {
             href: "/settings/bitrix24",
@@ -41,11 +48,24 @@ pub fn capability(portal: Configured) -> Capability {
                 "/settings/bitrix24/oauth/disconnect",
                 post(oauth::disconnect),
             )
-            .layer(Extension(portal.clone())),
+            .route("/settings/bitrix24/deals", post(deals::save))
+            .route("/settings/bitrix24/deals/check", post(deals::check))
+            .route("/settings/bitrix24/deals/create", post(deals::create))
+            .route(
+                "/settings/bitrix24/deals/fields",
+                post(deals::create_fields),
+            )
+            .layer(Extension(portal.clone()))
+            .layer(Extension(setup.clone())),
         api: OpenApiRouter::new()
             .routes(routes!(api::status))
             .routes(routes!(api::check))
-            .layer(Extension(portal.clone())),
+            .routes(routes!(
+                settings_api::get_settings,
+                settings_api::put_settings
+            ))
+            .layer(Extension(portal.clone()))
+            .layer(Extension(setup)),
         outside: events::routes(portal),
     }
 }

@@ -255,7 +255,15 @@ async fn refused(
     reason: impl FnOnce(&Texts) -> String,
 ) -> Result<Response, PageError> {
     let t = texts(lang.0);
-    let mut page = render(state, user, lang, portal).await?;
+    // The refusal is the page's news; the deals section waits for the next full view.
+    let deals = super::deals::view::section(
+        state,
+        &super::deals::DealsSetup::default(),
+        lang.0,
+        Default::default(),
+    )
+    .await?;
+    let mut page = render(state, user, lang, portal, deals).await?;
     page.refusal = Some(reason(t));
     Ok((StatusCode::BAD_REQUEST, page).into_response())
 }

@@ -5,7 +5,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Extension;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use shtab_core::auth::Permission;
 use shtab_web::AppState;
 use shtab_web::auth::CurrentUser;
@@ -13,6 +13,8 @@ use shtab_web::error::PageError;
 use shtab_web::i18n::Lang;
 use shtab_web::shell::Shell;
 
+use super::deals::DealsSetup;
+use super::deals::view::{self, DealsSection, Shown};
 use super::dto::StatusDto;
 use super::texts::{Texts, purpose, texts};
 use crate::hub::{Configured, Mode};
@@ -45,6 +47,7 @@ pub struct SettingsPage {
     app: Option<AppView>,
     /// Why the authorisation just attempted was not accepted.
     pub(super) refusal: Option<String>,
+    deals: DealsSection,
 }
 
 /// A local application's connection, for the page: never its tokens.
@@ -80,6 +83,7 @@ pub(super) async fn render(
     user: &CurrentUser,
     lang: Lang,
     portal: &Configured,
+    deals: DealsSection,
 ) -> Result<SettingsPage, PageError> {
     let t = texts(lang.0);
     let departed = store::departed(&state.db)
@@ -155,22 +159,38 @@ pub(super) async fn render(
         scopes_label: if application { t.scopes_app } else { t.scopes },
         app,
         refusal: None,
+        deals,
     })
+}
+
+/// `?deals=saved` or `?deals=created` after the deals' forms.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct Done {
+    deals: String,
 }
 
 pub async fn show(
     State(state): State<AppState>,
     Extension(portal): Extension<Configured>,
+    Extension(setup): Extension<DealsSetup>,
     user: CurrentUser,
     lang: Lang,
+    Query(done): Query<Done>,
 ) -> Result<SettingsPage, PageError> {
     user.require(Permission::SettingsManage)?;
-    render(&state, &user, lang, &portal).await
+    let shown = Shown {
+        done: done.deals,
+        ..Shown::default()
+    };
+    let deals = view::section(&state, &setup, lang.0, shown).await?;
+    render(&state, &user, lang, &portal, deals).await
 }
 
 pub async fn check(
     State(state): State<AppState>,
     Extension(portal): Extension<Configured>,
+    Extension(setup): Extension<DealsSetup>,
     user: CurrentUser,
     lang: Lang,
 ) -> Result<SettingsPage, PageError> {
@@ -178,5 +198,6 @@ pub async fn check(
     if let Some(p) = portal.portal() {
         p.check().await;
     }
-    render(&state, &user, lang, &portal).await
+    let deals = view::section(&state, &setup, lang.0, Shown::default()).await?;
+    render(&state, &user, lang, &portal, deals).await
 }

@@ -84,6 +84,22 @@ Purpose: {{ purpose }}",
         sample: || json!({"deal": "Поставка лицензий", "stage": "Согласование с вендором", "text": ""}),
     },
     TemplateDefault {
+        key: "crm.deal_rules_broken",
+        ru: (
+            "Сделка «{{ deal }}»: этап «{{ stage }}» без обязательных полей",
+            "Сделка «{{ deal }}», за которую вы отвечаете, перешла на этап «{{ stage }}», не заполнив: {{ missing }}.\n{% if reverted %}Штаб вернул её на этап «{{ from_stage }}»: заполните поля и переведите снова.{% else %}Заполните поля.{% endif %}",
+        ),
+        en: (
+            "Deal “{{ deal }}”: stage “{{ stage }}” without its required fields",
+            "The deal “{{ deal }}” you are responsible for entered the stage “{{ stage }}” without: {{ missing }}.\n{% if reverted %}Shtab moved it back to “{{ from_stage }}”: fill the fields in and move it again.{% else %}Please fill them in.{% endif %}",
+        ),
+        sample: || {
+            json!({"deal": "Поставка лицензий", "stage": "Цена согласована",
+                   "from_stage": "Согласование с вендором", "missing": "Согласованная цена",
+                   "reverted": false})
+        },
+    },
+    TemplateDefault {
         key: "tenders.deadline_soon",
         ru: (
             "Тендер № {{ reg_number }}: приём заявок до {{ deadline }}",

@@ -349,7 +349,7 @@ async fn forged_foreign_and_oversized_events_are_refused_and_leave_nothing() {
     // A portal event Shtab does not act on is answered and left alone.
     let (got, answer) = post_event(
         &app,
-        portal.event_body("ONCRMDEALUPDATE", &[("data[FIELDS][ID]", "759")], TOKEN),
+        portal.event_body("ONCRMCONTACTUPDATE", &[("data[FIELDS][ID]", "759")], TOKEN),
     )
     .await;
     assert_eq!((got, answer["status"].clone()), (200, json!("ignored")));

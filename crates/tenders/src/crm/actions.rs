@@ -57,43 +57,17 @@ pub async fn run_entry_actions(
                 subject,
                 body,
             } => {
-                let from_field = deal
-                    .fields
-                    .get(to_field)
-                    .and_then(Value::as_str)
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty());
-                let configured = Some(config.tenders.vendor_email.trim()).filter(|s| !s.is_empty());
-                let to = from_field
-                    .or(configured)
-                    .and_then(|a| Email::parse("to", a).ok());
-                match to {
-                    None => {
-                        json!({"action": "email", "error": "no address: the field is empty and tenders.vendor_email is not set"})
-                    }
-                    Some(to) => {
-                        let context = template_context(config, pipeline, deal);
-                        match shtab_core::notify::render(subject, body, &context) {
-                            Err(e) => {
-                                json!({"action": "email", "to": to.as_str(), "error": format!("the template does not render: {e}")})
-                            }
-                            Ok((subject, body)) => {
-                                let email = store::insert_email(
-                                    tx,
-                                    deal.id,
-                                    to.as_str(),
-                                    &subject,
-                                    &body,
-                                    now,
-                                )
-                                .await?;
-                                let job =
-                                    jobs::enqueue_in(tx, &SendEmail { email_id: email }, None)
-                                        .await?;
-                                store::set_email_job(tx, email, job).await?;
-                                json!({"action": "email", "to": to.as_str(), "email_id": email, "subject": subject})
-                            }
-                        }
+                let link = format!("{}/deals/{}", config.public_url(), deal.id);
+                let template = (to_field.as_str(), subject.as_str(), body.as_str());
+                match compose_email(config, pipeline, &deal.title, &deal.fields, &link, template) {
+                    Composed::Failed(detail) => detail,
+                    Composed::Ready { to, subject, body } => {
+                        let email =
+                            store::insert_email(tx, deal.id, &to, &subject, &body, now).await?;
+                        let job =
+                            jobs::enqueue_in(tx, &SendEmail { email_id: email }, None).await?;
+                        store::set_email_job(tx, email, job).await?;
+                        json!({"action": "email", "to": to, "email_id": email, "subject": subject})
                     }
                 }
             }
@@ -135,12 +109,64 @@ pub async fn run_entry_actions(
     Ok(done)
 }
 
+/// An entry action's e-mail, rendered, or what stopped it (as the history records it).
+pub enum Composed {
+    Ready {
+        to: String,
+        subject: String,
+        body: String,
+    },
+    Failed(Value),
+}
+
+/// Renders an `Email` action (`to_field`, `subject`, `body`) for a deal as it enters the
+/// stage: to the address in `to_field`, else `tenders.vendor_email`.
+pub fn compose_email(
+    config: &Config,
+    pipeline: &Pipeline,
+    title: &str,
+    fields: &Map<String, Value>,
+    link: &str,
+    (to_field, subject, body): (&str, &str, &str),
+) -> Composed {
+    let from_field = fields
+        .get(to_field)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let configured = Some(config.tenders.vendor_email.trim()).filter(|s| !s.is_empty());
+    let Some(to) = from_field
+        .or(configured)
+        .and_then(|a| Email::parse("to", a).ok())
+    else {
+        return Composed::Failed(
+            json!({"action": "email", "error": "no address: the field is empty and tenders.vendor_email is not set"}),
+        );
+    };
+    let context = template_context(pipeline, title, fields, link);
+    match shtab_core::notify::render(subject, body, &context) {
+        Err(e) => Composed::Failed(
+            json!({"action": "email", "to": to.as_str(), "error": format!("the template does not render: {e}")}),
+        ),
+        Ok((subject, body)) => Composed::Ready {
+            to: to.as_str().to_owned(),
+            subject,
+            body,
+        },
+    }
+}
+
 /// What e-mail templates see: every field as people read it (money formatted, times in
 /// words), the raw values under `raw`, the deal's title and its page.
-pub fn template_context(config: &Config, pipeline: &Pipeline, deal: &DealRecord) -> Value {
+pub fn template_context(
+    pipeline: &Pipeline,
+    title: &str,
+    fields: &Map<String, Value>,
+    link: &str,
+) -> Value {
     let locale = Locale::Ru;
     let mut ctx = Map::new();
-    for (name, value) in &deal.fields {
+    for (name, value) in fields {
         let kind = pipeline.field(name).map(|f| f.kind);
         ctx.insert(
             name.clone(),
@@ -151,11 +177,8 @@ pub fn template_context(config: &Config, pipeline: &Pipeline, deal: &DealRecord)
         ctx.entry(f.name.clone())
             .or_insert_with(|| Value::String(String::new()));
     }
-    ctx.insert("raw".into(), Value::Object(deal.fields.clone()));
-    ctx.insert("title".into(), Value::String(deal.title.clone()));
-    ctx.insert(
-        "deal_link".into(),
-        Value::String(format!("{}/deals/{}", config.public_url(), deal.id)),
-    );
+    ctx.insert("raw".into(), Value::Object(fields.clone()));
+    ctx.insert("title".into(), Value::String(title.to_owned()));
+    ctx.insert("deal_link".into(), Value::String(link.to_owned()));
     Value::Object(ctx)
 }

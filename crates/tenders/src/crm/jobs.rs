@@ -23,6 +23,23 @@ impl Job for SendEmail {
     const MAX_ATTEMPTS: i64 = 8;
 }
 
+/// Sends an entry action's e-mail about a deal kept outside Shtab (a portal's deal): the
+/// message travels in the job, as there is no deal row of ours to hang it on. Queued in the
+/// transaction that records the stage entry, so each entry sends it once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SendDealEmail {
+    /// The deal's id in the system that keeps it.
+    pub deal_id: String,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+impl Job for SendDealEmail {
+    const KIND: &'static str = "crm.send_deal_email";
+    const MAX_ATTEMPTS: i64 = 8;
+}
+
 /// Tells the responsible person that their deal entered a stage.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NotifyResponsible {
@@ -41,10 +58,17 @@ impl Job for NotifyResponsible {
 /// The CRM's job handlers, for the worker (and tests' `run_due`).
 pub fn registry(config: Arc<Config>, notifier: Arc<dyn Notifier>) -> Registry {
     let email_config = config.clone();
+    let deal_email_config = config.clone();
     Registry::new()
         .register(move |job: SendEmail, ctx: JobContext| {
             let config = email_config.clone();
             async move { send_email(&config, job, ctx).await }
+        })
+        .register(move |job: SendDealEmail, _ctx: JobContext| {
+            let config = deal_email_config.clone();
+            async move {
+                shtab_core::notify::send_email(&config, &job.to, &job.subject, &job.body).await
+            }
         })
         .register(move |job: NotifyResponsible, _ctx: JobContext| {
             let notifier = notifier.clone();

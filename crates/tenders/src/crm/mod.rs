@@ -9,6 +9,7 @@
 pub mod actions;
 pub mod domain;
 pub mod jobs;
+pub mod rules;
 pub mod settings;
 pub mod store;
 
@@ -26,6 +27,7 @@ use shtab_core::ports::{Crm, Deal, NewDeal};
 use shtab_core::time::now_ms;
 
 pub use domain::Pipeline;
+pub use rules::PipelineRules;
 pub use store::{DealRecord, HistoryEntry, SentEmail};
 
 /// The pipeline tenders go into, seeded by the migration.

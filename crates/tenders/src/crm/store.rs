@@ -35,6 +35,7 @@ impl DealRecord {
             title: self.title.clone(),
             responsible: self.responsible,
             fields: self.fields.clone(),
+            url: None,
         }
     }
 }

@@ -12,6 +12,7 @@ use shtab_core::tasks::TaskAppeared;
 
 use super::event::{Event, EventError};
 use crate::jobs::TaskChanged;
+use crate::robots::deals::DealChanged;
 
 /// What a handler sees besides the event.
 pub struct Context<'a> {
@@ -46,6 +47,8 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("ONTASKADD", task_added),
     ("ONTASKUPDATE", task_updated),
     ("ONTASKDELETE", task_deleted),
+    ("ONCRMDEALADD", deal_changed),
+    ("ONCRMDEALUPDATE", deal_changed),
 ];
 
 /// The handler of `name` (upper case) and its name as listed, for counting.
@@ -91,4 +94,16 @@ fn task_deleted(e: &Event, cx: &Context<'_>) -> Result<Reaction, EventError> {
     }
     let task_id = e.object_id()?;
     Ok(Reaction::Queue(vec![Box::new(TaskChanged { task_id })]))
+}
+
+/// A deal added or changed on the portal (the event carries its id only): the job reads it
+/// and acts on a new stage once, whoever sees the move first, the event or the robot.
+fn deal_changed(e: &Event, cx: &Context<'_>) -> Result<Reaction, EventError> {
+    if cx.config.systems.deals != SystemOfRecord::Bitrix24 {
+        return Ok(Reaction::Ignore(
+            "deals do not live on the portal (systems.deals is not bitrix24)",
+        ));
+    }
+    let deal_id = e.object_id()?;
+    Ok(Reaction::Queue(vec![Box::new(DealChanged { deal_id })]))
 }

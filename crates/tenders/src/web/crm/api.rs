@@ -14,7 +14,7 @@ use shtab_web::error::{ApiError, ErrorBody};
 use shtab_web::extract::{ApiJson, ApiPath, ApiQuery};
 use utoipa::{IntoParams, ToSchema};
 
-use super::crm;
+use super::{crm, deals};
 use crate::crm::{DEFAULT_PIPELINE, DealRecord, HistoryEntry, SentEmail};
 
 /// A deal.
@@ -184,6 +184,11 @@ pub async fn list_deals(
     let crm = crm(&state);
     let pipeline = p.pipeline.unwrap_or_else(|| DEFAULT_PIPELINE.to_string());
     crm.pipeline(&pipeline).await?;
+    if let Some(board) = deals(&state).board_elsewhere(&pipeline).await? {
+        return Err(ApiError::Conflict(format!(
+            "the deals are kept on Bitrix24, not listed here: {board}"
+        )));
+    }
     let deals = crm
         .deals(
             &pipeline,
@@ -213,7 +218,7 @@ pub async fn get_deal(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<DealBody>, ApiError> {
     user.require(Permission::TendersRead)?;
-    Ok(Json(crm(&state).deal(id).await?.into()))
+    Ok(Json(deals(&state).deal(id).await?.0.into()))
 }
 
 /// Move a deal to another stage of its pipeline. The stage rules are checked first: a
@@ -240,7 +245,7 @@ pub async fn move_deal(
 ) -> Result<Json<DealBody>, ApiError> {
     user.require(Permission::TendersWrite)?;
     Ok(Json(
-        crm(&state)
+        deals(&state)
             .move_to(id, &body.stage, &user.actor())
             .await?
             .into(),
@@ -268,8 +273,8 @@ pub async fn patch_deal(
     ApiJson(body): ApiJson<DealFieldsPatch>,
 ) -> Result<Json<DealBody>, ApiError> {
     user.require(Permission::TendersWrite)?;
-    let crm = crm(&state);
-    let deal = crm.deal(id).await?;
+    let crm = deals(&state);
+    let (deal, _) = crm.deal(id).await?;
     let pipeline = crm.pipeline(&deal.pipeline).await?;
     crate::crm::domain::read_fields(&pipeline, &body.fields, true).map_err(ApiError::Invalid)?;
     if let Some(person) = body.responsible_id {
@@ -299,7 +304,7 @@ pub async fn deal_history(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<DealHistoryBody>, ApiError> {
     user.require(Permission::TendersRead)?;
-    let crm = crm(&state);
+    let crm = deals(&state);
     crm.deal(id).await?;
     Ok(Json(DealHistoryBody {
         history: crm.history(id).await?.into_iter().map(Into::into).collect(),

@@ -5,6 +5,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use shtab_core::auth::Permission;
 use shtab_web::AppState;
@@ -13,8 +14,8 @@ use shtab_web::error::PageError;
 use shtab_web::i18n::Lang;
 use shtab_web::shell::Shell;
 
-use super::crm;
 use super::texts::{DealsTexts, texts};
+use super::{crm, deals};
 use crate::crm::domain::{FieldKind, display_value};
 use crate::crm::{DEFAULT_PIPELINE, DealRecord};
 
@@ -69,7 +70,7 @@ pub async fn show(
     user: CurrentUser,
     lang: Lang,
     Query(q): Query<BoardQuery>,
-) -> Result<BoardPage, PageError> {
+) -> Result<Response, PageError> {
     user.require(Permission::TendersRead)?;
     let t = texts(lang.0);
     let crm = crm(&state);
@@ -78,6 +79,10 @@ pub async fn show(
     } else {
         q.pipeline.trim()
     };
+    // Deals kept on a portal are shown on its own board.
+    if let Some(board) = deals(&state).board_elsewhere(id).await? {
+        return Ok(Redirect::to(&board).into_response());
+    }
     let pipeline = crm.pipeline(id).await?;
     let deals = crm.deals(id, None, BOARD_LIMIT).await?;
     let columns = pipeline
@@ -116,7 +121,8 @@ pub async fn show(
         columns,
         can_write: user.can(Permission::TendersWrite),
         can_configure: user.can(Permission::PipelinesManage),
-    })
+    }
+    .into_response())
 }
 
 /// The board's script: ours, served by the binary like every asset (no CDN).

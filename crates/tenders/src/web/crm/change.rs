@@ -17,7 +17,7 @@ use shtab_web::error::PageError;
 use shtab_web::extract::PagePath;
 use shtab_web::i18n::{Lang, field_message};
 
-use super::crm;
+use super::deals;
 use super::show::{Shown, page};
 use super::texts::{localize, refusal, texts};
 
@@ -34,7 +34,7 @@ pub async fn save_fields(
         .filter(|(k, _)| k != "csrf_token")
         .map(|(k, v)| (k, Value::String(v)))
         .collect();
-    match crm(&state).write(id, &input, &user.actor(), true).await {
+    match deals(&state).write(id, &input, &user.actor(), true).await {
         Ok(_) => Ok(Redirect::to(&format!("/deals/{id}?saved=1")).into_response()),
         Err(CoreError::Invalid(errors)) => {
             let shown = Shown {
@@ -76,10 +76,10 @@ pub async fn move_deal(
     if !user.can(Permission::TendersWrite) {
         return Err(PageError::Forbidden);
     }
-    let crm = crm(&state);
+    let crm = deals(&state);
     let before = match crm.deal(id).await {
         Err(CoreError::NotFound(_)) => return Err(PageError::NotFound),
-        other => other?,
+        other => other?.0,
     };
     match crm.move_to(id, &form.stage, &user.actor()).await {
         Ok(deal) => {
@@ -164,7 +164,7 @@ pub async fn assign(
             PageError::BadRequest("responsible_id is not a number".into())
         })?)),
     };
-    match crm(&state).assign(id, person, &user.actor()).await {
+    match deals(&state).assign(id, person, &user.actor()).await {
         Ok(_) => Ok(Redirect::to(&format!("/deals/{id}?saved=1")).into_response()),
         Err(CoreError::NotFound(_)) => Err(PageError::NotFound),
         Err(CoreError::Invalid(_)) => Err(PageError::BadRequest("no such person".into())),

@@ -5,6 +5,7 @@
 mod api;
 mod board;
 mod change;
+mod elsewhere;
 mod settings;
 mod show;
 mod texts;
@@ -17,9 +18,15 @@ use utoipa_axum::routes;
 
 use crate::crm::BuiltinCrm;
 
-/// The CRM over the request's database and configuration (cheap: two handles).
+/// The CRM over the request's database and configuration (cheap: two handles). It holds the
+/// pipelines' definitions whichever system keeps the deals.
 fn crm(state: &AppState) -> BuiltinCrm {
     BuiltinCrm::new(state.db.clone(), state.config.clone())
+}
+
+/// The deals the pages act on: Shtab's own, or those kept elsewhere.
+fn deals(state: &AppState) -> elsewhere::Deals {
+    elsewhere::Deals::of(state)
 }
 
 pub fn pages() -> Router<AppState> {

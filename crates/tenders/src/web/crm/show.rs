@@ -15,7 +15,7 @@ use shtab_web::extract::{PagePath, Saved};
 use shtab_web::i18n::{FormErrors, Lang};
 use shtab_web::shell::Shell;
 
-use super::crm;
+use super::deals;
 use super::texts::{DealsTexts, texts};
 use crate::crm::domain::{FieldKind, display_value, form_value};
 use crate::crm::{DealRecord, HistoryEntry, Pipeline, SentEmail};
@@ -62,6 +62,8 @@ pub struct DealPage {
     pub created: String,
     /// The tender on the portal, when the deal came from one.
     pub tender_url: Option<String>,
+    /// The deal's card where it is kept, when that is not Shtab (Bitrix24).
+    pub card_url: Option<String>,
     pub saved: bool,
     pub moved: Option<String>,
     pub refusal: Option<String>,
@@ -126,8 +128,8 @@ pub async fn page(
     user.require(Permission::TendersRead)?;
     let locale = lang.0;
     let t = texts(locale);
-    let crm = crm(state);
-    let deal = match crm.deal(id).await {
+    let crm = deals(state);
+    let (deal, card_url) = match crm.deal(id).await {
         Err(shtab_core::CoreError::NotFound(_)) => return Err(PageError::NotFound),
         other => other?,
     };
@@ -162,7 +164,13 @@ pub async fn page(
         } else {
             Vec::new()
         },
-        created: format_ms(deal.created_at, tz),
+        // A deal kept elsewhere has no time of ours.
+        created: if deal.created_at == 0 {
+            String::new()
+        } else {
+            format_ms(deal.created_at, tz)
+        },
+        card_url,
         tender_url: deal
             .fields
             .get("tender_url")

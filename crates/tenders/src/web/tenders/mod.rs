@@ -34,12 +34,15 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api::dismiss))
 }
 
-/// The CRM the tenders go into.
+/// The CRM the tenders go into: the one deals are kept in elsewhere, else Shtab's own.
 pub(crate) fn crm(state: &AppState) -> Arc<dyn Crm> {
-    Arc::new(crate::crm::BuiltinCrm::new(
-        state.db.clone(),
-        state.config.clone(),
-    ))
+    match &state.deals_elsewhere {
+        Some(crm) => crm.clone(),
+        None => Arc::new(crate::crm::BuiltinCrm::new(
+            state.db.clone(),
+            state.config.clone(),
+        )),
+    }
 }
 
 #[derive(Debug)]
