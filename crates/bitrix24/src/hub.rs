@@ -179,6 +179,11 @@ pub fn needs(config: &Config) -> Vec<Need> {
             purpose: "deals",
             required: false,
         },
+        Need {
+            scope: "crm",
+            purpose: "invoices",
+            required: config.systems.invoices == SystemOfRecord::Bitrix24,
+        },
     ]
 }
 
@@ -203,6 +208,8 @@ mod tests {
         assert!(missing(&needs(&config), &granted).is_empty());
         config.systems.tasks = SystemOfRecord::Bitrix24;
         assert_eq!(missing(&needs(&config), &granted), vec!["task"]);
+        config.systems.invoices = SystemOfRecord::Bitrix24;
+        assert_eq!(missing(&needs(&config), &granted), vec!["task", "crm"]);
     }
 
     #[test]

@@ -37,4 +37,10 @@ pub const MIGRATIONS: &[shtab_core::db::migrations::Step] = &[
         include_str!("../migrations/sqlite/5102_bitrix24_ledger.sql"),
         include_str!("../migrations/postgres/5102_bitrix24_ledger.sql"),
     ),
+    (
+        5107,
+        "5107_bitrix24_invoices",
+        include_str!("../migrations/sqlite/5107_bitrix24_invoices.sql"),
+        include_str!("../migrations/postgres/5107_bitrix24_invoices.sql"),
+    ),
 ];

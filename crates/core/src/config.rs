@@ -56,6 +56,8 @@ pub struct Config {
 pub struct SystemsConfig {
     /// Tasks that commits are attached to.
     pub tasks: SystemOfRecord,
+    /// Invoices that bank payments are matched to (`bitrix24`: the portal's smart invoices).
+    pub invoices: SystemOfRecord,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -562,16 +564,20 @@ impl Config {
                 &self.server.default_locale,
             );
         }
-        if self.systems.tasks == SystemOfRecord::Bitrix24
-            && self.bitrix24.webhook_url.is_empty()
-            && (self.bitrix24.portal_url.is_empty() || self.bitrix24.client_id.is_empty())
-        {
-            return bad(
-                "systems.tasks",
-                "\"shtab\", or \"bitrix24\" with bitrix24.webhook_url (or bitrix24.portal_url and \
-                 bitrix24.client_id) set",
-                "bitrix24",
-            );
+        let no_portal = self.bitrix24.webhook_url.is_empty()
+            && (self.bitrix24.portal_url.is_empty() || self.bitrix24.client_id.is_empty());
+        for (key, system) in [
+            ("systems.tasks", self.systems.tasks),
+            ("systems.invoices", self.systems.invoices),
+        ] {
+            if system == SystemOfRecord::Bitrix24 && no_portal {
+                return bad(
+                    key,
+                    "\"shtab\", or \"bitrix24\" with bitrix24.webhook_url (or bitrix24.portal_url \
+                     and bitrix24.client_id) set",
+                    "bitrix24",
+                );
+            }
         }
         if self.bitrix24.rate == 0 || self.bitrix24.burst == 0 {
             return bad(
@@ -1086,6 +1092,24 @@ mod tests {
             .to_string();
         assert!(
             err.contains("systems.tasks") && err.contains("bitrix24.webhook_url"),
+            "{err}"
+        );
+        let invoices = Config::load(
+            None,
+            env(&[
+                ("SHTAB_SYSTEMS_INVOICES", "bitrix24"),
+                ("SHTAB_BITRIX24_WEBHOOK_URL_FILE", hook.to_str().unwrap()),
+            ]),
+        )
+        .unwrap()
+        .config;
+        assert_eq!(invoices.systems.invoices, SystemOfRecord::Bitrix24);
+        assert_eq!(invoices.systems.tasks, SystemOfRecord::Shtab);
+        let err = Config::load(None, env(&[("SHTAB_SYSTEMS_INVOICES", "bitrix24")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("systems.invoices") && err.contains("bitrix24.webhook_url"),
             "{err}"
         );
         let err = Config::load(None, env(&[("SHTAB_SYSTEMS_TASKS", "jira")]))

@@ -52,6 +52,7 @@ pub fn describe_database(config: &Config) -> String {
 pub fn application(db: Db, config: Arc<Config>) -> Router {
     let robots = robot_set(&db, &config);
     let portal = portal(&config);
+    let matcher = matcher(&db, &config);
     let state = AppState::new(db.clone(), config, shtab_web::ops::metrics_handle())
         .with_server_access(Arc::new(shtab_access::ssh_reach::SshGrants::new(db)));
     shtab_web::robots::with_robots(
@@ -59,7 +60,7 @@ pub fn application(db: Db, config: Arc<Config>) -> Router {
             state,
             vec![
                 shtab_vcs::web::capability(),
-                shtab_bank::web::capability(),
+                shtab_bank::web::capability(matcher),
                 shtab_tenders::web::capability(),
                 shtab_access::web::capability(),
                 shtab_bitrix24::web::capability(portal),
@@ -101,9 +102,37 @@ pub fn directory(db: &Db) -> Arc<dyn Directory> {
     Arc::new(shtab_core::ports::builtin_directory(db))
 }
 
-/// The system of record for invoices: Shtab's own invoice tables.
-pub fn invoices(db: &Db) -> Arc<dyn Invoices> {
-    Arc::new(shtab_bank::invoices::BuiltinInvoices::new(db.clone()))
+/// The system of record for invoices (`systems.invoices`): Shtab's own invoice tables, or
+/// the portal's smart invoices over the hub's one client, with who is who from the users
+/// robot, what was already written in the database, and the bank's payments for the comments.
+pub fn invoices(db: &Db, config: &Config) -> Arc<dyn Invoices> {
+    use shtab_bitrix24::adapters::UnusableInvoices;
+    use shtab_bitrix24::hub::Configured;
+    match config.systems.invoices {
+        SystemOfRecord::Shtab => Arc::new(shtab_bank::invoices::BuiltinInvoices::new(db.clone())),
+        SystemOfRecord::Bitrix24 => match portal(config) {
+            Configured::Yes(p) => Arc::new(portal_invoices(db, config, &p)),
+            Configured::No => Arc::new(UnusableInvoices("no portal is configured".into())),
+            Configured::Unusable(why) => Arc::new(UnusableInvoices(why)),
+        },
+    }
+}
+
+/// The portal's smart invoices as the invoices port.
+pub fn portal_invoices(
+    db: &Db,
+    config: &Config,
+    portal: &shtab_bitrix24::hub::Portal,
+) -> shtab_bitrix24::adapters::PortalInvoices {
+    use shtab_bitrix24::store::{StoredLedger, people::StoredPeople};
+    shtab_bitrix24::adapters::PortalInvoices::new(
+        portal.client().clone(),
+        db.clone(),
+        Arc::new(StoredPeople(db.clone())),
+        Arc::new(StoredLedger(db.clone())),
+        Arc::new(crate::invoices::BankPayments(db.clone())),
+    )
+    .with_hub(&config.server.public_url, config.default_locale())
 }
 
 /// The system of record for CRM deals: Shtab's own pipeline and deal tables.
@@ -131,7 +160,7 @@ pub fn tender_ingest(db: &Db, config: &Config) -> shtab_tenders::service::Ingest
 pub fn matcher(db: &Db, config: &Config) -> Matcher {
     Matcher::new(
         db.clone(),
-        invoices(db),
+        invoices(db, config),
         notifier(db, config),
         directory(db),
     )
@@ -152,13 +181,22 @@ pub fn linker(db: &Db, config: &Config) -> Linker {
 /// only when a portal is configured.
 pub fn robot_set(db: &Db, config: &Config) -> RobotSet {
     let set = platform_robots(db, config);
-    match portal(config).portal() {
-        Some(p) => set.with(shtab_bitrix24::robots::users::Users::new(
-            p.client().clone(),
-            notifier(db, config),
-        )),
-        None => set,
+    let Some(p) = portal(config).portal().cloned() else {
+        return set;
+    };
+    let set = set.with(shtab_bitrix24::robots::users::Users::new(
+        p.client().clone(),
+        notifier(db, config),
+    ));
+    if config.systems.invoices != SystemOfRecord::Bitrix24 {
+        return set;
     }
+    set.with(shtab_bitrix24::robots::invoices::Invoices::new(
+        p.client().clone(),
+        db.clone(),
+        Arc::new(portal_invoices(db, config, &p)),
+        Arc::new(crate::invoices::MatcherWaiting(matcher(db, config))),
+    ))
 }
 
 fn platform_robots(db: &Db, config: &Config) -> RobotSet {
@@ -190,6 +228,9 @@ pub fn job_registry(db: &Db, config: &Config, robots: RobotSet) -> Registry {
         .merge(shtab_core::notify::jobs(config))
         .merge(shtab_vcs::jobs::registry(linker(db, config)))
         .merge(shtab_bank::service::matching::registry(matcher(db, config)))
+        .merge(shtab_bitrix24::robots::invoices::jobs(Arc::new(
+            crate::invoices::MatcherWaiting(matcher(db, config)),
+        )))
         .merge(shtab_access::jobs::registry(
             shtab_access::jobs::real_connectors(),
         ))

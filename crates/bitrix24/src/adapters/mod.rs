@@ -3,12 +3,14 @@
 //! already done on the portal) comes through the small traits in [`people`] and [`ledger`],
 //! which the hub implements over its database.
 
+pub mod invoices;
 pub mod ledger;
 pub mod people;
 mod text;
 pub mod tracker;
 mod unusable;
 
+pub use invoices::{PaymentDetails, PortalInvoices, UnusableInvoices};
 pub use ledger::{Ledger, MemoryLedger};
 pub use people::{MappedPeople, PortalPeople};
 pub use tracker::PortalTracker;

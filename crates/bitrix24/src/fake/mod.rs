@@ -7,6 +7,8 @@
 //! what Shtab sends.
 
 mod batch;
+mod crm;
+mod crm_data;
 mod methods;
 mod oauth;
 mod server;
@@ -17,6 +19,10 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+pub use crm_data::{
+    FakeCategory, FakeInvoice, FakePaymentDocument, FakeRequisite, FakeRequisiteLink, FakeStage,
+    FakeTimelineComment,
+};
 pub use state::{
     FakeComment, FakeElapsed, FakeNotification, FakeTask, FakeUser, Fault, Recorded,
     RecordedRefresh, WEBHOOK_CODE, WEBHOOK_USER,
@@ -134,6 +140,11 @@ impl FakePortal {
         self.state()
             .faults
             .push_back((method.map(str::to_owned), fault));
+    }
+
+    /// The portal stops answering (`true`: every request gets a 503 page) or comes back.
+    pub fn set_down(&self, down: bool) {
+        self.state().down = down;
     }
 
     /// `time.operating` of `method`'s answers, and its reset this many seconds ahead.

@@ -192,6 +192,9 @@ pub struct State {
     pub requests: Vec<Recorded>,
     pub refreshes: Vec<RecordedRefresh>,
     pub license: String,
+    pub crm: super::crm_data::CrmData,
+    /// The portal is down: every request is answered with a 503 page.
+    pub down: bool,
 }
 
 impl State {

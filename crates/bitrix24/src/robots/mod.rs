@@ -1,3 +1,4 @@
 //! The portal's robots.
 
+pub mod invoices;
 pub mod users;

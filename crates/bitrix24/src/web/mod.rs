@@ -1,8 +1,12 @@
-//! The portal's settings page (`/settings/bitrix24`) and its API (`/api/v1/bitrix24/status`,
-//! `/api/v1/bitrix24/check`), for admins.
+//! The portal's settings page (`/settings/bitrix24`, `/settings/bitrix24/invoices`) and its API
+//! (`/api/v1/bitrix24/status`, `/api/v1/bitrix24/check`, `/api/v1/bitrix24/settings/invoices`),
+//! for admins.
 
 mod api;
 mod dto;
+pub mod invoices_api;
+mod invoices_page;
+mod invoices_texts;
 mod page;
 mod texts;
 
@@ -31,10 +35,18 @@ pub fn capability(portal: Configured) -> Capability {
         pages: Router::new()
             .route("/settings/bitrix24", get(page::show))
             .route("/settings/bitrix24/check", post(page::check))
+            .route(
+                "/settings/bitrix24/invoices",
+                get(invoices_page::show).post(invoices_page::save),
+            )
             .layer(Extension(portal.clone())),
         api: OpenApiRouter::new()
             .routes(routes!(api::status))
             .routes(routes!(api::check))
+            .routes(routes!(
+                invoices_api::get_settings,
+                invoices_api::put_settings
+            ))
             .layer(Extension(portal)),
         outside: OpenApiRouter::new(),
     }

@@ -46,6 +46,7 @@ pub struct Texts {
     pub shared_by_portal_users: &'static str,
     pub person_matched_elsewhere: &'static str,
     pub email_held_by_another: &'static str,
+    pub invoices_settings: &'static str,
 }
 
 static RU: Texts = Texts {
@@ -91,6 +92,7 @@ static RU: Texts = Texts {
     shared_by_portal_users: "адрес у нескольких пользователей портала",
     person_matched_elsewhere: "человек с этим адресом уже сопоставлен другому пользователю портала",
     email_held_by_another: "новый адрес с портала уже указан у другого человека; остальное обновлено",
+    invoices_settings: "Счета: воронка и стадии оплаты →",
 };
 
 static EN: Texts = Texts {
@@ -136,6 +138,7 @@ static EN: Texts = Texts {
     shared_by_portal_users: "the address belongs to several portal users",
     person_matched_elsewhere: "the person with this address is matched to another portal user",
     email_held_by_another: "the portal's new address belongs to another person; the rest was updated",
+    invoices_settings: "Invoices: pipeline and payment stages →",
 };
 
 pub fn texts(locale: Locale) -> &'static Texts {
@@ -154,6 +157,8 @@ pub fn purpose(locale: Locale, purpose: &str) -> &'static str {
         ("notifications", false) => "notifications",
         ("deals", true) => "сделки",
         ("deals", false) => "deals",
+        ("invoices", true) => "счета",
+        ("invoices", false) => "invoices",
         _ => "",
     }
 }

@@ -13,6 +13,7 @@ mod bank_import;
 mod bank_matching;
 mod bank_payments;
 mod bank_tbank;
+mod bitrix24_invoices;
 mod bitrix24_people;
 mod bitrix24_status;
 mod bitrix24_tasks;
