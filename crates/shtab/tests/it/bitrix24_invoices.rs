@@ -363,3 +363,511 @@ async fn a_statement_pays_invoice_120_in_full_and_121_in_part_and_again_changes_
     );
     assert_eq!(told(&hub.app).await.len(), 1);
 }
+
+/// (state, last_error) of the matching jobs not done.
+async fn matching_jobs(app: &TestApp) -> Vec<(String, Option<String>)> {
+    sqlx::query_as(
+        "SELECT state, last_error FROM jobs WHERE kind = 'bank.match_payments' AND state <> 'done'",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_portal_down_during_the_import_keeps_the_payments_and_matching_resumes_paying_once() {
+    let hub = hub().await;
+    hub.portal.add_invoice(invoice(120, "120", 1_500_050));
+    hub.portal.link_requisite(120, 40);
+    hub.portal.set_down(true);
+    let bytes = statement(&[doc("501", "15000.50", "Оплата по счету 120")]);
+    assert_eq!(import(&hub, &bytes).await["new"], 1);
+    drain(&hub.app).await;
+
+    let id = payment_id(&hub.app, "501").await;
+    assert_eq!(
+        payment_state(&hub.app, id).await,
+        ("waiting".into(), 0),
+        "stored, not decided"
+    );
+    assert_eq!(hub.portal.invoice(120).unwrap().stage_id, NEW);
+    assert!(writes(&hub.portal).is_empty());
+    let waiting = matching_jobs(&hub.app).await;
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert_eq!(
+        waiting[0].0, "queued",
+        "retried later, not given up: {waiting:?}"
+    );
+    let error = waiting[0].1.clone().unwrap_or_default();
+    assert!(
+        error.contains("503"),
+        "the portal's refusal is kept: {error}"
+    );
+
+    // The portal is back; the retry comes due, and again, and the robot runs: paid once.
+    hub.portal.set_down(false);
+    retries_due(&hub.app).await;
+    drain(&hub.app).await;
+    assert_eq!(
+        payment_state(&hub.app, id).await,
+        ("matched".into(), 1_500_050)
+    );
+    assert_eq!(hub.portal.invoice(120).unwrap().stage_id, PAID);
+    jobs::enqueue(
+        &hub.app.db,
+        &shtab_bank::jobs::MatchPayments {
+            payment_ids: vec![id],
+        },
+    )
+    .await
+    .unwrap();
+    drain(&hub.app).await;
+    let set = shtab::server::robot_set(&hub.app.db, &hub.app.config);
+    robots::run_in_foreground(&hub.app.db, &set, "bitrix24.invoices", None)
+        .await
+        .unwrap();
+    assert_eq!(hub.portal.timeline(120).len(), 1);
+    assert_eq!(hub.portal.calls_of("crm.item.update").len(), 1);
+    assert_eq!(hub.portal.calls_of("crm.timeline.comment.add").len(), 1);
+}
+
+#[tokio::test]
+async fn a_hub_that_died_between_the_portal_call_and_its_record_changes_nothing_twice() {
+    let hub = hub().await;
+    hub.portal.add_invoice(invoice(120, "120", 1_500_050));
+    hub.portal.link_requisite(120, 40);
+    import(
+        &hub,
+        &statement(&[doc("501", "15000.50", "Оплата по счету 120")]),
+    )
+    .await;
+    drain(&hub.app).await;
+    assert_eq!(hub.portal.timeline(120).len(), 1);
+
+    // As if the answers never got recorded: the portal has the stage and the comment, Shtab
+    // still has its claims open.
+    sqlx::query("UPDATE bitrix24_invoice_payments SET state = 'applying'")
+        .execute(hub.app.db.pool())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE bitrix24_ledger SET state = 'pending', portal_id = NULL, done_at = NULL")
+        .execute(hub.app.db.pool())
+        .await
+        .unwrap();
+    hub.portal.forget_requests();
+    let id = payment_id(&hub.app, "501").await;
+    jobs::enqueue(
+        &hub.app.db,
+        &shtab_bank::jobs::MatchPayments {
+            payment_ids: vec![id],
+        },
+    )
+    .await
+    .unwrap();
+    drain(&hub.app).await;
+    let set = shtab::server::robot_set(&hub.app.db, &hub.app.config);
+    let run = robots::run_in_foreground(&hub.app.db, &set, "bitrix24.invoices", None)
+        .await
+        .unwrap();
+    assert_eq!(run.status, "done", "{:?}", run.error);
+
+    assert!(writes(&hub.portal).is_empty(), "{:?}", writes(&hub.portal));
+    assert_eq!(hub.portal.timeline(120).len(), 1);
+    let state: String = sqlx::query_scalar("SELECT state FROM bitrix24_invoice_payments")
+        .fetch_one(hub.app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(state, "applied", "the stage is read back and found done");
+}
+
+#[tokio::test]
+async fn two_invoices_of_the_same_amount_and_no_number_are_left_for_a_person() {
+    let hub = hub().await;
+    for id in [130, 131] {
+        hub.portal
+            .add_invoice(invoice(id, &id.to_string(), 500_000));
+        hub.portal.link_requisite(id, 40);
+    }
+    import(
+        &hub,
+        &statement(&[doc("601", "5000.00", "Оплата услуг по договору 15/2025")]),
+    )
+    .await;
+    drain(&hub.app).await;
+
+    let id = payment_id(&hub.app, "601").await;
+    assert_eq!(payment_state(&hub.app, id).await, ("attention".into(), 0));
+    assert!(writes(&hub.portal).is_empty(), "{:?}", writes(&hub.portal));
+    for id in [130, 131] {
+        assert_eq!(hub.portal.invoice(id).unwrap().stage_id, NEW);
+        assert!(hub.portal.timeline(id).is_empty());
+    }
+    assert_eq!(
+        told(&hub.app).await,
+        [(
+            hub.maria.0,
+            "email".to_string(),
+            "bank.payment_needs_attention".to_string()
+        )],
+        "the manager of the invoices decides"
+    );
+}
+
+async fn run_invoices_robot(app: &TestApp) -> robots::RunRow {
+    let set = shtab::server::robot_set(&app.db, &app.config);
+    robots::run_in_foreground(&app.db, &set, "bitrix24.invoices", None)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_invoice_created_after_its_payment_gets_it_by_the_event_or_else_by_the_robot() {
+    use shtab_bitrix24::robots::invoices::on_dynamic_item_add;
+    let hub = hub().await;
+    hub.portal.add_invoice(invoice(139, "139", 100_000));
+    let first = run_invoices_robot(&hub.app).await;
+    assert_eq!(first.status, "done", "{:?}", first.error);
+    import(
+        &hub,
+        &statement(&[
+            doc("701", "3000.00", "Оплата по счету 140"),
+            doc("702", "4000.00", "Оплата по счету 141"),
+        ]),
+    )
+    .await;
+    drain(&hub.app).await;
+    let (p140, p141) = (
+        payment_id(&hub.app, "701").await,
+        payment_id(&hub.app, "702").await,
+    );
+    assert_eq!(payment_state(&hub.app, p140).await.1, 0, "no invoice yet");
+    assert_eq!(payment_state(&hub.app, p141).await.1, 0);
+
+    // Invoice 140 appears and the portal says so.
+    hub.portal.add_invoice(invoice(140, "140", 300_000));
+    hub.portal.link_requisite(140, 40);
+    assert!(on_dynamic_item_add(&hub.app.db, "31", "140").await.unwrap());
+    drain(&hub.app).await;
+    assert_eq!(
+        payment_state(&hub.app, p140).await,
+        ("matched".into(), 300_000)
+    );
+    assert_eq!(hub.portal.invoice(140).unwrap().stage_id, PAID);
+    assert_eq!(hub.portal.timeline(140).len(), 1);
+
+    // Invoice 141 appears and the event is lost: the robot finds it.
+    hub.portal.add_invoice(invoice(141, "141", 400_000));
+    hub.portal.link_requisite(141, 40);
+    let run = run_invoices_robot(&hub.app).await;
+    assert_eq!(run.status, "done", "{:?}", run.error);
+    assert_eq!(
+        payment_state(&hub.app, p141).await,
+        ("matched".into(), 400_000)
+    );
+    assert_eq!(hub.portal.invoice(141).unwrap().stage_id, PAID);
+
+    // The late event, and the robot again: nothing twice.
+    assert!(on_dynamic_item_add(&hub.app.db, "31", "141").await.unwrap());
+    drain(&hub.app).await;
+    run_invoices_robot(&hub.app).await;
+    assert_eq!(hub.portal.timeline(140).len(), 1);
+    assert_eq!(hub.portal.timeline(141).len(), 1);
+    assert_eq!(hub.portal.calls_of("crm.item.update").len(), 2);
+
+    // Another smart process is not Shtab's; an id that is not one is refused, naming it.
+    assert!(!on_dynamic_item_add(&hub.app.db, "128", "5").await.unwrap());
+    let refused = on_dynamic_item_add(&hub.app.db, "31", "12a")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("data[FIELDS][ID]") && refused.contains("12a"),
+        "{refused}"
+    );
+}
+
+/// An incoming payment order from another payer.
+fn doc_from(number: &str, amount: &str, purpose: &str, inn: &str, name: &str) -> String {
+    doc(number, amount, purpose)
+        .replace(
+            &format!("ПлательщикИНН={PAYER_INN}"),
+            &format!("ПлательщикИНН={inn}"),
+        )
+        .replace("Плательщик=ООО «Ромашка»", &format!("Плательщик={name}"))
+}
+
+#[tokio::test]
+async fn every_company_and_contact_of_the_inn_is_a_candidate_but_not_an_invoice_billed_to_another_inn()
+ {
+    const HOLDING_INN: &str = "7736207543";
+    const TRADER_INN: &str = "500100732259";
+    let hub = hub().await;
+    // A second company with the same INN (a duplicate card): its invoice picked nothing.
+    hub.portal.add_requisite(FakeRequisite::company(
+        41,
+        6,
+        PAYER_INN,
+        "ООО «Ромашка» (дубль)",
+    ));
+    hub.portal.add_invoice(FakeInvoice {
+        assigned_by_id: 7,
+        ..FakeInvoice::new(150, "150", Kopecks(250_000), 2, 6)
+    });
+    // Company 5 also holds another legal entity; invoice 151 is billed to that one.
+    hub.portal
+        .add_requisite(FakeRequisite::company(42, 5, HOLDING_INN, "АО «Холдинг»"));
+    hub.portal.add_invoice(invoice(151, "151", 260_000));
+    hub.portal.link_requisite(151, 42);
+    // A sole trader entered as a contact.
+    hub.portal
+        .add_requisite(FakeRequisite::contact(43, 9, TRADER_INN, "ИП Сидоров"));
+    hub.portal.add_invoice(FakeInvoice {
+        assigned_by_id: 7,
+        contact_ids: vec![9],
+        ..FakeInvoice::new(152, "152", Kopecks(270_000), 2, 0)
+    });
+    import(
+        &hub,
+        &statement(&[
+            doc("801", "2500.00", "Оплата по счету 150"),
+            doc("802", "2600.00", "Оплата по счету 151"),
+            doc_from(
+                "803",
+                "2700.00",
+                "Оплата по счету 152",
+                TRADER_INN,
+                "ИП Сидоров",
+            ),
+        ]),
+    )
+    .await;
+    drain(&hub.app).await;
+
+    assert_eq!(hub.portal.invoice(150).unwrap().stage_id, PAID);
+    assert_eq!(hub.portal.invoice(152).unwrap().stage_id, PAID);
+    assert_eq!(
+        hub.portal.invoice(151).unwrap().stage_id,
+        NEW,
+        "billed to another INN"
+    );
+    let p151 = payment_id(&hub.app, "802").await;
+    assert_eq!(payment_state(&hub.app, p151).await, ("attention".into(), 0));
+    let contact_items = hub
+        .portal
+        .calls_of("crm.item.list")
+        .into_iter()
+        .filter(|c| c.body()["filter"].get("@contactId").is_some())
+        .count();
+    assert_eq!(contact_items, 1, "the contact's invoices were asked for");
+}
+
+#[tokio::test]
+async fn the_admin_picks_the_paid_and_partly_paid_stages_and_only_what_the_portal_has_is_saved() {
+    let hub = hub().await;
+    hub.portal
+        .add_invoice_stage(2, "DT31_2:UC_PART", "Оплачен частично", 25);
+    let admin = hub.app.token_as("boss@agency.test", &[Role::Admin]).await;
+    let path = "/api/v1/bitrix24/settings/invoices";
+    let shown = expect_json(admin.get(path), 200).await;
+    assert_eq!(
+        shown,
+        json!({"category_id": null, "paid_stage": null, "partly_paid_stage": null, "problems": []})
+    );
+    expect_json(hub.api.get(path), 403).await;
+    expect_json(hub.api.put(path).json(&json!({"category_id": 2})), 403).await;
+
+    let refused = |body: Value| {
+        let admin = &admin;
+        async move {
+            let answer = expect_json(admin.put(path).json(&body), 422).await;
+            let fields: Vec<(String, String)> = answer["error"]["fields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| {
+                    (
+                        f["field"].as_str().unwrap().to_owned(),
+                        f["message"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect();
+            fields
+        }
+    };
+    let fields = refused(json!({"category_id": 9})).await;
+    assert_eq!(fields[0].0, "category_id");
+    assert!(fields[0].1.contains('9'), "{fields:?}");
+    let fields = refused(json!({"category_id": 2, "paid_stage": "DT31_2:X"})).await;
+    assert_eq!(fields[0].0, "paid_stage");
+    assert!(fields[0].1.contains("DT31_2:X"), "{fields:?}");
+    let fields = refused(json!({"category_id": 2, "partly_paid_stage": "DT31_2:D"})).await;
+    assert_eq!(fields[0].0, "partly_paid_stage");
+    assert!(fields[0].1.contains("final"), "{fields:?}");
+    assert_eq!(
+        expect_json(admin.get(path), 200).await["category_id"],
+        Value::Null
+    );
+
+    let picked =
+        json!({"category_id": 2, "paid_stage": PAID, "partly_paid_stage": "DT31_2:UC_PART"});
+    let saved = expect_json(admin.put(path).json(&picked), 200).await;
+    assert_eq!(saved["partly_paid_stage"], "DT31_2:UC_PART");
+
+    // A part payment moves to the stage picked, the rest to the paid stage.
+    hub.portal.add_invoice(invoice(121, "121", 1_000_000));
+    hub.portal.link_requisite(121, 40);
+    import(
+        &hub,
+        &statement(&[doc("901", "4000.00", "Оплата по счету 121")]),
+    )
+    .await;
+    drain(&hub.app).await;
+    assert_eq!(hub.portal.invoice(121).unwrap().stage_id, "DT31_2:UC_PART");
+    import(
+        &hub,
+        &statement(&[doc("902", "6000.00", "Оплата по счету 121")]),
+    )
+    .await;
+    drain(&hub.app).await;
+    assert_eq!(hub.portal.invoice(121).unwrap().stage_id, PAID);
+    let last = hub.portal.timeline(121).pop().unwrap().comment;
+    assert!(
+        last.starts_with("[B]Счёт оплачен[/B]: 6 000,00 ₽"),
+        "{last}"
+    );
+
+    // The stage is deleted on the portal: the robot fails naming it, the page shows it, and
+    // a part payment writes nothing to the portal.
+    hub.portal.delete_invoice_stage("DT31_2:UC_PART");
+    let run = run_invoices_robot(&hub.app).await;
+    assert_eq!(run.status, "failed");
+    let error = run.error.unwrap_or_default();
+    assert!(
+        error.contains("partly_paid_stage") && error.contains("DT31_2:UC_PART"),
+        "{error}"
+    );
+    let shown = expect_json(admin.get(path), 200).await;
+    assert_eq!(
+        shown["problems"][0]["field"], "partly_paid_stage",
+        "{shown}"
+    );
+    let web = hub.app.admin().await;
+    let page = web.get_text("/settings/bitrix24/invoices").await;
+    assert!(
+        page.contains("Сохранённые настройки не подходят порталу")
+            && page.contains("«DT31_2:UC_PART»"),
+        "{page}"
+    );
+    hub.portal.add_invoice(invoice(122, "122", 1_000_000));
+    hub.portal.link_requisite(122, 40);
+    hub.portal.forget_requests();
+    import(
+        &hub,
+        &statement(&[doc("903", "1000.00", "Оплата по счету 122")]),
+    )
+    .await;
+    drain(&hub.app).await;
+    assert!(writes(&hub.portal).is_empty(), "{:?}", writes(&hub.portal));
+    let waiting = matching_jobs(&hub.app).await;
+    assert!(
+        waiting[0]
+            .1
+            .as_deref()
+            .unwrap_or("")
+            .contains("DT31_2:UC_PART"),
+        "{waiting:?}"
+    );
+}
+
+#[tokio::test]
+async fn taking_a_payment_back_comments_restores_the_stage_and_unpays_its_document() {
+    let hub = hub().await;
+    hub.portal.add_invoice(invoice(120, "120", 1_500_050));
+    hub.portal.link_requisite(120, 40);
+    hub.portal.move_invoice(120, "DT31_2:S");
+    let document = hub.portal.add_payment_document(120, Kopecks(1_500_050));
+    import(
+        &hub,
+        &statement(&[doc("501", "15000.50", "Оплата по счету 120")]),
+    )
+    .await;
+    drain(&hub.app).await;
+    assert_eq!(hub.portal.invoice(120).unwrap().stage_id, PAID);
+    assert!(
+        hub.portal.payment_documents(120)[0].paid,
+        "the same sum: paid too"
+    );
+    let pay = hub.portal.calls_of("crm.item.payment.pay");
+    assert_eq!(pay.len(), 1);
+    assert_eq!(pay[0].body(), json!({"id": document.to_string()}));
+
+    let id = payment_id(&hub.app, "501").await;
+    let allocation: i64 =
+        sqlx::query_scalar("SELECT id FROM bank_allocations WHERE payment_id = $1")
+            .bind(id)
+            .fetch_one(hub.app.db.pool())
+            .await
+            .unwrap();
+    expect_json(
+        hub.api.delete(&format!(
+            "/api/v1/bank/payments/{id}/allocations/{allocation}"
+        )),
+        200,
+    )
+    .await;
+    assert_eq!(
+        hub.portal.invoice(120).unwrap().stage_id,
+        "DT31_2:S",
+        "the stage it had"
+    );
+    assert!(!hub.portal.payment_documents(120)[0].paid);
+    let comments = hub.portal.timeline(120);
+    assert_eq!(comments.len(), 2);
+    assert!(
+        comments[1].comment.starts_with(
+            "[B]Оплата снята[/B]: 15 000,50 ₽ от ООО «Ромашка» (ИНН 7707083893), выписка от \
+             02.02.2026 больше не засчитана в этот счёт. Оплачено 0,00 ₽ из 15 000,50 ₽, осталось \
+             15 000,50 ₽. Стадия возвращена: Отправлен клиенту."
+        ),
+        "{}",
+        comments[1].comment
+    );
+
+    // Allocated again by hand: paid again, with a comment of its own.
+    expect_json(
+        hub.api
+            .post(&format!("/api/v1/bank/payments/{id}/allocations"))
+            .json(&json!({"invoice_id": "120", "amount": 1_500_050})),
+        201,
+    )
+    .await;
+    assert_eq!(hub.portal.invoice(120).unwrap().stage_id, PAID);
+    assert_eq!(hub.portal.timeline(120).len(), 3);
+}
+
+#[tokio::test]
+async fn a_portal_that_refuses_updates_in_a_batch_gets_them_one_by_one() {
+    let hub = hub().await;
+    hub.portal.refuse_in_batch("crm.item.update");
+    hub.portal.add_invoice(invoice(120, "120", 1_500_050));
+    hub.portal.link_requisite(120, 40);
+    import(
+        &hub,
+        &statement(&[doc("501", "15000.50", "Оплата по счету 120")]),
+    )
+    .await;
+    drain(&hub.app).await;
+    assert_eq!(hub.portal.invoice(120).unwrap().stage_id, PAID);
+    let updates = hub.portal.calls_of("crm.item.update");
+    let alone: Vec<bool> = updates.iter().map(|u| u.in_batch.is_none()).collect();
+    assert_eq!(
+        alone,
+        [false, true],
+        "refused in the batch, then sent on its own"
+    );
+    assert_eq!(
+        updates[1].body(),
+        json!({"entityTypeId": 31, "id": 120, "fields": {"stageId": PAID}})
+    );
+    assert_eq!(hub.portal.timeline(120).len(), 1);
+}
