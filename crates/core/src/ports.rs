@@ -232,6 +232,11 @@ pub trait Invoices: Send + Sync {
     }
     /// Takes the payment `payment_id` back off the invoice (a manual un-allocation).
     async fn reverse_payment(&self, invoice_id: &str, payment_id: &str) -> CoreResult<Invoice>;
+    /// Where a person sees the invoice: a page of Shtab's (a path) or of the system that keeps
+    /// it (a URL); `None` when it has no page.
+    fn link(&self, _invoice_id: &str) -> Option<String> {
+        None
+    }
 }
 
 /// People, as the other capabilities look them up. Used by every capability (commit authors,

@@ -802,6 +802,17 @@ async fn taking_a_payment_back_comments_restores_the_stage_and_unpays_its_docume
     assert_eq!(pay[0].body(), json!({"id": document.to_string()}));
 
     let id = payment_id(&hub.app, "501").await;
+    let page = hub
+        .app
+        .admin()
+        .await
+        .get_text(&format!("/bank/payments/{id}"))
+        .await;
+    let card = format!("{}/crm/type/31/details/120/", hub.portal.origin());
+    assert!(
+        page.contains(&card),
+        "the payment links the invoice's card: {page}"
+    );
     let allocation: i64 =
         sqlx::query_scalar("SELECT id FROM bank_allocations WHERE payment_id = $1")
             .bind(id)

@@ -120,6 +120,12 @@ impl Matcher {
         self
     }
 
+    /// Where a person sees the invoice the port knows by `id` (Shtab's page or the portal's
+    /// card).
+    pub fn invoice_link(&self, id: &str) -> Option<String> {
+        self.invoices.link(id)
+    }
+
     /// The number of the invoice the port knows by `id`, if it still knows it.
     pub async fn invoice_number(&self, id: &str) -> CoreResult<Option<String>> {
         Ok(self.invoices.get(id).await?.map(|i| i.number))

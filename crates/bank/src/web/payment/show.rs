@@ -144,12 +144,6 @@ pub async fn show(
     .await
 }
 
-/// An invoice's page exists for built-in invoices, whose port ids are their numbers in
-/// `invoices.id`.
-fn invoice_href(id: &str) -> Option<String> {
-    crate::invoices::InvoiceId::from_port(id).map(|i| format!("/invoices/{i}"))
-}
-
 async fn account_label(state: &AppState, payment: &Payment) -> CoreResult<String> {
     let a = accounts::get(&state.db, payment.account_id).await?;
     Ok(if a.title.trim().is_empty() {
@@ -185,7 +179,7 @@ pub async fn page(
         let number = matcher.invoice_number(&a.invoice_id).await?;
         rows.push(AllocationView {
             id: a.id,
-            href: invoice_href(&a.invoice_id),
+            href: matcher.invoice_link(&a.invoice_id),
             invoice: number.unwrap_or(a.invoice_id),
             amount: t.money(a.amount),
             origin: match a.origin {

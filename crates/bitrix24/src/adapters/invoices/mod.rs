@@ -228,6 +228,17 @@ impl Invoices for PortalInvoices {
         self.apply(records).await
     }
 
+    /// The invoice's card on the portal.
+    fn link(&self, invoice_id: &str) -> Option<String> {
+        portal_id(invoice_id).map(|id| {
+            format!(
+                "{}/crm/type/{}/details/{id}/",
+                self.client.portal(),
+                shapes::SMART_INVOICE
+            )
+        })
+    }
+
     async fn reverse_payment(&self, invoice_id: &str, payment_id: &str) -> CoreResult<Invoice> {
         let id = portal_id(invoice_id).ok_or(CoreError::NotFound("invoice"))?;
         self.reverse(id, payment_id.trim()).await?;
