@@ -192,19 +192,32 @@ impl Robot for Invoices {
                 named.join("; ")
             )));
         }
-        let applied = self.invoices.apply_unsettled().await?;
-        let reversed = self.invoices.reverse_unsettled().await?;
-        if applied + reversed > 0 {
+        // Work a failed run left half-done; one invoice that cannot be finished (deleted on the
+        // portal) must not keep the new ones from being looked at, so it fails the run last.
+        let mut failed: Option<RobotError> = None;
+        let mut finished = 0;
+        for outcome in [
+            self.invoices.apply_unsettled().await,
+            self.invoices.reverse_unsettled().await,
+        ] {
+            match outcome {
+                Ok(n) => finished += n,
+                Err(e) => {
+                    ctx.log(LogLevel::Warn, e.to_string()).await?;
+                    failed.get_or_insert(RobotError::from(e));
+                }
+            }
+        }
+        if finished > 0 {
             ctx.log(
                 LogLevel::Info,
                 format!(
-                    "finished telling the portal about {applied} payment(s) and {reversed} \
-                     reversal(s) cut short earlier"
+                    "finished telling the portal about {finished} payment(s) cut short earlier"
                 ),
             )
             .await?;
         }
-        ctx.count("finished", (applied + reversed) as i64).await?;
+        ctx.count("finished", finished as i64).await?;
         let (new, cursor) = self.new_invoices().await?;
         ctx.count("new_invoices", new as i64).await?;
         if new > 0 {
@@ -214,6 +227,6 @@ impl Robot for Invoices {
         if let Some(cursor) = cursor {
             store::set_cursor(&self.db, cursor).await?;
         }
-        Ok(())
+        failed.map_or(Ok(()), Err)
     }
 }

@@ -134,7 +134,7 @@ impl PortalInvoices {
             .into_iter()
             .collect();
         let pagers: Vec<_> = invoices
-            .chunks(50)
+            .chunks(super::lookup::ITEMS_PER_LIST)
             .map(|c| shapes::items(ids_filter("@id", c)))
             .collect();
         let mut items: HashMap<u64, Item> = HashMap::new();

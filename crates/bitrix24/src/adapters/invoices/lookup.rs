@@ -25,8 +25,9 @@ use crate::client::{Bitrix24Error, Client, IdPager};
 
 /// Ids per `@`-filter in one list command: few enough that most lists fit one page.
 const IDS_PER_LIST: usize = 10;
-/// Ids per `@id` filter: exactly one page of items at most.
-const ITEMS_PER_LIST: usize = 50;
+/// Ids per `@id` filter: fewer than a page, so a list never looks full and costs no second
+/// (empty) page.
+pub(super) const ITEMS_PER_LIST: usize = 49;
 
 /// An open invoice of a payer, and the requisite that made it theirs.
 #[derive(Debug, Clone)]

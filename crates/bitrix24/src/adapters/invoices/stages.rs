@@ -176,3 +176,92 @@ impl Pipelines {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pipeline 2 as `crm.status.list` writes it: strings, `SEMANTICS` null for stages in
+    /// progress, a custom "partly paid" stage, and a custom paid stage known only by `EXTRA`.
+    fn pipelines() -> Pipelines {
+        let stages: Vec<Stage> = serde_json::from_str(
+            r#"[{"ID":"1","ENTITY_ID":"SMART_INVOICE_STAGE_2","STATUS_ID":"DT31_2:N","NAME":"Новый","SORT":"10","SEMANTICS":null,"EXTRA":{"SEMANTICS":"process"}},
+                {"ID":"2","ENTITY_ID":"SMART_INVOICE_STAGE_2","STATUS_ID":"DT31_2:UC_PART","NAME":"Частично","SORT":"20","SEMANTICS":null,"EXTRA":{"SEMANTICS":"process"}},
+                {"ID":"3","ENTITY_ID":"SMART_INVOICE_STAGE_2","STATUS_ID":"DT31_2:UC_PAID","NAME":"Оплачен","SORT":"30","SEMANTICS":"","EXTRA":{"SEMANTICS":"success"}},
+                {"ID":"4","ENTITY_ID":"SMART_INVOICE_STAGE_2","STATUS_ID":"DT31_2:D","NAME":"Не оплачен","SORT":"40","SEMANTICS":"F","EXTRA":{"SEMANTICS":"failure"}}]"#,
+        )
+        .unwrap();
+        let categories: Categories = serde_json::from_str(
+            r#"{"categories":[{"id":2,"name":"Общая","sort":500,"entityTypeId":31,"isDefault":"Y"}]}"#,
+        )
+        .unwrap();
+        Pipelines {
+            categories: categories.categories,
+            stages: BTreeMap::from([(2, stages)]),
+        }
+    }
+
+    fn picked(paid: Option<&str>, partly: Option<&str>) -> InvoiceSettings {
+        InvoiceSettings {
+            category_id: Some(2),
+            paid_stage: paid.map(str::to_owned),
+            partly_paid_stage: partly.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn the_paid_stage_is_the_pipelines_success_unless_the_admin_picked_one() {
+        let p = pipelines();
+        let none = InvoiceSettings::default();
+        assert_eq!(p.paid_stage(2, &none).unwrap(), "DT31_2:UC_PAID");
+        assert_eq!(
+            p.final_stages(),
+            vec!["DT31_2:UC_PAID".to_owned(), "DT31_2:D".to_owned()]
+        );
+        assert_eq!(p.partly_paid_stage(2, &none).unwrap(), None);
+        let s = picked(Some("DT31_2:N"), Some("DT31_2:UC_PART"));
+        assert_eq!(p.paid_stage(2, &s).unwrap(), "DT31_2:N");
+        assert_eq!(
+            p.partly_paid_stage(2, &s).unwrap().as_deref(),
+            Some("DT31_2:UC_PART")
+        );
+        // Another pipeline's invoices are not touched by pipeline 2's choices.
+        assert!(p.paid_stage(3, &s).is_err());
+        assert_eq!(p.partly_paid_stage(3, &s).unwrap(), None);
+    }
+
+    #[test]
+    fn a_choice_the_portal_lacks_is_named_and_never_used() {
+        let p = pipelines();
+        assert!(
+            p.problems(&picked(Some("DT31_2:N"), Some("DT31_2:UC_PART")))
+                .is_empty()
+        );
+        let gone = picked(Some("DT31_2:P"), None);
+        let problems = p.problems(&gone);
+        assert_eq!(
+            (problems[0].field.as_str(), problems[0].code),
+            ("paid_stage", "not_on_portal")
+        );
+        let err = p.paid_stage(2, &gone).unwrap_err().to_string();
+        assert!(
+            err.contains("DT31_2:P") && err.contains("nothing was written"),
+            "{err}"
+        );
+        let final_partly = p.problems(&picked(None, Some("DT31_2:D")));
+        assert_eq!(final_partly[0].code, "final_stage");
+        let no_pipeline = p.problems(&InvoiceSettings {
+            category_id: Some(7),
+            ..InvoiceSettings::default()
+        });
+        assert_eq!(
+            (no_pipeline[0].field.as_str(), no_pipeline[0].code),
+            ("category_id", "not_on_portal")
+        );
+        let stages_alone = p.problems(&InvoiceSettings {
+            paid_stage: Some("DT31_2:N".into()),
+            ..InvoiceSettings::default()
+        });
+        assert_eq!(stages_alone[0].code, "required");
+    }
+}
