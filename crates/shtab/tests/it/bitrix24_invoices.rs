@@ -675,6 +675,16 @@ async fn the_admin_picks_the_paid_and_partly_paid_stages_and_only_what_the_porta
     );
     expect_json(hub.api.get(path), 403).await;
     expect_json(hub.api.put(path).json(&json!({"category_id": 2})), 403).await;
+    let accountant = hub
+        .app
+        .login_as("buh2@agency.test", &[Role::Accountant])
+        .await;
+    let page = accountant.get("/settings/bitrix24/invoices").await;
+    assert_eq!(page.status(), 403);
+    let forged = accountant
+        .post_form("/settings/bitrix24/invoices", &[("category_id", "2")])
+        .await;
+    assert_eq!(forged.status(), 403);
 
     let refused = |body: Value| {
         let admin = &admin;
@@ -712,6 +722,29 @@ async fn the_admin_picks_the_paid_and_partly_paid_stages_and_only_what_the_porta
         json!({"category_id": 2, "paid_stage": PAID, "partly_paid_stage": "DT31_2:UC_PART"});
     let saved = expect_json(admin.put(path).json(&picked), 200).await;
     assert_eq!(saved["partly_paid_stage"], "DT31_2:UC_PART");
+    // The same on the page: a stage the portal lacks comes back named, nothing saved.
+    let web = hub.app.admin().await;
+    let form = |paid: &'static str| {
+        [
+            ("category_id", "2"),
+            ("paid_stage", paid),
+            ("partly_paid_stage", "DT31_2:UC_PART"),
+        ]
+    };
+    let refused = web
+        .post_form("/settings/bitrix24/invoices", &form("DT31_2:X"))
+        .await;
+    assert_eq!(refused.status(), 422);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("«DT31_2:X» — этого нет на портале"), "{page}");
+    let saved = web
+        .post_form("/settings/bitrix24/invoices", &form(PAID))
+        .await;
+    assert_eq!(
+        saved.headers()["location"],
+        "/settings/bitrix24/invoices?saved=1"
+    );
+    assert_eq!(expect_json(admin.get(path), 200).await["paid_stage"], PAID);
 
     // A part payment moves to the stage picked, the rest to the paid stage.
     hub.portal.add_invoice(invoice(121, "121", 1_000_000));
@@ -751,7 +784,6 @@ async fn the_admin_picks_the_paid_and_partly_paid_stages_and_only_what_the_porta
         shown["problems"][0]["field"], "partly_paid_stage",
         "{shown}"
     );
-    let web = hub.app.admin().await;
     let page = web.get_text("/settings/bitrix24/invoices").await;
     assert!(
         page.contains("Сохранённые настройки не подходят порталу")
