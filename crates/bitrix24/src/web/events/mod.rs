@@ -111,6 +111,15 @@ async fn believe(
             format!("an event is at most {} KiB", MAX_BODY / 1024),
         ));
     };
+    // Before the token: a hub with no portal has nothing to receive events for, and says so
+    // rather than blaming a token it could not have been given.
+    let Some(portal) = portal.portal() else {
+        return Err(refused(
+            StatusCode::CONFLICT,
+            "no_portal",
+            "no usable portal is configured in Shtab (bitrix24.webhook_url)".to_owned(),
+        ));
+    };
     let event = Event::parse(&body).map_err(|e| {
         count("other", "invalid");
         refuse(StatusCode::BAD_REQUEST, "invalid_event", e.to_string())
@@ -123,13 +132,6 @@ async fn believe(
             why.to_owned(),
         ));
     }
-    let Some(portal) = portal.portal() else {
-        return Err(refused(
-            StatusCode::CONFLICT,
-            "no_portal",
-            "no usable portal is configured in Shtab (bitrix24.webhook_url)".to_owned(),
-        ));
-    };
     if let Err(why) = from_portal(&event, portal) {
         tracing::warn!(%why, "a Bitrix24 event was refused");
         return Err(refused(StatusCode::FORBIDDEN, "other_portal", why));
