@@ -287,16 +287,23 @@ pub fn needs(config: &Config) -> Vec<Need> {
             purpose: "deals",
             required: config.systems.deals == SystemOfRecord::Bitrix24,
         },
+        Need {
+            scope: "crm",
+            purpose: "invoices",
+            required: config.systems.invoices == SystemOfRecord::Bitrix24,
+        },
     ]
 }
 
-/// The required scopes missing from `granted`.
+/// The required scopes missing from `granted`, each once (deals and invoices both need `crm`).
 pub fn missing(needs: &[Need], granted: &[String]) -> Vec<&'static str> {
-    needs
-        .iter()
-        .filter(|n| n.required && !granted.iter().any(|g| g == n.scope))
-        .map(|n| n.scope)
-        .collect()
+    let mut missing: Vec<&'static str> = Vec::new();
+    for n in needs {
+        if n.required && !granted.iter().any(|g| g == n.scope) && !missing.contains(&n.scope) {
+            missing.push(n.scope);
+        }
+    }
+    missing
 }
 
 #[cfg(test)]
@@ -305,12 +312,14 @@ mod tests {
     use shtab_core::config::Secret;
 
     #[test]
-    fn the_task_and_crm_scopes_are_required_only_when_tasks_and_deals_live_on_the_portal() {
+    fn the_task_and_crm_scopes_are_required_only_when_tasks_deals_or_invoices_live_on_the_portal() {
         let mut config = Config::default();
         let granted = vec!["user".to_owned(), "im".to_owned()];
         assert!(missing(&needs(&config), &granted).is_empty());
         config.systems.tasks = SystemOfRecord::Bitrix24;
         assert_eq!(missing(&needs(&config), &granted), vec!["task"]);
+        config.systems.invoices = SystemOfRecord::Bitrix24;
+        assert_eq!(missing(&needs(&config), &granted), vec!["task", "crm"]);
         config.systems.deals = SystemOfRecord::Bitrix24;
         assert_eq!(missing(&needs(&config), &granted), vec!["task", "crm"]);
     }

@@ -64,4 +64,10 @@ pub const MIGRATIONS: &[shtab_core::db::migrations::Step] = &[
         include_str!("../migrations/sqlite/5106_bitrix24_deals.sql"),
         include_str!("../migrations/postgres/5106_bitrix24_deals.sql"),
     ),
+    (
+        5107,
+        "5107_bitrix24_invoices",
+        include_str!("../migrations/sqlite/5107_bitrix24_invoices.sql"),
+        include_str!("../migrations/postgres/5107_bitrix24_invoices.sql"),
+    ),
 ];

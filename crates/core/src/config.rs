@@ -57,6 +57,8 @@ pub struct Config {
 pub struct SystemsConfig {
     /// Tasks that commits are attached to.
     pub tasks: SystemOfRecord,
+    /// Invoices that bank payments are matched to (`bitrix24`: the portal's smart invoices).
+    pub invoices: SystemOfRecord,
     /// The CRM deals tenders become (the pipeline's stage rules and entry actions stay
     /// Shtab's either way).
     pub deals: SystemOfRecord,
@@ -594,6 +596,7 @@ impl Config {
         for (key, system) in [
             ("systems.tasks", self.systems.tasks),
             ("systems.deals", self.systems.deals),
+            ("systems.invoices", self.systems.invoices),
         ] {
             if system == SystemOfRecord::Bitrix24 && no_portal {
                 return bad(
@@ -1117,6 +1120,24 @@ mod tests {
             .to_string();
         assert!(
             err.contains("systems.tasks") && err.contains("bitrix24.webhook_url"),
+            "{err}"
+        );
+        let invoices = Config::load(
+            None,
+            env(&[
+                ("SHTAB_SYSTEMS_INVOICES", "bitrix24"),
+                ("SHTAB_BITRIX24_WEBHOOK_URL_FILE", hook.to_str().unwrap()),
+            ]),
+        )
+        .unwrap()
+        .config;
+        assert_eq!(invoices.systems.invoices, SystemOfRecord::Bitrix24);
+        assert_eq!(invoices.systems.tasks, SystemOfRecord::Shtab);
+        let err = Config::load(None, env(&[("SHTAB_SYSTEMS_INVOICES", "bitrix24")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("systems.invoices") && err.contains("bitrix24.webhook_url"),
             "{err}"
         );
         let err = Config::load(None, env(&[("SHTAB_SYSTEMS_TASKS", "jira")]))

@@ -315,11 +315,35 @@ pub struct Invoice {
     pub responsible: Option<PersonId>,
 }
 
+/// What one payment pays on one invoice, as the matcher tells the invoices port.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentRecord {
+    pub invoice_id: String,
+    pub payment_id: String,
+    pub amount_kopecks: i64,
+}
+
 /// Invoices. Used by `bank` (payments are matched to open invoices). Implemented by the
-/// built-in invoice tables (`shtab_bank::invoices`) and by Bitrix24's invoices (later).
+/// built-in invoice tables (`shtab_bank::invoices`) and by Bitrix24's smart invoices
+/// (`shtab_bitrix24::adapters::PortalInvoices`).
 #[async_trait]
 pub trait Invoices: Send + Sync {
     async fn open_by_payer_inn(&self, inn: &str) -> CoreResult<Vec<Invoice>>;
+    /// [`Invoices::open_by_payer_inn`] for many payers at once, by INN (a payer with no open
+    /// invoice may be absent). A system that can look them up together overrides it: the
+    /// matcher asks about every payer of a statement before matching it.
+    async fn open_by_payer_inns(
+        &self,
+        inns: &[String],
+    ) -> CoreResult<std::collections::HashMap<String, Vec<Invoice>>> {
+        let mut found = std::collections::HashMap::new();
+        for inn in inns {
+            if !found.contains_key(inn) {
+                found.insert(inn.clone(), self.open_by_payer_inn(inn).await?);
+            }
+        }
+        Ok(found)
+    }
     async fn get(&self, id: &str) -> CoreResult<Option<Invoice>>;
     /// Records `amount_kopecks` paid by the payment `payment_id`; the invoice becomes paid
     /// or partially paid. Recording the same payment again replaces its amount, never adds.
@@ -329,8 +353,22 @@ pub trait Invoices: Send + Sync {
         payment_id: &str,
         amount_kopecks: i64,
     ) -> CoreResult<Invoice>;
+    /// [`Invoices::record_payment`] for many at once; a system that can write them together
+    /// overrides it (the matcher records a whole statement's allocations in one call).
+    async fn record_payments(&self, records: &[PaymentRecord]) -> CoreResult<()> {
+        for r in records {
+            self.record_payment(&r.invoice_id, &r.payment_id, r.amount_kopecks)
+                .await?;
+        }
+        Ok(())
+    }
     /// Takes the payment `payment_id` back off the invoice (a manual un-allocation).
     async fn reverse_payment(&self, invoice_id: &str, payment_id: &str) -> CoreResult<Invoice>;
+    /// Where a person sees the invoice: a page of Shtab's (a path) or of the system that keeps
+    /// it (a URL); `None` when it has no page.
+    fn link(&self, _invoice_id: &str) -> Option<String> {
+        None
+    }
 }
 
 /// People, as the other capabilities look them up. Used by every capability (commit authors,

@@ -2,4 +2,5 @@
 //! reads the configuration, opens the database, picks the enabled capabilities and serves.
 
 pub mod cli;
+pub mod invoices;
 pub mod server;

@@ -53,6 +53,7 @@ pub fn application(db: Db, config: Arc<Config>) -> Router {
     let robots = robot_set(&db, &config);
     let portal = portal(&db, &config);
     let deals = portal_deals(&db, &config);
+    let matcher = matcher(&db, &config);
     let mut state = AppState::new(db.clone(), config.clone(), shtab_web::ops::metrics_handle())
         .with_server_access(Arc::new(shtab_access::ssh_reach::SshGrants::new(
             db.clone(),
@@ -73,7 +74,7 @@ pub fn application(db: Db, config: Arc<Config>) -> Router {
             state,
             vec![
                 shtab_vcs::web::capability(),
-                shtab_bank::web::capability(),
+                shtab_bank::web::capability(matcher),
                 shtab_tenders::web::capability(),
                 shtab_access::web::capability(),
                 shtab_bitrix24::web::capability(portal, deals),
@@ -149,9 +150,37 @@ pub fn directory(db: &Db) -> Arc<dyn Directory> {
     Arc::new(shtab_core::ports::builtin_directory(db))
 }
 
-/// The system of record for invoices: Shtab's own invoice tables.
-pub fn invoices(db: &Db) -> Arc<dyn Invoices> {
-    Arc::new(shtab_bank::invoices::BuiltinInvoices::new(db.clone()))
+/// The system of record for invoices (`systems.invoices`): Shtab's own invoice tables, or
+/// the portal's smart invoices over the hub's one client, with who is who from the users
+/// robot, what was already written in the database, and the bank's payments for the comments.
+pub fn invoices(db: &Db, config: &Config) -> Arc<dyn Invoices> {
+    use shtab_bitrix24::adapters::UnusableInvoices;
+    use shtab_bitrix24::hub::Configured;
+    match config.systems.invoices {
+        SystemOfRecord::Shtab => Arc::new(shtab_bank::invoices::BuiltinInvoices::new(db.clone())),
+        SystemOfRecord::Bitrix24 => match portal(db, config) {
+            Configured::Yes(p) => Arc::new(portal_invoices(db, config, &p)),
+            Configured::No => Arc::new(UnusableInvoices("no portal is configured".into())),
+            Configured::Unusable(why) => Arc::new(UnusableInvoices(why)),
+        },
+    }
+}
+
+/// The portal's smart invoices as the invoices port.
+pub fn portal_invoices(
+    db: &Db,
+    config: &Config,
+    portal: &shtab_bitrix24::hub::Portal,
+) -> shtab_bitrix24::adapters::PortalInvoices {
+    use shtab_bitrix24::store::{StoredLedger, people::StoredPeople};
+    shtab_bitrix24::adapters::PortalInvoices::new(
+        portal.client().clone(),
+        db.clone(),
+        Arc::new(StoredPeople(db.clone())),
+        Arc::new(StoredLedger(db.clone())),
+        Arc::new(crate::invoices::BankPayments(db.clone())),
+    )
+    .with_hub(&config.server.public_url, config.default_locale())
 }
 
 /// The system of record for CRM deals (`systems.deals`): Shtab's own pipeline and deal
@@ -221,7 +250,7 @@ pub fn tender_ingest(db: &Db, config: &Config) -> shtab_tenders::service::Ingest
 pub fn matcher(db: &Db, config: &Config) -> Matcher {
     Matcher::new(
         db.clone(),
-        invoices(db),
+        invoices(db, config),
         notifier(db, config),
         directory(db),
     )
@@ -242,14 +271,23 @@ pub fn linker(db: &Db, config: &Config) -> Linker {
 /// only when a portal is configured.
 pub fn robot_set(db: &Db, config: &Config) -> RobotSet {
     let mut set = platform_robots(db, config);
-    if let Some(p) = portal(db, config).portal() {
-        set = set.with(shtab_bitrix24::robots::users::Users::new(
-            p.client().clone(),
-            notifier(db, config),
-        ));
-    }
+    let Some(p) = portal(db, config).portal().cloned() else {
+        return set;
+    };
+    set = set.with(shtab_bitrix24::robots::users::Users::new(
+        p.client().clone(),
+        notifier(db, config),
+    ));
     if let Some(deals) = deals_on_portal(db, config) {
         set = set.with(shtab_bitrix24::robots::deals::Deals::new(deals));
+    }
+    if config.systems.invoices == SystemOfRecord::Bitrix24 {
+        set = set.with(shtab_bitrix24::robots::invoices::Invoices::new(
+            p.client().clone(),
+            db.clone(),
+            Arc::new(portal_invoices(db, config, &p)),
+            Arc::new(crate::invoices::MatcherWaiting(matcher(db, config))),
+        ));
     }
     set
 }
@@ -291,6 +329,9 @@ pub fn job_registry(db: &Db, config: &Config, robots: RobotSet) -> Registry {
         ))
         .merge(shtab_vcs::jobs::registry(linker(db, config)))
         .merge(shtab_bank::service::matching::registry(matcher(db, config)))
+        .merge(shtab_bitrix24::robots::invoices::jobs(Arc::new(
+            crate::invoices::MatcherWaiting(matcher(db, config)),
+        )))
         .merge(shtab_access::jobs::registry(
             shtab_access::jobs::real_connectors(),
         ))

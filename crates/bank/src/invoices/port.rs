@@ -167,6 +167,10 @@ impl Invoices for BuiltinInvoices {
             .await
     }
 
+    fn link(&self, invoice_id: &str) -> Option<String> {
+        InvoiceId::from_port(invoice_id).map(|i| format!("/invoices/{i}"))
+    }
+
     async fn reverse_payment(
         &self,
         invoice_id: &str,

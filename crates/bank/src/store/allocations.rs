@@ -259,3 +259,16 @@ pub async fn rematchable_of_payer(db: &Db, payer_inn: &str) -> CoreResult<Vec<i6
     .await?;
     Ok(ids)
 }
+
+/// Every incoming payment that may still be matched automatically, of any payer with an INN
+/// (see [`rematchable_of_payer`]). Oldest first.
+pub async fn rematchable(db: &Db) -> CoreResult<Vec<i64>> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM bank_payments WHERE payer_inn <> '' AND direction = 'incoming' \
+         AND (match_state = 'waiting' OR (match_state = 'attention' AND allocated = 0)) \
+         ORDER BY op_date, id",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    Ok(ids)
+}

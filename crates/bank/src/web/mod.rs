@@ -11,7 +11,11 @@ use shtab_core::auth::Permission;
 use shtab_web::Capability;
 use shtab_web::shell::NavEntry;
 
-pub fn capability() -> Capability {
+use crate::service::matching::Matcher;
+
+/// The bank's pages and API; `matcher` works over the invoices the binary configured, so a
+/// person allocates to (and takes back from) the same invoices the robot matches.
+pub fn capability(matcher: Matcher) -> Capability {
     Capability {
         nav: vec![
             NavEntry {
@@ -30,12 +34,12 @@ pub fn capability() -> Capability {
         pages: dashboard::pages()
             .merge(accounts::pages())
             .merge(payments::pages())
-            .merge(payment::pages())
+            .merge(payment::pages(matcher.clone()))
             .merge(invoices::pages()),
         api: dashboard::api()
             .merge(accounts::api())
             .merge(payments::api())
-            .merge(payment::api())
+            .merge(payment::api(matcher))
             .merge(invoices::api()),
         outside: utoipa_axum::router::OpenApiRouter::new(),
     }

@@ -9,13 +9,16 @@ mod dto;
 mod show;
 mod texts;
 
-use axum::Router;
 use axum::routing::{get, post};
+use axum::{Extension, Router};
 use shtab_web::AppState;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn pages() -> Router<AppState> {
+use crate::service::matching::Matcher;
+
+/// `matcher` works over the invoices the binary configured (built-in or the portal's).
+pub fn pages(matcher: Matcher) -> Router<AppState> {
     Router::new()
         .route("/bank/payments/{id}", get(show::show))
         .route("/bank/payments/{id}/allocations", post(change::allocate))
@@ -24,12 +27,14 @@ pub fn pages() -> Router<AppState> {
             post(change::remove),
         )
         .route("/bank/payments/{id}/match", post(change::rematch))
+        .layer(Extension(matcher))
 }
 
-pub fn api() -> OpenApiRouter<AppState> {
+pub fn api(matcher: Matcher) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(api::get_payment))
         .routes(routes!(api::allocate))
         .routes(routes!(api::unallocate))
         .routes(routes!(api::rematch))
+        .layer(Extension(matcher))
 }

@@ -6,6 +6,7 @@
 
 pub mod copies;
 pub mod deals;
+pub mod invoices;
 pub mod ledger;
 pub mod messenger;
 pub mod people;
@@ -15,6 +16,7 @@ mod unusable;
 
 pub use copies::{MemoryCopies, NoCopies, TaskCopies, TaskCopy};
 pub use deals::PortalDeals;
+pub use invoices::{PaymentDetails, PortalInvoices, UnusableInvoices};
 pub use ledger::{Ledger, MemoryLedger};
 pub use messenger::PortalMessenger;
 pub use people::{MappedPeople, PortalPeople};

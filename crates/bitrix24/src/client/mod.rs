@@ -13,6 +13,7 @@ mod call;
 pub mod decode;
 pub mod errors;
 pub mod limiter;
+mod lists;
 pub mod metrics;
 pub mod money;
 pub mod oauth;

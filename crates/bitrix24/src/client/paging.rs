@@ -102,7 +102,7 @@ impl IdPager {
         }
     }
 
-    fn params_after(&self, after: Option<u64>) -> Map<String, Value> {
+    pub(crate) fn params_after(&self, after: Option<u64>) -> Map<String, Value> {
         let mut params = self.params.clone();
         let mut filter = self.filter.clone();
         if let Some(after) = after {
@@ -142,6 +142,56 @@ fn id_of(item: &RawValue, key: &str) -> Option<u64> {
     }
 }
 
+/// Reads one page of `pager`'s list from a result (a call's or a batch command's), checking
+/// that ids ascend past `after`.
+pub(crate) fn read_page(
+    pager: &IdPager,
+    result: &RawValue,
+    after: Option<u64>,
+) -> Result<IdPage, Bitrix24Error> {
+    let empty = result.get().trim() == "[]";
+    let items: Vec<Box<RawValue>> = match pager.items_at {
+        _ if empty => Vec::new(),
+        ItemsAt::Result => decode_raw(&pager.method, result)?,
+        ItemsAt::Key(key) => {
+            let outer: std::collections::HashMap<String, Box<RawValue>> =
+                decode_raw(&pager.method, result)?;
+            match outer.get(key) {
+                Some(list) => decode_raw(&pager.method, list)?,
+                None => {
+                    return Err(Bitrix24Error::Decode {
+                        method: pager.method.clone(),
+                        message: format!("the answer has no «{key}» list"),
+                    });
+                }
+            }
+        }
+    };
+    let mut last_id = None;
+    for item in &items {
+        let id = id_of(item, pager.response_id).ok_or_else(|| Bitrix24Error::Decode {
+            method: pager.method.clone(),
+            message: format!("an item has no «{}»", pager.response_id),
+        })?;
+        // Ascending or the cursor would skip rows.
+        if after.is_some_and(|a| id <= a) || last_id.is_some_and(|l| id <= l) {
+            return Err(Bitrix24Error::Decode {
+                method: pager.method.clone(),
+                message: format!(
+                    "ids are not ascending ({id} after {:?}): stopped to avoid a loop",
+                    last_id.or(after)
+                ),
+            });
+        }
+        last_id = Some(id);
+    }
+    Ok(IdPage {
+        more: items.len() >= PAGE_SIZE,
+        items,
+        last_id,
+    })
+}
+
 impl Client {
     /// The page of `pager`'s list after id `after` (from the start when `None`).
     pub async fn page_by_id(
@@ -150,50 +200,7 @@ impl Client {
         after: Option<u64>,
     ) -> Result<IdPage, Bitrix24Error> {
         let answer = self.call(&pager.method, &pager.params_after(after)).await?;
-        let items: Vec<Box<RawValue>> = match pager.items_at {
-            ItemsAt::Result if answer.is_empty_list() => Vec::new(),
-            ItemsAt::Result => answer.decode()?,
-            ItemsAt::Key(key) => {
-                if answer.is_empty_list() {
-                    Vec::new()
-                } else {
-                    let outer: std::collections::HashMap<String, Box<RawValue>> =
-                        decode_raw(&pager.method, answer.raw())?;
-                    match outer.get(key) {
-                        Some(list) => decode_raw(&pager.method, list)?,
-                        None => {
-                            return Err(Bitrix24Error::Decode {
-                                method: pager.method.clone(),
-                                message: format!("the answer has no «{key}» list"),
-                            });
-                        }
-                    }
-                }
-            }
-        };
-        let mut last_id = None;
-        for item in &items {
-            let id = id_of(item, pager.response_id).ok_or_else(|| Bitrix24Error::Decode {
-                method: pager.method.clone(),
-                message: format!("an item has no «{}»", pager.response_id),
-            })?;
-            // Ascending or the cursor would skip rows.
-            if after.is_some_and(|a| id <= a) || last_id.is_some_and(|l| id <= l) {
-                return Err(Bitrix24Error::Decode {
-                    method: pager.method.clone(),
-                    message: format!(
-                        "ids are not ascending ({id} after {:?}): stopped to avoid a loop",
-                        last_id.or(after)
-                    ),
-                });
-            }
-            last_id = Some(id);
-        }
-        Ok(IdPage {
-            more: items.len() >= PAGE_SIZE,
-            items,
-            last_id,
-        })
+        read_page(pager, answer.raw(), after)
     }
 
     /// Every item of the list, page by page. For lists that fit in memory (users, a

@@ -72,6 +72,12 @@ pub fn run(state: &mut State, params: &Ordered) -> Outcome {
                 "ERROR_BATCH_METHOD_NOT_ALLOWED",
                 "Batch call is not allowed in batch",
             ))
+        } else if state.crm.unbatchable.iter().any(|m| m == method) {
+            Err(super::methods::refuse(
+                400,
+                "ERROR_BATCH_METHOD_NOT_ALLOWED",
+                &format!("Method '{method}' is not allowed in batch"),
+            ))
         } else if let Some(fault) = take_method_fault(state, method) {
             Err(fault)
         } else {

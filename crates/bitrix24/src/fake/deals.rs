@@ -5,7 +5,7 @@
 //! only the keys `select` names; `crm.category.*` in
 //! camelCase with numbers, a new category with the portal's eight default stages;
 //! `crm.status.*` and `crm.deal.userfield.*` as strings (labels only when asked with `LANG`);
-//! `crm.stagehistory.list` with numbers under `result.items`; `crm.timeline.comment.add`.
+//! `crm.stagehistory.list` with numbers under `result.items` (timeline comments: `crm`).
 
 use std::collections::BTreeMap;
 
@@ -15,7 +15,7 @@ use super::methods::{Outcome, Success, as_i64, as_u64, ok, page, refuse};
 use crate::client::params::Ordered;
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct FakeCategory {
+pub struct FakeDealCategory {
     pub id: u64,
     pub name: String,
     pub sort: u64,
@@ -23,7 +23,7 @@ pub struct FakeCategory {
 
 /// A stage: a row of the category's directory (`DEAL_STAGE`, `DEAL_STAGE_5`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct FakeStage {
+pub struct FakeDealStage {
     pub row_id: u64,
     pub category_id: u64,
     pub status_id: String,
@@ -68,22 +68,13 @@ pub struct FakeStageMove {
     pub stage_id: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct FakeTimelineComment {
-    pub id: u64,
-    pub entity_type: String,
-    pub entity_id: u64,
-    pub comment: String,
-}
-
 #[derive(Debug, Default)]
 pub struct DealsState {
-    pub categories: Vec<FakeCategory>,
-    pub stages: Vec<FakeStage>,
+    pub categories: Vec<FakeDealCategory>,
+    pub stages: Vec<FakeDealStage>,
     pub user_fields: Vec<FakeUserField>,
     pub deals: Vec<FakeDeal>,
     pub history: Vec<FakeStageMove>,
-    pub timeline: Vec<FakeTimelineComment>,
     next_id: u64,
 }
 
@@ -105,7 +96,7 @@ impl DealsState {
             next_id: 100,
             ..DealsState::default()
         };
-        s.categories.push(FakeCategory {
+        s.categories.push(FakeDealCategory {
             id: 0,
             name: "Общая".into(),
             sort: 300,
@@ -122,7 +113,7 @@ impl DealsState {
     fn add_default_stages(&mut self, category: u64) {
         for (i, (code, name, semantics)) in DEFAULT_STAGES.iter().enumerate() {
             let row_id = self.id();
-            self.stages.push(FakeStage {
+            self.stages.push(FakeDealStage {
                 row_id,
                 category_id: category,
                 status_id: stage_code(category, code),
@@ -136,7 +127,7 @@ impl DealsState {
     /// Adds a category with the portal's default stages; its id.
     pub fn add_category(&mut self, name: &str) -> u64 {
         let id = self.categories.iter().map(|c| c.id).max().unwrap_or(0) + 1;
-        self.categories.push(FakeCategory {
+        self.categories.push(FakeDealCategory {
             id,
             name: name.into(),
             sort: 500,
@@ -248,7 +239,6 @@ pub fn handles(method: &str) -> bool {
         || method.starts_with("crm.category.")
         || method.starts_with("crm.status.")
         || method == "crm.stagehistory.list"
-        || method == "crm.timeline.comment.add"
 }
 
 pub fn dispatch(s: &mut DealsState, method: &str, params: &Ordered) -> Outcome {
@@ -284,7 +274,7 @@ pub fn dispatch(s: &mut DealsState, method: &str, params: &Ordered) -> Outcome {
         }
         "crm.status.list" => {
             let entity = text(named.pointer("/filter/ENTITY_ID"));
-            let mut rows: Vec<&FakeStage> = match category_of_entity(&entity) {
+            let mut rows: Vec<&FakeDealStage> = match category_of_entity(&entity) {
                 Some(c) => s.stages.iter().filter(|st| st.category_id == c).collect(),
                 None => Vec::new(),
             };
@@ -374,33 +364,11 @@ pub fn dispatch(s: &mut DealsState, method: &str, params: &Ordered) -> Outcome {
         }
         "crm.deal.list" => deal_list(s, &named),
         "crm.stagehistory.list" => history_list(s, &named),
-        "crm.timeline.comment.add" => {
-            let Some(fields) = named.get("fields") else {
-                return Err(refuse(400, 100, "Required fields not provided"));
-            };
-            let comment = text(fields.get("COMMENT"));
-            if comment.trim().is_empty() {
-                return Err(refuse(400, "INVALID_ARG_VALUE", "Empty comment"));
-            }
-            let entity_type = text(fields.get("ENTITY_TYPE"));
-            let entity_id = as_u64(fields.get("ENTITY_ID")).unwrap_or(0);
-            if entity_type == "deal" && !s.deals.iter().any(|d| d.id == entity_id) {
-                return Err(refuse(400, "NOT_FOUND", "Not found."));
-            }
-            let id = s.id();
-            s.timeline.push(FakeTimelineComment {
-                id,
-                entity_type,
-                entity_id,
-                comment,
-            });
-            ok(json!(id))
-        }
         _ => Err(refuse(404, "ERROR_METHOD_NOT_FOUND", "Method not found!")),
     }
 }
 
-fn category_json(c: &FakeCategory) -> Value {
+fn category_json(c: &FakeDealCategory) -> Value {
     let mut v = json!({"id": c.id, "name": c.name, "sort": c.sort, "entityTypeId": 2,
                        "isDefault": if c.id == 0 { "Y" } else { "N" }});
     if c.id != 0 {
@@ -410,7 +378,7 @@ fn category_json(c: &FakeCategory) -> Value {
     v
 }
 
-fn stage_json(st: &FakeStage) -> Value {
+fn stage_json(st: &FakeDealStage) -> Value {
     let (semantics, extra) = match st.semantics.as_str() {
         "S" => (json!("S"), "success"),
         "F" if st.status_id.ends_with("APOLOGY") => (json!("F"), "apology"),
@@ -444,7 +412,7 @@ fn status_add(s: &mut DealsState, named: &Value) -> Outcome {
         return Err(refuse(400, "", "Duplicate STATUS_ID."));
     }
     let row_id = s.id();
-    s.stages.push(FakeStage {
+    s.stages.push(FakeDealStage {
         row_id,
         category_id: category,
         status_id,

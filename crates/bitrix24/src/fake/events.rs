@@ -65,13 +65,32 @@ impl FakePortal {
         application_token: &str,
     ) -> u16 {
         let body = self.task_event_body(name, task, application_token);
-        reqwest::Client::new()
-            .post(handler)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .map(|r| r.status().as_u16())
-            .unwrap_or(0)
+        post(handler, body).await.0
     }
+
+    /// Posts event `name` with `data` to `handler` as the portal does; the handler's status
+    /// and answer (`Null` when it is not JSON).
+    pub async fn send_event(
+        &self,
+        handler: &str,
+        name: &str,
+        data: &[(&str, &str)],
+        application_token: &str,
+    ) -> (u16, serde_json::Value) {
+        post(handler, self.event_body(name, data, application_token)).await
+    }
+}
+
+async fn post(handler: &str, body: String) -> (u16, serde_json::Value) {
+    let Ok(answer) = reqwest::Client::new()
+        .post(handler)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+    else {
+        return (0, serde_json::Value::Null);
+    };
+    let status = answer.status().as_u16();
+    (status, answer.json().await.unwrap_or_default())
 }

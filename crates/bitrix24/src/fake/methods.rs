@@ -58,6 +58,9 @@ pub fn dispatch(state: &mut State, method: &str, params: &Ordered) -> Outcome {
         ));
     }
     let named = params.to_value();
+    if super::crm::handles(method, &named) {
+        return super::crm::dispatch(state, method, &named);
+    }
     match method {
         "scope" => ok(json!(state.scopes)),
         "profile" => ok(profile(state)),

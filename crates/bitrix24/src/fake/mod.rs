@@ -8,6 +8,8 @@
 //! server does.
 
 mod batch;
+mod crm;
+mod crm_data;
 mod deals;
 mod events;
 mod methods;
@@ -20,14 +22,16 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+pub use crm_data::{
+    FakeInvoice, FakeInvoiceCategory, FakeInvoiceStage, FakePaymentDocument, FakeRequisite,
+    FakeRequisiteLink, FakeTimelineComment,
+};
 pub use state::{
     FakeComment, FakeDepartment, FakeElapsed, FakeNotification, FakeTask, FakeUser, Fault,
     Recorded, RecordedRefresh, WEBHOOK_CODE, WEBHOOK_USER,
 };
 
-pub use deals::{
-    FakeCategory, FakeDeal, FakeStage, FakeStageMove, FakeTimelineComment, FakeUserField,
-};
+pub use deals::{FakeDeal, FakeDealCategory, FakeDealStage, FakeStageMove, FakeUserField};
 
 use server::Shared;
 use state::{Bucket, OAuthApp, State};
@@ -164,7 +168,7 @@ impl FakePortal {
         self.state().deals.add_category(name)
     }
 
-    pub fn categories(&self) -> Vec<FakeCategory> {
+    pub fn categories(&self) -> Vec<FakeDealCategory> {
         self.state().deals.categories.clone()
     }
 
@@ -176,8 +180,8 @@ impl FakePortal {
     }
 
     /// The stages of a category, in their order.
-    pub fn stages(&self, category: u64) -> Vec<FakeStage> {
-        let mut stages: Vec<FakeStage> = self
+    pub fn stages(&self, category: u64) -> Vec<FakeDealStage> {
+        let mut stages: Vec<FakeDealStage> = self
             .state()
             .deals
             .stages
@@ -255,9 +259,9 @@ impl FakePortal {
     }
 
     /// Comments on a deal's timeline, in the order written.
-    pub fn timeline(&self, deal_id: u64) -> Vec<FakeTimelineComment> {
+    pub fn deal_timeline(&self, deal_id: u64) -> Vec<FakeTimelineComment> {
         self.state()
-            .deals
+            .crm
             .timeline
             .iter()
             .filter(|c| c.entity_type == "deal" && c.entity_id == deal_id)
@@ -283,6 +287,11 @@ impl FakePortal {
         self.state()
             .faults
             .push_back((method.map(str::to_owned), fault));
+    }
+
+    /// The portal stops answering (`true`: every request gets a 503 page) or comes back.
+    pub fn set_down(&self, down: bool) {
+        self.state().down = down;
     }
 
     /// `time.operating` of `method`'s answers, and its reset this many seconds ahead.

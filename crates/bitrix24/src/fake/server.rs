@@ -109,6 +109,14 @@ pub async fn handle(
         query,
         in_batch: None,
     });
+    if state.down {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "text/html")],
+            "<html><head><title>503 Service Unavailable</title></head><body>nginx</body></html>",
+        )
+            .into_response();
+    }
     if let Some(new_origin) = &state.renamed_to {
         return (
             StatusCode::FOUND,

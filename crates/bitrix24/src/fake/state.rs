@@ -229,6 +229,9 @@ pub struct State {
     /// How long the OAuth server takes to answer a token request.
     pub token_delay: Duration,
     pub deals: super::deals::DealsState,
+    pub crm: super::crm_data::CrmData,
+    /// The portal is down: every request is answered with a 503 page.
+    pub down: bool,
 }
 
 impl State {

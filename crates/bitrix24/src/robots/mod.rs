@@ -1,4 +1,5 @@
 //! The portal's robots.
 
 pub mod deals;
+pub mod invoices;
 pub mod users;

@@ -3,6 +3,8 @@
 
 pub mod copies;
 pub mod deals;
+pub mod invoice_settings;
+pub mod invoices;
 pub mod ledger;
 pub mod oauth;
 pub mod oauth_states;

@@ -1,12 +1,14 @@
-//! The portal's settings page (`/settings/bitrix24`, with a local application's authorisation
-//! under `/settings/bitrix24/oauth/`) and its API (`/api/v1/bitrix24/status`,
-//! `/api/v1/bitrix24/check`, `/api/v1/bitrix24/settings`), for admins; the portal's events
-//! (`/hooks/bitrix24`, see [`events`]).
+//! The portal's settings pages (`/settings/bitrix24`, with a local application's
+//! authorisation under `/settings/bitrix24/oauth/`, and `/settings/bitrix24/invoices`) and its
+//! API (`/api/v1/bitrix24/status`, `/api/v1/bitrix24/check`, `/api/v1/bitrix24/settings`), for
+//! admins; the portal's events (`/hooks/bitrix24`, see [`events`]).
 
 mod api;
 pub mod deals;
 mod dto;
 pub mod events;
+mod invoices_page;
+mod invoices_texts;
 mod oauth;
 mod page;
 mod settings_api;
@@ -54,6 +56,10 @@ pub fn capability(portal: Configured, deals: Option<Arc<PortalDeals>>) -> Capabi
             .route(
                 "/settings/bitrix24/deals/fields",
                 post(deals::create_fields),
+            )
+            .route(
+                "/settings/bitrix24/invoices",
+                get(invoices_page::show).post(invoices_page::save),
             )
             .layer(Extension(portal.clone()))
             .layer(Extension(setup.clone())),

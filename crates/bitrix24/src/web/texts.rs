@@ -68,6 +68,7 @@ pub struct Texts {
     pub refused_other_portal: &'static str,
     pub refused_member_changed: &'static str,
     pub refused_exchange: &'static str,
+    pub invoices_settings: &'static str,
 }
 
 static RU: Texts = Texts {
@@ -135,6 +136,7 @@ static RU: Texts = Texts {
     refused_other_portal: "код выдан для другого портала",
     refused_member_changed: "это другой портал (member_id), чем подключённый ранее; сначала отключите прежнее подключение",
     refused_exchange: "сервер авторизации Битрикс24 не выдал токены",
+    invoices_settings: "Счета: воронка и стадии оплаты →",
 };
 
 static EN: Texts = Texts {
@@ -202,6 +204,7 @@ static EN: Texts = Texts {
     refused_other_portal: "the code is for another portal",
     refused_member_changed: "this is another portal (member_id) than the one connected before; disconnect that first",
     refused_exchange: "Bitrix24's OAuth server gave no tokens",
+    invoices_settings: "Invoices: pipeline and payment stages →",
 };
 
 pub fn texts(locale: Locale) -> &'static Texts {
@@ -220,6 +223,8 @@ pub fn purpose(locale: Locale, purpose: &str) -> &'static str {
         ("notifications", false) => "notifications",
         ("deals", true) => "сделки",
         ("deals", false) => "deals",
+        ("invoices", true) => "счета",
+        ("invoices", false) => "invoices",
         _ => "",
     }
 }

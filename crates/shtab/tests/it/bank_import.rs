@@ -108,13 +108,6 @@ async fn import(api: &ApiClient, name: &str, bytes: &[u8], status: u16) -> Value
     .await
 }
 
-async fn count(app: &TestApp, table: &str) -> i64 {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
-}
-
 async fn accountant(app: &TestApp) -> ApiClient {
     app.token_as("buh@agency.test", &[Role::Accountant]).await
 }
@@ -214,7 +207,7 @@ async fn an_overlapping_statement_adds_only_what_is_new() {
     let r = import(&api, "day2.txt", &second, 200).await;
     assert_eq!((r["new"].as_u64(), r["known"].as_u64()), (Some(1), Some(1)));
     assert_eq!(r["message"], "1 new, 1 already known");
-    assert_eq!(count(&app, "bank_payments").await, 3);
+    assert_eq!(app.count("SELECT COUNT(*) FROM bank_payments").await, 3);
 
     let row: (String, i64, String, String, String) = sqlx::query_as(
         "SELECT direction, amount, op_date, search_text, match_state FROM bank_payments \
@@ -296,7 +289,7 @@ async fn two_equal_bank_fees_in_one_file_are_two_payments_and_a_reimport_adds_no
         (Some(1), Some(2)),
         "{r}"
     );
-    assert_eq!(count(&app, "bank_payments").await, 4);
+    assert_eq!(app.count("SELECT COUNT(*) FROM bank_payments").await, 4);
 }
 
 #[tokio::test]
@@ -351,8 +344,8 @@ async fn a_statement_of_an_unknown_account_is_refused_naming_it() {
     let message = body["error"]["fields"][0]["message"].as_str().unwrap();
     assert_eq!(body["error"]["fields"][0]["field"], "file");
     assert!(message.contains(OURS), "{message}");
-    assert_eq!(count(&app, "bank_payments").await, 0);
-    assert_eq!(count(&app, "bank_imports").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM bank_payments").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM bank_imports").await, 0);
 }
 
 #[tokio::test]
@@ -388,8 +381,16 @@ async fn broken_files_are_refused_naming_the_line_and_store_nothing() {
         let body = import(&api, what, &bytes, 422).await;
         let message = body["error"]["fields"][0]["message"].as_str().unwrap();
         assert!(message.contains(&expected), "{what}: {message}");
-        assert_eq!(count(&app, "bank_payments").await, 0, "{what}");
-        assert_eq!(count(&app, "bank_imports").await, 0, "{what}");
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM bank_payments").await,
+            0,
+            "{what}"
+        );
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM bank_imports").await,
+            0,
+            "{what}"
+        );
     }
 }
 
@@ -567,7 +568,7 @@ async fn a_manager_may_look_but_not_import() {
         403,
     )
     .await;
-    assert_eq!(count(&app, "bank_payments").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM bank_payments").await, 0);
 }
 
 #[tokio::test]
@@ -670,5 +671,5 @@ async fn the_inbox_moves_each_file_to_done_or_failed() {
     let report = results[0].1.as_ref().unwrap();
     assert_eq!((report.new, report.known), (0, 2));
     assert!(inbox.join("done/a_good.txt.1").is_file());
-    assert_eq!(count(&app, "bank_payments").await, 2);
+    assert_eq!(app.count("SELECT COUNT(*) FROM bank_payments").await, 2);
 }

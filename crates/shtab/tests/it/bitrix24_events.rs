@@ -11,7 +11,7 @@ use shtab_core::config::SystemOfRecord;
 
 use crate::bitrix24_tasks::{IVAN, WEB_URL, portal_hub, push};
 use crate::testkit::{TestApp, json as expect_json};
-use crate::vcs::{Forge, count, drain, now_secs, sweep};
+use crate::vcs::{Forge, drain, now_secs, sweep};
 use crate::vcs_changes::push_of;
 
 /// What the outgoing webhook's page shows as its application token.
@@ -41,11 +41,8 @@ async fn post_event(app: &TestApp, body: impl Into<reqwest::Body>) -> (u16, Valu
 
 /// Jobs an event may queue.
 async fn event_jobs(app: &TestApp) -> i64 {
-    count(
-        app,
-        "SELECT COUNT(*) FROM jobs WHERE kind IN ('tasks.appeared', 'bitrix24.task_changed')",
-    )
-    .await
+    app.count("SELECT COUNT(*) FROM jobs WHERE kind IN ('tasks.appeared', 'bitrix24.task_changed')")
+        .await
 }
 
 /// Pushes a commit by Ivan with `message`; its sha.
@@ -128,7 +125,8 @@ async fn with_the_event_lost_the_next_sweep_links_fifty_tasks_to_a_list_command(
     )
     .await;
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM vcs_refs WHERE task_id IS NULL").await,
+        app.count("SELECT COUNT(*) FROM vcs_refs WHERE task_id IS NULL")
+            .await,
         60,
         "sixty references wait"
     );
@@ -165,7 +163,8 @@ async fn with_the_event_lost_the_next_sweep_links_fifty_tasks_to_a_list_command(
         .count();
     assert_eq!(batches, 3, "one lookup, two batches of 50 and 10 comments");
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM vcs_refs WHERE task_id IS NULL").await,
+        app.count("SELECT COUNT(*) FROM vcs_refs WHERE task_id IS NULL")
+            .await,
         0
     );
 }
@@ -278,11 +277,11 @@ async fn the_task_page_shows_the_portal_task_its_commits_and_why_others_wait() {
         )
         .await;
     assert_eq!(change.status().as_u16(), 404);
-    let still = count(
-        &app,
-        &format!("SELECT COUNT(*) FROM tasks WHERE id = {own} AND status = 'open'"),
-    )
-    .await;
+    let still = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM tasks WHERE id = {own} AND status = 'open'"
+        ))
+        .await;
     assert_eq!(still, 1);
 
     // A number no task and no commit has; a role that may not read tasks.
@@ -298,7 +297,7 @@ async fn forged_foreign_and_oversized_events_are_refused_and_leave_nothing() {
     let t = now_secs() + 5;
     commit(&app, &forge, &repo, "d-1", t, "Checkout total #202").await;
     portal.add_task(FakeTask::new(202, "Totals"));
-    let jobs_before = count(&app, "SELECT COUNT(*) FROM jobs").await;
+    let jobs_before = app.count("SELECT COUNT(*) FROM jobs").await;
     let other = FakePortal::start().await;
     let genuine = portal.task_event_body("ONTASKADD", 202, TOKEN);
 
@@ -354,7 +353,7 @@ async fn forged_foreign_and_oversized_events_are_refused_and_leave_nothing() {
     .await;
     assert_eq!((got, answer["status"].clone()), (200, json!("ignored")));
 
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM jobs").await, jobs_before);
+    assert_eq!(app.count("SELECT COUNT(*) FROM jobs").await, jobs_before);
     drain(&app).await;
     assert!(portal.comments(202).is_empty(), "nothing was linked");
     let metrics = reqwest::get(app.url("/metrics"))

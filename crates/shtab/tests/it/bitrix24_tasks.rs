@@ -12,7 +12,7 @@ use shtab_core::robots;
 use shtab_vcs::domain::change::change_key;
 
 use crate::testkit::TestApp;
-use crate::vcs::{Forge, add_repository, count, drain, github_push, now_secs, post, sweep};
+use crate::vcs::{Forge, add_repository, drain, github_push, now_secs, post, sweep};
 use crate::vcs_changes::{git_at, push_of};
 
 pub(crate) const IVAN: &str = "ivan@agency.test";
@@ -118,11 +118,8 @@ async fn a_commit_naming_a_portal_task_is_one_comment_on_it_whatever_copies_arri
     assert_eq!(elapsed.len(), 1, "time logged once: {elapsed:?}");
     assert_eq!((elapsed[0].user_id, elapsed[0].seconds), (7, 5400));
     assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM bitrix24_ledger WHERE task_id = '101' AND state = 'done'"
-        )
-        .await,
+        app.count("SELECT COUNT(*) FROM bitrix24_ledger WHERE task_id = '101' AND state = 'done'")
+            .await,
         2,
         "the comment and the time entry"
     );
@@ -158,11 +155,8 @@ async fn a_comment_cut_short_by_a_crash_is_not_posted_again() {
 
     assert!(portal.calls_of("task.commentitem.add").is_empty());
     assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM bitrix24_ledger WHERE state = 'pending'"
-        )
-        .await,
+        app.count("SELECT COUNT(*) FROM bitrix24_ledger WHERE state = 'pending'")
+            .await,
         1,
         "left for a person to check"
     );

@@ -56,13 +56,6 @@ async fn add(api: &ApiClient, number: &str, inn: &str, kopecks: i64, due: Option
     created["id"].as_i64().unwrap()
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
-}
-
 /// A stored incoming payment (with the account it came to), as the statement import
 /// would leave it; returns its id.
 async fn payment(app: &TestApp, key: &str, kopecks: i64) -> i64 {
@@ -181,7 +174,7 @@ async fn invoices_are_created_through_the_api_and_bad_fields_are_named() {
             ("amount_kopecks", "amount_not_positive")
         ])
     );
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM invoices").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM invoices").await, 0);
 
     let response = api
         .post("/api/v1/invoices")
@@ -242,9 +235,7 @@ async fn invoices_are_created_through_the_api_and_bad_fields_are_named() {
     let first: Value = serde_json::from_str(&queued[0]).unwrap();
     assert_eq!(first["invoice_id"], id);
     assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM audit_log WHERE action = 'invoice.create' AND actor_kind = 'token'"
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'invoice.create' AND actor_kind = 'token'"
         )
         .await,
         2
@@ -286,7 +277,7 @@ async fn the_form_creates_an_invoice_and_shows_errors_in_russian() {
         page.contains("ИП Лютиков"),
         "what was typed is kept: {page}"
     );
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM invoices").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM invoices").await, 0);
 
     let saved = web
         .post_form(
@@ -377,7 +368,7 @@ async fn developers_may_not_see_or_touch_invoices() {
     // A manager reads and writes them.
     let manager = app.token_as("boss@agency.test", &[Role::Manager]).await;
     add(&manager, "1", ROMASHKA, 100, None).await;
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM invoices").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM invoices").await, 1);
 }
 
 #[tokio::test]
@@ -413,11 +404,8 @@ async fn a_windows_1251_file_with_semicolons_and_russian_headers_is_imported() {
     assert_eq!(all["total"], 2);
     assert_eq!(all["sum_amount_kopecks"], 123_456 + 9_950);
     assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM jobs WHERE kind = 'bank.invoice_appeared'"
-        )
-        .await,
+        app.count("SELECT COUNT(*) FROM jobs WHERE kind = 'bank.invoice_appeared'")
+            .await,
         2
     );
 }
@@ -466,13 +454,10 @@ async fn a_file_with_a_broken_line_imports_nothing_and_names_the_line() {
         ],
         "{refused}"
     );
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM invoices").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM invoices").await, 1);
     assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM jobs WHERE kind = 'bank.invoice_appeared'"
-        )
-        .await,
+        app.count("SELECT COUNT(*) FROM jobs WHERE kind = 'bank.invoice_appeared'")
+            .await,
         1
     );
 
@@ -492,7 +477,7 @@ async fn a_file_with_a_broken_line_imports_nothing_and_names_the_line() {
     )
     .await;
     assert_eq!(fields(&unknown), pairs(&[("file", "invalid_csv")]));
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM invoices").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM invoices").await, 1);
 }
 
 #[tokio::test]
@@ -530,7 +515,7 @@ async fn the_port_recomputes_paid_and_state_from_the_allocations() {
         .unwrap();
     assert_eq!(again, after);
     let recorded = "SELECT COUNT(*) FROM audit_log WHERE action = 'invoice.payment_recorded' AND actor_kind = 'robot'";
-    assert_eq!(count(&app, recorded).await, 1);
+    assert_eq!(app.count(recorded).await, 1);
 
     allocate(&app, p2, invoice, 60_000).await;
     let paid = port
@@ -570,11 +555,8 @@ async fn the_port_recomputes_paid_and_state_from_the_allocations() {
         (0, InvoiceState::Open)
     );
     assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM audit_log WHERE action = 'invoice.payment_reversed'"
-        )
-        .await,
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'invoice.payment_reversed'")
+            .await,
         2
     );
 }
@@ -687,11 +669,8 @@ async fn an_invoice_with_payments_cannot_be_cancelled_or_cut_below_them() {
     )
     .await;
     assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM audit_log WHERE action = 'invoice.cancel'"
-        )
-        .await,
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'invoice.cancel'")
+            .await,
         1
     );
 }

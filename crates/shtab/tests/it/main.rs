@@ -15,6 +15,7 @@ mod bank_payments;
 mod bank_tbank;
 mod bitrix24_deals;
 mod bitrix24_events;
+mod bitrix24_invoices;
 mod bitrix24_notify;
 mod bitrix24_oauth;
 mod bitrix24_people;

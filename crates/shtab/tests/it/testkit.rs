@@ -97,6 +97,14 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
+    /// The number a `SELECT COUNT(*) …` of the hub's database answers.
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_one(self.db.pool())
+            .await
+            .unwrap()
+    }
+
     /// Adds a person to the directory (not a user).
     pub async fn add_person(&self, name: &str, email: &str) -> shtab_core::ids::PersonId {
         let input = shtab_core::people::RawPersonInput {

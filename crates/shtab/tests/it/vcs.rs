@@ -120,13 +120,6 @@ fn sample_with_messages(relative: &str, messages: &[&str]) -> Option<Vec<u8>> {
     Some(serde_json::to_vec(&payload).unwrap())
 }
 
-pub(crate) async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_github_push_attaches_each_commit_to_the_task_it_names() {
     let app = TestApp::spawn().await;
@@ -207,15 +200,13 @@ async fn forged_or_unsigned_hooks_are_refused_and_store_nothing() {
     let (status, _) = post(&app, &forged).await;
     assert_eq!(status, 401, "no signature at all");
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM jobs WHERE kind = 'vcs.ingest'").await,
+        app.count("SELECT COUNT(*) FROM jobs WHERE kind = 'vcs.ingest'")
+            .await,
         0
     );
     assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM vcs_deliveries WHERE status = 'rejected'"
-        )
-        .await,
+        app.count("SELECT COUNT(*) FROM vcs_deliveries WHERE status = 'rejected'")
+            .await,
         2
     );
 
@@ -229,7 +220,8 @@ async fn forged_or_unsigned_hooks_are_refused_and_store_nothing() {
         "a redelivery is a no-op"
     );
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM jobs WHERE kind = 'vcs.ingest'").await,
+        app.count("SELECT COUNT(*) FROM jobs WHERE kind = 'vcs.ingest'")
+            .await,
         1
     );
 }
@@ -257,7 +249,7 @@ async fn bad_payloads_get_a_clear_answer_and_nothing_is_written() {
     let (status, answer) = post(&app, &unknown).await;
     assert_eq!(status, 404, "{answer}");
     assert_eq!(answer["error"]["code"], "unknown_repository");
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM vcs_deliveries").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM vcs_deliveries").await, 0);
 
     // An empty push of a known repository is accepted and says why nothing happens.
     let mut empty = elsewhere.clone();
@@ -277,7 +269,8 @@ async fn bad_payloads_get_a_clear_answer_and_nothing_is_written() {
         "{answer}"
     );
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM jobs WHERE kind = 'vcs.ingest'").await,
+        app.count("SELECT COUNT(*) FROM jobs WHERE kind = 'vcs.ingest'")
+            .await,
         0
     );
 }
@@ -413,11 +406,8 @@ async fn every_forge_sample_is_understood_when_signed() {
     }
     drain(&app).await;
     assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM vcs_deliveries WHERE status IN ('failed', 'queued')"
-        )
-        .await,
+        app.count("SELECT COUNT(*) FROM vcs_deliveries WHERE status IN ('failed', 'queued')")
+            .await,
         0,
         "every queued delivery was processed"
     );
@@ -746,11 +736,8 @@ async fn the_sweep_back_fills_history_then_walks_only_what_is_new() {
         "a rebased copy is the same change: {on_login:?}"
     );
     assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM vcs_heads WHERE branch = 'feature'"
-        )
-        .await,
+        app.count("SELECT COUNT(*) FROM vcs_heads WHERE branch = 'feature'")
+            .await,
         0
     );
 }
@@ -765,11 +752,8 @@ async fn a_reference_to_a_task_that_does_not_exist_yet_waits_for_it() {
     add_repository(&app, "git", "", &forge.clone_url()).await;
     sweep(&app).await;
     assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM vcs_refs WHERE task_id IS NULL AND reference = 'WEB-7'"
-        )
-        .await,
+        app.count("SELECT COUNT(*) FROM vcs_refs WHERE task_id IS NULL AND reference = 'WEB-7'")
+            .await,
         1
     );
 
@@ -867,11 +851,8 @@ async fn commands_run_only_for_authors_who_may_change_tasks() {
         "their commits are still linked"
     );
     assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM vcs_refs WHERE commands_status LIKE 'skipped:%'"
-        )
-        .await,
+        app.count("SELECT COUNT(*) FROM vcs_refs WHERE commands_status LIKE 'skipped:%'")
+            .await,
         2
     );
 }

@@ -19,6 +19,7 @@ mod run;
 
 use std::sync::Arc;
 
+use shtab_core::audit::Actor;
 use shtab_core::config::Config;
 use shtab_core::db::Db;
 use shtab_core::error::{CoreError, CoreResult};
@@ -119,6 +120,12 @@ impl Matcher {
         self
     }
 
+    /// Where a person sees the invoice the port knows by `id` (Shtab's page or the portal's
+    /// card).
+    pub fn invoice_link(&self, id: &str) -> Option<String> {
+        self.invoices.link(id)
+    }
+
     /// The number of the invoice the port knows by `id`, if it still knows it.
     pub async fn invoice_number(&self, id: &str) -> CoreResult<Option<String>> {
         Ok(self.invoices.get(id).await?.map(|i| i.number))
@@ -127,11 +134,19 @@ impl Matcher {
     /// Matches each payment in turn. One payment's failure does not stop the others; the
     /// first failure is returned after all were tried (a retry is safe: the ones done are
     /// left alone).
+    ///
+    /// The invoices port is asked about all the payers together first, and told all the
+    /// allocations together at the end: a portal answers many lookups and takes many writes
+    /// per request. When the port cannot answer, nothing is decided and the run fails (the
+    /// queue retries it); what was committed is told to the port even when a payment failed.
     pub async fn match_payments(&self, ids: &[i64]) -> CoreResult<Counts> {
+        let actor = Actor::robot("bank");
+        let known = self.payers_invoices(ids).await?;
         let mut counts = Counts::default();
         let mut first_error = None;
+        let mut port = Vec::new();
         for &id in ids {
-            match self.match_payment(id).await {
+            match self.decide_payment(&actor, id, &known, &mut port).await {
                 Ok(r) => counts.add(&r),
                 // Gone since it was queued (its account was deleted): nothing to match.
                 Err(CoreError::NotFound("payment")) => {}
@@ -141,10 +156,42 @@ impl Matcher {
                 }
             }
         }
+        if let Err(e) = self.invoices.record_payments(&port).await {
+            tracing::error!(error = %e, "telling the invoices about the allocations failed");
+            first_error.get_or_insert(e);
+        }
         match first_error {
             Some(e) => Err(e),
             None => Ok(counts),
         }
+    }
+
+    /// The open invoices of the payers of those payments that may be decided on.
+    async fn payers_invoices(&self, ids: &[i64]) -> CoreResult<run::Known> {
+        let mut inns: Vec<String> = Vec::new();
+        for &id in ids {
+            let payment = match crate::store::payments::get(&self.db, id).await {
+                Ok(p) => p,
+                Err(CoreError::NotFound(_)) => continue,
+                Err(e) => return Err(e),
+            };
+            let inn = payment.payer.inn.trim();
+            if eligible(&payment) && !inn.is_empty() && !inns.iter().any(|i| i == inn) {
+                inns.push(inn.to_owned());
+            }
+        }
+        if inns.is_empty() {
+            return Ok(run::Known::new());
+        }
+        self.invoices.open_by_payer_inns(&inns).await
+    }
+
+    /// Matches again every payment that waits for an invoice (or was left for a person
+    /// with nothing allocated): what a robot does when invoices may have appeared that no
+    /// event announced.
+    pub async fn match_waiting(&self) -> CoreResult<Counts> {
+        let ids = crate::store::allocations::rematchable(&self.db).await?;
+        self.match_payments(&ids).await
     }
 
     /// Payments of the invoice's payer that arrived before it (or that nothing fitted)

@@ -1,7 +1,10 @@
 //! One matcher run over one payment.
 
+use std::collections::HashMap;
+
 use shtab_core::audit::{self, Actor, Changes, Event};
 use shtab_core::error::{CoreError, CoreResult};
+use shtab_core::ports::{Invoice, PaymentRecord};
 
 use super::notice::{Numbers, note};
 use super::{MatchResult, Matcher, facts};
@@ -57,6 +60,11 @@ impl MatchResult {
     }
 }
 
+/// The payers' open invoices as the invoices port answered them at the start of a run, by
+/// INN. A payment's first attempt decides on these (with the allocations committed since
+/// added from our own table); an attempt repeated after a conflict asks the port again.
+pub(super) type Known = HashMap<String, Vec<Invoice>>;
+
 impl Matcher {
     /// Matches one payment as the robot `bank`.
     pub async fn match_payment(&self, payment_id: i64) -> CoreResult<MatchResult> {
@@ -70,8 +78,27 @@ impl Matcher {
         actor: &Actor,
         payment_id: i64,
     ) -> CoreResult<MatchResult> {
-        for _ in 0..ATTEMPTS {
-            if let Some(result) = self.attempt(actor, payment_id).await? {
+        let mut port = Vec::new();
+        let result = self
+            .decide_payment(actor, payment_id, &Known::new(), &mut port)
+            .await;
+        // What was committed is told to the port even when a later step failed.
+        self.invoices.record_payments(&port).await?;
+        result
+    }
+
+    /// Decides one payment (tries again when its invoices changed meanwhile), adding what
+    /// the invoices port must be told to `port`.
+    pub(super) async fn decide_payment(
+        &self,
+        actor: &Actor,
+        payment_id: i64,
+        known: &Known,
+        port: &mut Vec<PaymentRecord>,
+    ) -> CoreResult<MatchResult> {
+        for attempt in 0..ATTEMPTS {
+            let known = (attempt == 0).then_some(known);
+            if let Some(result) = self.attempt(actor, payment_id, known, port).await? {
                 return Ok(result);
             }
         }
@@ -82,20 +109,27 @@ impl Matcher {
 
     /// `None` when the payment or its invoices changed between reading and writing: the
     /// decision was made on an old picture, so the caller decides again.
-    async fn attempt(&self, actor: &Actor, payment_id: i64) -> CoreResult<Option<MatchResult>> {
+    async fn attempt(
+        &self,
+        actor: &Actor,
+        payment_id: i64,
+        known: Option<&Known>,
+        port: &mut Vec<PaymentRecord>,
+    ) -> CoreResult<Option<MatchResult>> {
         let payment = payments::get(&self.db, payment_id).await?;
         if payment.direction != Direction::Incoming {
             return Ok(Some(MatchResult::untouched(&payment, None)));
         }
         if !eligible(&payment) {
-            self.resync(&payment).await?;
+            self.resync(&payment, port).await?;
             return Ok(Some(MatchResult::untouched(&payment, None)));
         }
 
         let pay = facts::payment(&payment);
-        let found = match &pay.payer_inn {
-            Some(inn) => self.invoices.open_by_payer_inn(inn).await?,
-            None => Vec::new(),
+        let found = match (&pay.payer_inn, known) {
+            (None, _) => Vec::new(),
+            (Some(inn), Some(known)) if known.contains_key(inn) => known[inn].clone(),
+            (Some(inn), _) => self.invoices.open_by_payer_inn(inn).await?,
         };
         let ids: Vec<String> = found.iter().map(|i| i.id.clone()).collect();
         let committed = allocations::sums_for_invoices(&self.db, &ids).await?;
@@ -159,9 +193,11 @@ impl Matcher {
         tx.commit().await?;
 
         for (invoice, amount) in &planned {
-            self.invoices
-                .record_payment(invoice, &payment_id.to_string(), *amount)
-                .await?;
+            port.push(PaymentRecord {
+                invoice_id: invoice.clone(),
+                payment_id: payment_id.to_string(),
+                amount_kopecks: *amount,
+            });
         }
         // News for a person: money moved in a way they must check, or the payment now
         // waits for them. A payment that already waited for them is not announced twice.
@@ -186,11 +222,13 @@ impl Matcher {
     /// Tells the invoices port the settled payment's allocations again. Changes nothing
     /// when the port knows them; repairs a run (or a person's change) that stopped after
     /// its commit and before the port heard of it.
-    async fn resync(&self, payment: &Payment) -> CoreResult<()> {
+    async fn resync(&self, payment: &Payment, port: &mut Vec<PaymentRecord>) -> CoreResult<()> {
         for a in allocations::of_payment(&self.db, payment.id).await? {
-            self.invoices
-                .record_payment(&a.invoice_id, &payment.id.to_string(), a.amount.0)
-                .await?;
+            port.push(PaymentRecord {
+                invoice_id: a.invoice_id,
+                payment_id: payment.id.to_string(),
+                amount_kopecks: a.amount.0,
+            });
         }
         Ok(())
     }

@@ -1,10 +1,10 @@
 //! `/api/v1/bank/payments/{id}`: one payment with its allocations, allocating it by hand,
 //! taking an allocation back, and running the matcher on it again. Same rules as the page.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use shtab_core::auth::Permission;
 use shtab_web::AppState;
 use shtab_web::auth::CurrentUser;
@@ -72,13 +72,13 @@ pub async fn get_payment(
     )
 )]
 pub async fn allocate(
-    State(state): State<AppState>,
+    Extension(matcher): Extension<Matcher>,
     user: CurrentUser,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<BankNewAllocation>,
 ) -> Result<Response, ApiError> {
     user.require(Permission::BankManage)?;
-    let stored = Matcher::builtin(&state.db, &state.config)
+    let stored = matcher
         .allocate(&user.actor(), id, &input.invoice_id, Kopecks(input.amount))
         .await?;
     let location = HeaderValue::from_str(&format!("/api/v1/bank/payments/{id}"))
@@ -115,13 +115,12 @@ pub async fn allocate(
 )]
 pub async fn unallocate(
     State(state): State<AppState>,
+    Extension(matcher): Extension<Matcher>,
     user: CurrentUser,
     ApiPath((id, allocation_id)): ApiPath<(i64, i64)>,
 ) -> Result<Json<BankPaymentBody>, ApiError> {
     user.require(Permission::BankManage)?;
-    Matcher::builtin(&state.db, &state.config)
-        .unallocate(&user.actor(), id, allocation_id)
-        .await?;
+    matcher.unallocate(&user.actor(), id, allocation_id).await?;
     Ok(Json(body(&state, id).await?))
 }
 
@@ -148,12 +147,11 @@ pub async fn unallocate(
 )]
 pub async fn rematch(
     State(state): State<AppState>,
+    Extension(matcher): Extension<Matcher>,
     user: CurrentUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<BankMatchRun>, ApiError> {
     user.require(Permission::BankManage)?;
-    let result = Matcher::builtin(&state.db, &state.config)
-        .match_payment_as(&user.actor(), id)
-        .await?;
+    let result = matcher.match_payment_as(&user.actor(), id).await?;
     Ok(Json(BankMatchRun::new(&result, body(&state, id).await?)))
 }

@@ -2,10 +2,10 @@
 //! remove an allocation (`POST /bank/payments/{id}/allocations/{allocation_id}/delete`) and
 //! match again (`POST /bank/payments/{id}/match`).
 
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
 use shtab_core::CoreError;
 use shtab_core::auth::Permission;
 use shtab_web::AppState;
@@ -21,6 +21,7 @@ use crate::service::matching::Matcher;
 
 pub async fn allocate(
     State(state): State<AppState>,
+    Extension(matcher): Extension<Matcher>,
     user: CurrentUser,
     lang: Lang,
     PagePath(id): PagePath<i64>,
@@ -30,7 +31,7 @@ pub async fn allocate(
     let result = async {
         let amount = Kopecks::parse(&fields.amount)
             .map_err(|e| CoreError::from(e.into_field_error("amount")))?;
-        Matcher::builtin(&state.db, &state.config)
+        matcher
             .allocate(&user.actor(), id, &fields.invoice_id, amount)
             .await
     }
@@ -39,7 +40,17 @@ pub async fn allocate(
         Ok(_) => Ok(Redirect::to(&format!("/bank/payments/{id}?done=allocated")).into_response()),
         Err(CoreError::Invalid(errors)) => {
             let errors = FormErrors::new(lang.0, &localize(lang.0, errors));
-            let page = page(&state, &user, lang, id, Some(fields), errors, None).await?;
+            let page = page(
+                &state,
+                &matcher,
+                &user,
+                lang,
+                id,
+                Some(fields),
+                errors,
+                None,
+            )
+            .await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(e) => Err(e.into()),
@@ -47,25 +58,21 @@ pub async fn allocate(
 }
 
 pub async fn remove(
-    State(state): State<AppState>,
+    Extension(matcher): Extension<Matcher>,
     user: CurrentUser,
     PagePath((id, allocation_id)): PagePath<(i64, i64)>,
 ) -> Result<Response, PageError> {
     user.require(Permission::BankManage)?;
-    Matcher::builtin(&state.db, &state.config)
-        .unallocate(&user.actor(), id, allocation_id)
-        .await?;
+    matcher.unallocate(&user.actor(), id, allocation_id).await?;
     Ok(Redirect::to(&format!("/bank/payments/{id}?done=removed")).into_response())
 }
 
 pub async fn rematch(
-    State(state): State<AppState>,
+    Extension(matcher): Extension<Matcher>,
     user: CurrentUser,
     PagePath(id): PagePath<i64>,
 ) -> Result<Response, PageError> {
     user.require(Permission::BankManage)?;
-    Matcher::builtin(&state.db, &state.config)
-        .match_payment_as(&user.actor(), id)
-        .await?;
+    matcher.match_payment_as(&user.actor(), id).await?;
     Ok(Redirect::to(&format!("/bank/payments/{id}?done=matched")).into_response())
 }

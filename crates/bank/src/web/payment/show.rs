@@ -4,6 +4,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Extension;
 use axum::extract::{Query, State};
 use serde::Deserialize;
 use shtab_core::auth::Permission;
@@ -117,6 +118,7 @@ pub struct ShowQuery {
 
 pub async fn show(
     State(state): State<AppState>,
+    Extension(matcher): Extension<Matcher>,
     user: CurrentUser,
     lang: Lang,
     PagePath(id): PagePath<i64>,
@@ -129,13 +131,17 @@ pub async fn show(
         "matched" => Some(t.done_matched),
         _ => None,
     };
-    page(&state, &user, lang, id, None, FormErrors::default(), done).await
-}
-
-/// An invoice's page exists for built-in invoices, whose port ids are their numbers in
-/// `invoices.id`.
-fn invoice_href(id: &str) -> Option<String> {
-    crate::invoices::InvoiceId::from_port(id).map(|i| format!("/invoices/{i}"))
+    page(
+        &state,
+        &matcher,
+        &user,
+        lang,
+        id,
+        None,
+        FormErrors::default(),
+        done,
+    )
+    .await
 }
 
 async fn account_label(state: &AppState, payment: &Payment) -> CoreResult<String> {
@@ -149,8 +155,10 @@ async fn account_label(state: &AppState, payment: &Payment) -> CoreResult<String
 
 /// The page, also shown again (with `errors`) when the allocation form is refused; `form`
 /// is then what was submitted.
+#[allow(clippy::too_many_arguments)]
 pub async fn page(
     state: &AppState,
+    matcher: &Matcher,
     user: &CurrentUser,
     lang: Lang,
     id: i64,
@@ -161,7 +169,6 @@ pub async fn page(
     user.require(Permission::BankRead)?;
     let t = texts(lang.0);
     let payment = payments::get(&state.db, id).await?;
-    let matcher = Matcher::builtin(&state.db, &state.config);
     let can_manage = user.can(Permission::BankManage);
     let incoming = payment.direction == Direction::Incoming;
     let left = Kopecks(payment.amount.0 - payment.allocated.0);
@@ -172,7 +179,7 @@ pub async fn page(
         let number = matcher.invoice_number(&a.invoice_id).await?;
         rows.push(AllocationView {
             id: a.id,
-            href: invoice_href(&a.invoice_id),
+            href: matcher.invoice_link(&a.invoice_id),
             invoice: number.unwrap_or(a.invoice_id),
             amount: t.money(a.amount),
             origin: match a.origin {

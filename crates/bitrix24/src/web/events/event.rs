@@ -44,6 +44,8 @@ impl Event {
     pub const FIELDS_BEFORE_ID: &'static str = "data[FIELDS_BEFORE][ID]";
     /// Where CRM events carry the object's id.
     pub const FIELDS_ID: &'static str = "data[FIELDS][ID]";
+    /// Which smart process a dynamic item event is about (31: smart invoices).
+    pub const ENTITY_TYPE_ID: &'static str = "data[FIELDS][ENTITY_TYPE_ID]";
 
     pub fn parse(body: &[u8]) -> Result<Event, EventError> {
         let fields: Vec<(String, String)> =
@@ -71,14 +73,20 @@ impl Event {
     /// The id of the object the event is about: `data[FIELDS_AFTER][ID]` of task events
     /// (`data[FIELDS_BEFORE][ID]` of a deleted task), else `data[FIELDS][ID]` of CRM ones.
     pub fn object_id(&self) -> Result<u64, EventError> {
-        let (field, value) = [
+        let field = [
             Self::FIELDS_AFTER_ID,
             Self::FIELDS_BEFORE_ID,
             Self::FIELDS_ID,
         ]
         .into_iter()
-        .find_map(|f| self.get(f).map(|v| (f, v)))
+        .find(|f| self.get(f).is_some())
         .ok_or(EventError::Missing("data[FIELDS_AFTER][ID]"))?;
+        self.id_field(field)
+    }
+
+    /// The portal id in `field` (a positive whole number).
+    pub fn id_field(&self, field: &'static str) -> Result<u64, EventError> {
+        let value = self.get(field).ok_or(EventError::Missing(field))?;
         value
             .parse::<u64>()
             .ok()

@@ -11,8 +11,10 @@ use shtab_core::jobs::{self, Job};
 use shtab_core::tasks::TaskAppeared;
 
 use super::event::{Event, EventError};
+use crate::adapters::invoices::shapes::SMART_INVOICE;
 use crate::jobs::TaskChanged;
 use crate::robots::deals::DealChanged;
+use crate::robots::invoices::InvoiceAdded;
 
 /// What a handler sees besides the event.
 pub struct Context<'a> {
@@ -49,6 +51,7 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("ONTASKDELETE", task_deleted),
     ("ONCRMDEALADD", deal_changed),
     ("ONCRMDEALUPDATE", deal_changed),
+    ("ONCRMDYNAMICITEMADD", invoice_added),
 ];
 
 /// The handler of `name` (upper case) and its name as listed, for counting.
@@ -106,4 +109,20 @@ fn deal_changed(e: &Event, cx: &Context<'_>) -> Result<Reaction, EventError> {
     }
     let deal_id = e.object_id()?;
     Ok(Reaction::Queue(vec![Box::new(DealChanged { deal_id })]))
+}
+
+/// A smart process item added on the portal. A smart invoice (type 31) may be what a stored
+/// payment waits for: the job matches its payer's waiting payments. Other smart processes are
+/// not Shtab's business.
+fn invoice_added(e: &Event, cx: &Context<'_>) -> Result<Reaction, EventError> {
+    if cx.config.systems.invoices != SystemOfRecord::Bitrix24 {
+        return Ok(Reaction::Ignore(
+            "invoices do not live on the portal (systems.invoices is not bitrix24)",
+        ));
+    }
+    if e.id_field(Event::ENTITY_TYPE_ID)? != SMART_INVOICE {
+        return Ok(Reaction::Ignore("not a smart invoice"));
+    }
+    let invoice_id = e.object_id()?;
+    Ok(Reaction::Queue(vec![Box::new(InvoiceAdded { invoice_id })]))
 }

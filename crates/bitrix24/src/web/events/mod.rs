@@ -57,13 +57,14 @@ fn refuse(status: StatusCode, code: &str, message: impl Into<String>) -> Respons
     (status, Json(body)).into_response()
 }
 
-/// An outgoing event of the Bitrix24 portal (`application/x-www-form-urlencoded`, PHP-style keys: `event`, `data[FIELDS_AFTER][ID]`, `auth[application_token]`, `auth[domain]`…). Acted on: `ONTASKADD`, `ONTASKUPDATE`, `ONTASKDELETE`.
+/// An outgoing event of the Bitrix24 portal (`application/x-www-form-urlencoded`, PHP-style keys: `event`, `data[FIELDS_AFTER][ID]`, `auth[application_token]`, `auth[domain]`…). Acted on: `ONTASKADD`, `ONTASKUPDATE`, `ONTASKDELETE`, `ONCRMDEALADD`, `ONCRMDEALUPDATE`.
 #[utoipa::path(
     post,
     path = "/hooks/bitrix24",
     tag = "webhooks",
-    request_body(content = String, content_type = "application/x-www-form-urlencoded",
-        description = "The event as the portal posts it"),
+    request_body(content = inline(std::collections::HashMap<String, String>),
+        content_type = "application/x-www-form-urlencoded",
+        description = "The event as the portal posts it: form fields with PHP-style keys"),
     responses(
         (status = 200, description = "Believed: its jobs are queued (`queued`), or Shtab does not act on it (`ignored`)", body = EventAnswer),
         (status = 400, description = "Believed, but not an event Shtab can read (`invalid_event`: no name, no object id)", body = ErrorBody),

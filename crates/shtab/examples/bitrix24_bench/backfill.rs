@@ -1,5 +1,3 @@
-//! Bitrix24 figures: `bench/bitrix24.sh` runs it.
-//!
 //! `bitrix24_bench backfill REPO` — the first sweep of the repository at REPO into a fresh
 //! SQLite hub whose tasks live on a fake portal on loopback (tasks 1‥600, so about 3 000 of
 //! 100 000 generated commits name one that exists; the 30 authors are portal users), with
@@ -23,16 +21,6 @@ const TASKS: u64 = 600;
 /// The generator's authors: dev0‥dev29@agency.example, some spelt with capitals.
 const AUTHORS: u64 = 30;
 const REQUESTS_PER_LINK_AIM: f64 = 0.05;
-
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    shtab_core::tls::install_crypto_provider();
-    let args: Vec<String> = std::env::args().collect();
-    match (args.get(1).map(String::as_str), args.get(2)) {
-        (Some("backfill"), Some(repo)) => backfill(repo).await,
-        _ => anyhow::bail!("usage: bitrix24_bench backfill REPO"),
-    }
-}
 
 fn env_u32(name: &str, default: u32) -> anyhow::Result<u32> {
     match std::env::var(name) {
@@ -60,7 +48,7 @@ async fn portal(rate: u32, burst: u32) -> FakePortal {
     portal
 }
 
-async fn backfill(repo: &str) -> anyhow::Result<()> {
+pub async fn run(repo: &str) -> anyhow::Result<()> {
     let repo = std::fs::canonicalize(repo)?;
     let url = repo
         .to_str()
