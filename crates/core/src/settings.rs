@@ -25,26 +25,37 @@ pub async fn set_organisation_name(db: &Db, actor: &Actor, name: &str) -> CoreRe
     if before == name {
         return Ok(());
     }
+    let mut changes = Changes::new();
+    changes.diff("organisation_name", &before, &name);
+    put(db, actor, ORGANISATION_NAME, &name, changes).await
+}
+
+/// Stores `value` under `key` and audit-logs `changes` as `actor`'s, in one transaction.
+pub async fn put(
+    db: &Db,
+    actor: &Actor,
+    key: &str,
+    value: &str,
+    changes: Changes,
+) -> CoreResult<()> {
     let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
          ON CONFLICT (key) DO UPDATE SET value = $2, updated_at = $3",
     )
-    .bind(ORGANISATION_NAME)
-    .bind(&name)
+    .bind(key)
+    .bind(value)
     .bind(now_ms())
     .execute(&mut *tx)
     .await?;
-    let mut changes = Changes::new();
-    changes.diff("organisation_name", &before, &name);
     audit::record(
         &mut tx,
         actor,
         Event {
             action: "settings.update",
             object_kind: "settings",
-            object_id: ORGANISATION_NAME.into(),
-            object_label: ORGANISATION_NAME.into(),
+            object_id: key.into(),
+            object_label: key.into(),
             changes,
         },
     )

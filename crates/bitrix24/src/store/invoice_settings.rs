@@ -4,10 +4,9 @@
 //! the portal before it is saved ([`crate::adapters::invoices::settings`]).
 
 use serde::{Deserialize, Serialize};
-use shtab_core::audit::{self, Actor, Changes, Event};
+use shtab_core::audit::{Actor, Changes};
 use shtab_core::db::Db;
 use shtab_core::error::CoreResult;
-use shtab_core::time::now_ms;
 use utoipa::ToSchema;
 
 const KEY: &str = "bitrix24.invoices";
@@ -45,16 +44,6 @@ pub async fn save(db: &Db, actor: &Actor, settings: &InvoiceSettings) -> CoreRes
     }
     let value = serde_json::to_string(settings)
         .map_err(|e| shtab_core::CoreError::Internal(e.to_string()))?;
-    let mut tx = db.begin().await?;
-    sqlx::query(
-        "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (key) DO UPDATE SET value = $2, updated_at = $3",
-    )
-    .bind(KEY)
-    .bind(&value)
-    .bind(now_ms())
-    .execute(&mut *tx)
-    .await?;
     let mut changes = Changes::new();
     changes
         .diff("category_id", &before.category_id, &settings.category_id)
@@ -64,18 +53,5 @@ pub async fn save(db: &Db, actor: &Actor, settings: &InvoiceSettings) -> CoreRes
             &before.partly_paid_stage,
             &settings.partly_paid_stage,
         );
-    audit::record(
-        &mut tx,
-        actor,
-        Event {
-            action: "settings.update",
-            object_kind: "settings",
-            object_id: KEY.into(),
-            object_label: KEY.into(),
-            changes,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    shtab_core::settings::put(db, actor, KEY, &value, changes).await
 }

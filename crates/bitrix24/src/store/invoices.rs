@@ -221,25 +221,21 @@ pub async fn reversed(db: &Db, claimed: &Row) -> CoreResult<()> {
 
 /// Rows claimed for applying and not settled: a run that failed or stopped half-way.
 pub async fn unsettled(db: &Db) -> CoreResult<Vec<Row>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM bitrix24_invoice_payments WHERE state = 'applying' \
-         ORDER BY invoice_id, payment_id"
-    );
-    Ok(sqlx::query_as::<_, RawRow>(sqlx::AssertSqlSafe(sql))
-        .fetch_all(db.pool())
-        .await?
-        .into_iter()
-        .map(row)
-        .collect())
+    in_state(db, "applying").await
 }
 
 /// Rows whose reversal was claimed and not finished.
 pub async fn reversing(db: &Db) -> CoreResult<Vec<Row>> {
+    in_state(db, "reversing").await
+}
+
+async fn in_state(db: &Db, state: &str) -> CoreResult<Vec<Row>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM bitrix24_invoice_payments WHERE state = 'reversing' \
+        "SELECT {COLUMNS} FROM bitrix24_invoice_payments WHERE state = $1 \
          ORDER BY invoice_id, payment_id"
     );
     Ok(sqlx::query_as::<_, RawRow>(sqlx::AssertSqlSafe(sql))
+        .bind(state)
         .fetch_all(db.pool())
         .await?
         .into_iter()

@@ -22,6 +22,7 @@ use shtab_web::auth::CurrentUser;
 use shtab_web::error::PageError;
 use shtab_web::i18n::Lang;
 
+use super::deals::DealsSetup;
 use super::page::render;
 use super::texts::{Texts, texts};
 use crate::client::{AppCredentials, Bitrix24Error, Grant};
@@ -46,13 +47,14 @@ fn session(user: &CurrentUser) -> Result<&Session, PageError> {
 pub async fn start(
     State(state): State<AppState>,
     Extension(portal): Extension<Configured>,
+    Extension(setup): Extension<DealsSetup>,
     user: CurrentUser,
     lang: Lang,
 ) -> Result<Response, PageError> {
     user.require(Permission::SettingsManage)?;
     let session = session(&user)?;
     let Some((p, app)) = application(&portal) else {
-        return refused(&state, &user, lang, &portal, |t| {
+        return refused(&state, &user, lang, (&portal, &setup), |t| {
             t.refused_not_application.to_owned()
         })
         .await;
@@ -119,6 +121,7 @@ impl Refusal {
 pub async fn callback(
     State(state): State<AppState>,
     Extension(portal): Extension<Configured>,
+    Extension(setup): Extension<DealsSetup>,
     user: CurrentUser,
     lang: Lang,
     Query(query): Query<CallbackQuery>,
@@ -131,7 +134,7 @@ pub async fn callback(
             // Debug-quoted: the reason may repeat what the request said (its `domain`).
             let reason = refusal.text(texts(shtab_web::i18n::Locale::En));
             tracing::warn!(user = user.user().id.0, reason = ?reason, "a Bitrix24 authorisation was refused; nothing stored");
-            refused(&state, &user, lang, &portal, |t| refusal.text(t)).await
+            refused(&state, &user, lang, (&portal, &setup), |t| refusal.text(t)).await
         }
     }
 }
@@ -228,12 +231,13 @@ async fn check_grant(
 pub async fn disconnect(
     State(state): State<AppState>,
     Extension(portal): Extension<Configured>,
+    Extension(setup): Extension<DealsSetup>,
     user: CurrentUser,
     lang: Lang,
 ) -> Result<Response, PageError> {
     user.require(Permission::SettingsManage)?;
     let Some((p, app)) = application(&portal) else {
-        return refused(&state, &user, lang, &portal, |t| {
+        return refused(&state, &user, lang, (&portal, &setup), |t| {
             t.refused_not_application.to_owned()
         })
         .await;
@@ -251,18 +255,11 @@ async fn refused(
     state: &AppState,
     user: &CurrentUser,
     lang: Lang,
-    portal: &Configured,
+    (portal, setup): (&Configured, &DealsSetup),
     reason: impl FnOnce(&Texts) -> String,
 ) -> Result<Response, PageError> {
     let t = texts(lang.0);
-    // The refusal is the page's news; the deals section waits for the next full view.
-    let deals = super::deals::view::section(
-        state,
-        &super::deals::DealsSetup::default(),
-        lang.0,
-        Default::default(),
-    )
-    .await?;
+    let deals = super::deals::view::section(state, setup, lang.0, Default::default()).await?;
     let mut page = render(state, user, lang, portal, deals).await?;
     page.refusal = Some(reason(t));
     Ok((StatusCode::BAD_REQUEST, page).into_response())

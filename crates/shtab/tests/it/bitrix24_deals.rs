@@ -214,6 +214,11 @@ async fn a_tender_the_search_robot_finds_becomes_one_portal_deal_and_the_inbox_a
         "money as exact decimal text"
     );
     assert_eq!(sent[map.fields["okpd2"].as_str()], json!(["80.10.12.000"]));
+    assert_eq!(
+        (&sent["OPPORTUNITY"], &sent["CURRENCY_ID"]),
+        (&json!("441666.67"), &json!("RUB")),
+        "the deal's amount is the maximum price until a price is set"
+    );
     // Before adding, the number was looked up on the portal, in the request that also
     // checked the mapping against it.
     let looked = portal.calls_of("crm.deal.list");
@@ -445,7 +450,11 @@ async fn a_portal_move_into_vendor_approval_emails_the_vendor_once_and_shtab_ref
     let update = portal.calls_of("crm.deal.update");
     assert_eq!(
         update[0].body()["fields"],
-        json!({ map.fields["approved_price"].as_str(): "150000.50" })
+        json!({
+            map.fields["approved_price"].as_str(): "150000.50",
+            "OPPORTUNITY": "150000.50", "CURRENCY_ID": "RUB",
+        }),
+        "the deal's amount follows the approved price"
     );
     let moved = json_of(
         api.post(&format!("/api/v1/deals/{id}/move"))

@@ -182,6 +182,7 @@ impl PortalDeals {
             fields.insert("ASSIGNED_BY_ID".into(), json!(user));
         }
         fields.extend(setup::portal_fields(map, &ready.layout, &kept));
+        fields.extend(setup::amount_fields(&kept));
         let deal = Deal {
             id: String::new(),
             pipeline: self.pipeline.clone(),

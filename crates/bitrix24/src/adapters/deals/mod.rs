@@ -355,9 +355,15 @@ impl Crm for PortalDeals {
             .into_iter()
             .filter(|(name, v)| current.fields.get(name).unwrap_or(&Value::Null) != v)
             .collect();
-        let update = setup::portal_fields(&ready.settings.map, &ready.layout, &changed);
+        let mut update = setup::portal_fields(&ready.settings.map, &ready.layout, &changed);
         if update.is_empty() {
             return Ok(());
+        }
+        let mut after = current.fields.clone();
+        after.extend(changed.clone());
+        let amount = setup::amount_fields(&after);
+        if amount != setup::amount_fields(&current.fields) {
+            update.extend(amount);
         }
         portal::update_deal(&self.client, number, &update)
             .await

@@ -385,6 +385,26 @@ pub fn portal_fields(
     out
 }
 
+/// The pipeline's money fields the deal's amount (`OPPORTUNITY`) follows, the first filled
+/// winning: the price the vendor approved, else the one recommended, else the tender's maximum.
+const AMOUNT_FROM: [&str; 3] = ["approved_price", "recommended_price", "max_price"];
+
+/// The deal's amount as the portal takes it, exact decimal text in roubles (`"0.00"` when no
+/// price is known yet), so the portal's kanban and reports sum what Shtab knows.
+pub fn amount_fields(values: &Map<String, Value>) -> Map<String, Value> {
+    let kopecks = AMOUNT_FROM
+        .iter()
+        .find_map(|name| values.get(*name).and_then(Value::as_i64))
+        .unwrap_or(0);
+    let mut out = Map::new();
+    out.insert(
+        "OPPORTUNITY".into(),
+        Value::from(super::values::decimal_text(kopecks)),
+    );
+    out.insert("CURRENCY_ID".into(), Value::from("RUB"));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
