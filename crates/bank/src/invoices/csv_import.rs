@@ -8,7 +8,7 @@ use serde::Serialize;
 use shtab_core::audit::Actor;
 use shtab_core::csv_text;
 use shtab_core::db::Db;
-use shtab_core::error::{CoreError, CoreResult};
+use shtab_core::error::{CoreError, CoreResult, FieldError};
 use shtab_core::ids::PersonId;
 use shtab_core::types::Email;
 
@@ -86,9 +86,21 @@ fn file_error(message: impl Into<String>) -> CoreError {
     CoreError::field("file", "invalid_csv", message)
 }
 
+/// One data row of the file as read, before the database is asked anything.
+#[derive(Debug)]
+pub struct FileRow {
+    /// The line in the file, counting the header as line 1.
+    pub line: u64,
+    /// The invoice, or what is wrong with its fields.
+    pub invoice: Result<InvoiceInput, Vec<FieldError>>,
+    /// The responsible manager's address (none when the cell is empty), or why it is not one.
+    pub responsible: Result<Option<Email>, FieldError>,
+}
+
 /// Reads a CSV file (UTF-8 or Windows-1251, comma or semicolon separated, with a header
-/// row) and adds its invoices in one transaction. Responsible managers are named by e-mail.
-pub async fn import_csv(db: &Db, actor: &Actor, bytes: &[u8]) -> CoreResult<ImportReport> {
+/// row) into its rows, skipping blank ones. An error names what makes the whole file
+/// unreadable (broken text, the header row, a row the CSV reader cannot read).
+pub fn read_csv(bytes: &[u8]) -> CoreResult<Vec<FileRow>> {
     let text = decode(bytes)?;
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(csv_text::sniff_delimiter(&text))
@@ -98,14 +110,9 @@ pub async fn import_csv(db: &Db, actor: &Actor, bytes: &[u8]) -> CoreResult<Impo
         .headers()
         .map_err(|e| file_error(format!("cannot read the header row: {e}")))?;
     let column_of = columns(headers)?;
-
-    let mut report = ImportReport::default();
-    let mut rows: Vec<(u64, InvoiceInput)> = Vec::new();
-    let mut seen_in_file: HashMap<(String, String), u64> = HashMap::new();
-    let mut people: HashMap<String, Option<PersonId>> = HashMap::new();
+    let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| file_error(e.to_string()))?;
-        let line = record.position().map_or(0, |p| p.line());
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -117,33 +124,6 @@ pub async fn import_csv(db: &Db, actor: &Actor, bytes: &[u8]) -> CoreResult<Impo
                 .trim()
                 .to_string()
         };
-        let mut row_error = |field: String, code: &'static str, message: String| {
-            report.errors.push(RowError {
-                line,
-                field,
-                code,
-                message,
-            });
-        };
-        let responsible = match cell("responsible_email") {
-            e if e.is_empty() => Ok(None),
-            e => match Email::parse("responsible_email", &e) {
-                Err(fe) => Err((fe.code, fe.message)),
-                Ok(email) => {
-                    let found = match people.get(email.as_str()) {
-                        Some(found) => *found,
-                        None => {
-                            let found = shtab_core::people::find_by_email(db, &email).await?;
-                            people.insert(email.as_str().to_string(), found);
-                            found
-                        }
-                    };
-                    found
-                        .map(Some)
-                        .ok_or_else(|| ("not_found", format!("no person has the address {email}")))
-                }
-            },
-        };
         let raw = RawInvoiceInput {
             number: cell("number"),
             issued_on: cell("issued_on"),
@@ -153,19 +133,69 @@ pub async fn import_csv(db: &Db, actor: &Actor, bytes: &[u8]) -> CoreResult<Impo
             due_on: cell("due_on"),
             responsible_id: None,
         };
-        let parsed = raw.parse();
+        let invoice = match raw.parse() {
+            Ok(input) => Ok(input),
+            Err(CoreError::Invalid(errors)) => Err(errors),
+            Err(e) => return Err(e),
+        };
+        let responsible = match cell("responsible_email") {
+            e if e.is_empty() => Ok(None),
+            e => Email::parse("responsible_email", &e).map(Some),
+        };
+        rows.push(FileRow {
+            line: record.position().map_or(0, |p| p.line()),
+            invoice,
+            responsible,
+        });
+    }
+    Ok(rows)
+}
+
+/// Reads a CSV file (see [`read_csv`]) and adds its invoices in one transaction.
+/// Responsible managers are named by e-mail.
+pub async fn import_csv(db: &Db, actor: &Actor, bytes: &[u8]) -> CoreResult<ImportReport> {
+    let mut report = ImportReport::default();
+    let mut rows: Vec<(u64, InvoiceInput)> = Vec::new();
+    let mut seen_in_file: HashMap<(String, String), u64> = HashMap::new();
+    let mut people: HashMap<String, Option<PersonId>> = HashMap::new();
+    for row in read_csv(bytes)? {
+        let line = row.line;
+        let mut row_error = |field: String, code: &'static str, message: String| {
+            report.errors.push(RowError {
+                line,
+                field,
+                code,
+                message,
+            });
+        };
+        let responsible = match row.responsible {
+            Err(fe) => Err((fe.code, fe.message)),
+            Ok(None) => Ok(None),
+            Ok(Some(email)) => {
+                let found = match people.get(email.as_str()) {
+                    Some(found) => *found,
+                    None => {
+                        let found = shtab_core::people::find_by_email(db, &email).await?;
+                        people.insert(email.as_str().to_string(), found);
+                        found
+                    }
+                };
+                found
+                    .map(Some)
+                    .ok_or_else(|| ("not_found", format!("no person has the address {email}")))
+            }
+        };
         if let Err((code, message)) = &responsible {
             row_error("responsible_email".into(), code, message.clone());
         }
-        let input = match parsed {
+        let input = match row.invoice {
             Ok(input) => input,
-            Err(CoreError::Invalid(errors)) => {
+            Err(errors) => {
                 for e in errors {
                     row_error(e.field, e.code, e.message);
                 }
                 continue;
             }
-            Err(e) => return Err(e),
         };
         let Ok(responsible) = responsible else {
             continue;

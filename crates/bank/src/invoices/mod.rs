@@ -8,7 +8,7 @@ mod domain;
 mod port;
 mod store;
 
-pub use csv_import::{ImportReport, RowError, import_csv};
+pub use csv_import::{FileRow, ImportReport, RowError, import_csv, read_csv};
 pub use domain::{
     AMOUNT_MAX, Invoice, InvoiceAllocation, InvoiceChange, InvoiceId, InvoiceInput, NUMBER_MAX,
     PAYER_NAME_MAX, RawInvoiceChange, RawInvoiceInput, STATES, is_unpaid, parse_amount,

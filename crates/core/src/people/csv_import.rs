@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::domain::{Forge, ForgeLogin, RawPersonInput};
+use super::domain::{Forge, ForgeLogin, PersonInput, RawPersonInput};
 use super::store::{check_manager, find_by_email, insert};
 use crate::audit::{self, Actor, Changes, Event};
 use crate::db::Db;
@@ -61,14 +61,21 @@ pub enum SshKeysInImport {
     Refused,
 }
 
+/// A CSV file of people as read, before the directory is asked anything.
+#[derive(Debug, Default)]
+pub struct PeopleFile {
+    /// The good rows: line, person, manager's address.
+    pub rows: Vec<(u64, PersonInput, Option<Email>)>,
+    /// What is wrong with the other rows.
+    pub errors: Vec<RowError>,
+    /// Every address of the good rows, with its line.
+    pub emails: HashMap<Email, u64>,
+}
+
 /// Reads a CSV file (UTF-8 or Windows-1251, comma or semicolon separated, with a header row)
-/// and adds its people. Managers may be named by e-mail, also of people in the same file.
-pub async fn import_csv(
-    db: &Db,
-    actor: &Actor,
-    bytes: &[u8],
-    ssh_keys: SshKeysInImport,
-) -> CoreResult<ImportReport> {
+/// into its people. An error names what makes the whole file unreadable (the header row, a
+/// row the CSV reader cannot read).
+pub fn read_csv(bytes: &[u8], ssh_keys: SshKeysInImport) -> CoreResult<PeopleFile> {
     let text = crate::csv_text::decode(bytes);
     let delimiter = crate::csv_text::sniff_delimiter(&text);
     let mut reader = csv::ReaderBuilder::new()
@@ -112,7 +119,7 @@ pub async fn import_csv(
         ));
     }
 
-    let mut report = ImportReport::default();
+    let mut errors: Vec<RowError> = Vec::new();
     let mut rows = Vec::new();
     let mut seen_in_file: HashMap<Email, u64> = HashMap::new();
     for record in reader.records() {
@@ -140,7 +147,7 @@ pub async fn import_csv(
         // Several keys go one per line in the cell, as in authorized_keys.
         let keys: Vec<String> = cell("ssh_keys").lines().map(str::to_string).collect();
         if ssh_keys == SshKeysInImport::Refused && keys.iter().any(|k| !k.trim().is_empty()) {
-            report.errors.push(RowError {
+            errors.push(RowError {
                 line,
                 field: "ssh_keys".into(),
                 code: "ssh_keys_need_access_manage",
@@ -164,8 +171,8 @@ pub async fn import_csv(
         };
         let input = match raw.parse() {
             Ok(input) => input,
-            Err(CoreError::Invalid(errors)) => {
-                report.errors.extend(errors.into_iter().map(|e| RowError {
+            Err(CoreError::Invalid(field_errors)) => {
+                errors.extend(field_errors.into_iter().map(|e| RowError {
                     line,
                     field: e.field,
                     code: e.code,
@@ -176,7 +183,7 @@ pub async fn import_csv(
             Err(e) => return Err(e),
         };
         if let Some(dup) = input.emails.iter().find(|e| seen_in_file.contains_key(*e)) {
-            report.errors.push(RowError {
+            errors.push(RowError {
                 line,
                 field: "emails".into(),
                 code: "duplicate_email",
@@ -192,7 +199,7 @@ pub async fn import_csv(
             m => match Email::parse("manager_email", &m) {
                 Ok(e) => Some(e),
                 Err(e) => {
-                    report.errors.push(RowError {
+                    errors.push(RowError {
                         line,
                         field: e.field,
                         code: e.code,
@@ -204,6 +211,30 @@ pub async fn import_csv(
         };
         rows.push((line, input, manager));
     }
+    Ok(PeopleFile {
+        rows,
+        errors,
+        emails: seen_in_file,
+    })
+}
+
+/// Reads a CSV file (see [`read_csv`]) and adds its people. Managers may be named by e-mail,
+/// also of people in the same file.
+pub async fn import_csv(
+    db: &Db,
+    actor: &Actor,
+    bytes: &[u8],
+    ssh_keys: SshKeysInImport,
+) -> CoreResult<ImportReport> {
+    let PeopleFile {
+        rows,
+        errors,
+        emails: seen_in_file,
+    } = read_csv(bytes, ssh_keys)?;
+    let mut report = ImportReport {
+        errors,
+        ..ImportReport::default()
+    };
 
     // Managers must be known: in the directory, or in this file.
     let mut existing: HashMap<Email, PersonId> = HashMap::new();

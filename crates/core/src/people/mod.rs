@@ -6,7 +6,7 @@ mod domain;
 mod ssh_keys;
 mod store;
 
-pub use csv_import::{ImportReport, RowError, SshKeysInImport, import_csv};
+pub use csv_import::{ImportReport, PeopleFile, RowError, SshKeysInImport, import_csv, read_csv};
 pub use domain::{
     Forge, ForgeLogin, Person, PersonInput, PersonStatus, PersonSummary, RawPersonInput,
     StoredSshKey, parse_date,
