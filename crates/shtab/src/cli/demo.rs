@@ -33,6 +33,10 @@ pub async fn run(config: Config, args: Args) -> anyhow::Result<ExitCode> {
 }
 
 pub fn print(report: &Report) {
+    if report.is_empty() {
+        println!("demo company: already loaded, nothing added");
+        return;
+    }
     println!("demo company added:");
     for line in report.lines() {
         println!("  {line}");

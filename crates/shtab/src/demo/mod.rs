@@ -63,6 +63,17 @@ pub struct Report {
 }
 
 impl Report {
+    /// Whether this load added nothing (the demo was there already).
+    pub fn is_empty(&self) -> bool {
+        self.people.people_created == 0
+            && self.code.tasks == 0
+            && self.code.commits == 0
+            && self.bank.accounts == 0
+            && self.tenders.searches == 0
+            && self.access.resources == 0
+            && self.notify.deliveries == 0
+    }
+
     /// One line per capability, for the terminal.
     pub fn lines(&self) -> Vec<String> {
         vec![
@@ -112,8 +123,8 @@ pub async fn load(db: &Db, config: &Config) -> anyhow::Result<Report> {
     let code = code::load(db, config, &actor).await?;
     let bank = bank::load(db, config, &actor).await?;
     let tenders = tenders::load(db, config, &actor).await?;
-    let access = access::load(db, &actor).await?;
-    let notify = notify::load(db, config).await?;
+    let access = access::load(db, config, &actor).await?;
+    let notify = notify::load(db, config, &actor).await?;
     jobs::settle(db, queued_before).await?;
     Ok(Report {
         people,

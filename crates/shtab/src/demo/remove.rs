@@ -43,6 +43,8 @@ const PLAN: &[(&str, &str, &[&str])] = &[
         "access grants",
         &[
             "DELETE FROM access_devices WHERE grant_id = $1",
+            // What the connector's robot logged about the demo's grants.
+            "TEXT DELETE FROM audit_log WHERE object_kind = 'access_grant' AND object_id = $1",
             "DELETE FROM access_grants WHERE id = $1",
         ],
     ),
