@@ -24,7 +24,8 @@ const BANK: &str = "АО «ТБанк»";
 const OUR_NAME: &str = "ООО «Демо Агентство»";
 /// The account's number without its control digit, which is worked out from the BIC.
 const OUR_ACCOUNT: (&str, &str) = ("40702810", "38000012345");
-const OPENING_BALANCE: i64 = 2_400_000_00;
+/// Kopecks: 2 400 000,00 ₽.
+const OPENING_BALANCE: i64 = 240_000_000;
 
 /// Customers: (name, the first nine digits of their INN).
 const CUSTOMERS: &[(&str, &str)] = &[
