@@ -14,7 +14,7 @@ use shtab_bank::service::import::import_statement_file;
 use shtab_bank::service::matching::Matcher;
 use shtab_bank::store::accounts::{self, RawAccountInput};
 use shtab_core::audit::Actor;
-use shtab_core::config::Config;
+use shtab_core::config::{Config, SystemOfRecord};
 use shtab_core::db::Db;
 
 use super::ledger::{self, kind};
@@ -143,6 +143,8 @@ const MONTHLY: &[(i64, &str, i64, &str)] = &[
 
 #[derive(Debug, Default)]
 pub struct Added {
+    /// Why nothing was made: the invoices live in another system.
+    pub skipped: Option<&'static str>,
     pub accounts: usize,
     pub statements: usize,
     pub payments: u64,
@@ -151,6 +153,10 @@ pub struct Added {
 
 pub async fn load(db: &Db, config: &Config, actor: &Actor) -> anyhow::Result<Added> {
     let mut added = Added::default();
+    if config.systems.invoices != SystemOfRecord::Shtab {
+        added.skipped = Some("invoices live in another system (systems.invoices)");
+        return Ok(added);
+    }
     if ledger::has(db, kind::BANK_ACCOUNT).await? {
         return Ok(added);
     }

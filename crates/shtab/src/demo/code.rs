@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use shtab_core::audit::Actor;
-use shtab_core::config::Config;
+use shtab_core::config::{Config, SystemOfRecord};
 use shtab_core::db::Db;
 use shtab_core::ids::TaskId;
 use shtab_core::tasks::{self, RawTaskChange, RawTaskInput};
@@ -106,6 +106,8 @@ const WORDS: &[&str] = &[
 
 #[derive(Debug, Default)]
 pub struct Added {
+    /// Why nothing was made: the tasks live in another system.
+    pub skipped: Option<&'static str>,
     pub tasks: usize,
     pub commits: usize,
     pub linked: u64,
@@ -113,6 +115,12 @@ pub struct Added {
 
 pub async fn load(db: &Db, config: &Config, actor: &Actor) -> anyhow::Result<Added> {
     let mut added = Added::default();
+    if config.systems.tasks != SystemOfRecord::Shtab {
+        // The demo's tasks would not show, and the robot's sweep would post the demo's
+        // commits to the other system.
+        added.skipped = Some("tasks live in another system (systems.tasks)");
+        return Ok(added);
+    }
     let task_ids = if ledger::has(db, kind::TASK).await? {
         ledger::ids(db, kind::TASK).await?
     } else {

@@ -76,37 +76,66 @@ impl Report {
 
     /// One line per capability, for the terminal.
     pub fn lines(&self) -> Vec<String> {
+        // A capability whose records live in another system says so instead of its counts.
+        let or_skipped = |label: &str, skipped: Option<&str>, counts: String| match skipped {
+            Some(why) => format!("{label:<15}skipped: {why}"),
+            None => format!("{label:<15}{counts}"),
+        };
         vec![
-            format!(
-                "people:        {} people, {} users",
-                self.people.people_created,
-                self.people.users.len()
+            or_skipped(
+                "people:",
+                None,
+                format!(
+                    "{} people, {} users",
+                    self.people.people_created,
+                    self.people.users.len()
+                ),
             ),
-            format!(
-                "code ↔ tasks:  {} tasks, repository {} with {} commits, {} links to tasks",
-                self.code.tasks,
-                code::REPOSITORY_NAME,
-                self.code.commits,
-                self.code.linked
+            or_skipped(
+                "code ↔ tasks:",
+                self.code.skipped,
+                format!(
+                    "{} tasks, repository {} with {} commits, {} links to tasks",
+                    self.code.tasks,
+                    code::REPOSITORY_NAME,
+                    self.code.commits,
+                    self.code.linked
+                ),
             ),
-            format!(
-                "bank:          {} account, {} statements with {} payments, {} invoices",
-                self.bank.accounts, self.bank.statements, self.bank.payments, self.bank.invoices
+            or_skipped(
+                "bank:",
+                self.bank.skipped,
+                format!(
+                    "{} account, {} statements with {} payments, {} invoices",
+                    self.bank.accounts,
+                    self.bank.statements,
+                    self.bank.payments,
+                    self.bank.invoices
+                ),
             ),
-            format!(
-                "tenders:       {} saved searches, {} tenders, {} deals",
-                self.tenders.searches, self.tenders.tenders, self.tenders.deals
+            or_skipped(
+                "tenders:",
+                self.tenders.skipped,
+                format!(
+                    "{} saved searches, {} tenders, {} deals",
+                    self.tenders.searches, self.tenders.tenders, self.tenders.deals
+                ),
             ),
-            format!(
-                "access:        {} servers, {} resources, {} grants, {} offboarded",
-                self.access.servers,
-                self.access.resources,
-                self.access.grants,
-                self.access.offboarded
+            or_skipped(
+                "access:",
+                None,
+                format!(
+                    "{} servers, {} resources, {} grants, {} offboarded",
+                    self.access.servers,
+                    self.access.resources,
+                    self.access.grants,
+                    self.access.offboarded
+                ),
             ),
-            format!(
-                "notifications: {} deliveries in the log",
-                self.notify.deliveries
+            or_skipped(
+                "notifications:",
+                None,
+                format!("{} deliveries in the log", self.notify.deliveries),
             ),
         ]
     }
@@ -114,25 +143,26 @@ impl Report {
 
 /// Loads the demo company; what is there already is left as it is.
 pub async fn load(db: &Db, config: &Config) -> anyhow::Result<Report> {
-    let actor = actor();
     let queued_before = jobs::last_id(db).await?;
+    let loaded = load_all(db, config).await;
+    // Also when a part failed: what the demo queued must not go out.
+    jobs::settle(db, queued_before).await?;
+    loaded
+}
+
+async fn load_all(db: &Db, config: &Config) -> anyhow::Result<Report> {
+    let actor = actor();
     let people = shtab_core::demo::load(db, &actor).await?;
     for id in &people.people {
         ledger::record(db, ledger::kind::PERSON, id.0).await?;
     }
-    let code = code::load(db, config, &actor).await?;
-    let bank = bank::load(db, config, &actor).await?;
-    let tenders = tenders::load(db, config, &actor).await?;
-    let access = access::load(db, config, &actor).await?;
-    let notify = notify::load(db, config, &actor).await?;
-    jobs::settle(db, queued_before).await?;
     Ok(Report {
+        code: code::load(db, config, &actor).await?,
+        bank: bank::load(db, config, &actor).await?,
+        tenders: tenders::load(db, config, &actor).await?,
+        access: access::load(db, config, &actor).await?,
+        notify: notify::load(db, config, &actor).await?,
         people,
-        code,
-        bank,
-        tenders,
-        access,
-        notify,
     })
 }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value, json};
 use shtab_core::audit::Actor;
-use shtab_core::config::Config;
+use shtab_core::config::{Config, SystemOfRecord};
 use shtab_core::db::Db;
 use shtab_core::ports::Crm;
 use shtab_tenders::crm::BuiltinCrm;
@@ -122,6 +122,8 @@ const VENDOR: &str = "tenders@vendor.example";
 
 #[derive(Debug, Default)]
 pub struct Added {
+    /// Why nothing was made: the deals live in another system.
+    pub skipped: Option<&'static str>,
     pub searches: usize,
     pub tenders: usize,
     pub deals: usize,
@@ -129,6 +131,11 @@ pub struct Added {
 
 pub async fn load(db: &Db, config: &Config, actor: &Actor) -> anyhow::Result<Added> {
     let mut added = Added::default();
+    if config.systems.deals != SystemOfRecord::Shtab {
+        // The inbox and the board would look the demo's deals up there.
+        added.skipped = Some("deals live in another system (systems.deals)");
+        return Ok(added);
+    }
     if ledger::has(db, kind::TENDER_SEARCH).await? {
         return Ok(added);
     }

@@ -385,6 +385,20 @@ async fn demo_twice_adds_nothing_the_second_time() {
 }
 
 #[tokio::test]
+async fn serve_with_demo_loads_the_demo_company_before_serving() {
+    let site = Site::new().await;
+    let server = Server::start(site.command(&["serve", "--demo", "--listen", &free_address()]))
+        .ready()
+        .await;
+    let again = stdout(&site.run(&["demo"]));
+    assert!(
+        again.contains("demo company: already loaded, nothing added"),
+        "{again}"
+    );
+    assert!(server.terminate().success());
+}
+
+#[tokio::test]
 async fn healthcheck_tells_a_running_hub_from_a_closed_port() {
     let site = Site::new().await;
     let server = site.serve().ready().await;
