@@ -98,6 +98,7 @@ async fn own_data(app: &TestApp) -> (i64, i64) {
 async fn the_demo_fills_every_capability_twice_adds_nothing_and_removal_restores_every_table() {
     let app = TestApp::spawn().await;
     let api = app.token_as("boss@agency.test", &[Role::Admin]).await;
+    let web = app.admin().await;
     let (own_task, own_invoice) = own_data(&app).await;
     let before = table_counts(&app).await;
 
@@ -247,6 +248,30 @@ async fn the_demo_fills_every_capability_twice_adds_nothing_and_removal_restores
             .await,
         0
     );
+
+    // The pages of each capability open on the demo's data.
+    let deal: i64 = app.count("SELECT MIN(id) FROM crm_deals").await;
+    let task = demo_tasks[0];
+    for (path, expected) in [
+        (format!("/tasks/{task}"), "Личный кабинет клиента"),
+        ("/commit-authors".into(), "petrov@contractor.example"),
+        ("/repositories".into(), "demo-agency/site"),
+        ("/bank".into(), "Основной счёт"),
+        ("/bank/payments".into(), "ООО «Ромашка»"),
+        (
+            "/tenders".into(),
+            "Разработка и сопровождение официального сайта",
+        ),
+        ("/deals".into(), "Редизайн и перенос сайта"),
+        (format!("/deals/{deal}"), "Мосгортранс"),
+        ("/access".into(), "Рабочий чат"),
+        ("/notifications".into(), "chat not found"),
+    ] {
+        let response = web.get(&path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        let page = response.text().await.unwrap();
+        assert!(page.contains(expected), "{path} lacks «{expected}»");
+    }
 
     // Again: nothing changes.
     let again = shtab::demo::load(&app.db, &app.config).await.unwrap();
