@@ -24,8 +24,8 @@ const BANK: &str = "АО «ТБанк»";
 const OUR_NAME: &str = "ООО «Демо Агентство»";
 /// The account's number without its control digit, which is worked out from the BIC.
 const OUR_ACCOUNT: (&str, &str) = ("40702810", "38000012345");
-/// Kopecks: 2 400 000,00 ₽.
-const OPENING_BALANCE: i64 = 240_000_000;
+/// Kopecks: 3 200 000,00 ₽.
+const OPENING_BALANCE: i64 = 320_000_000;
 
 /// Customers: (name, the first nine digits of their INN).
 const CUSTOMERS: &[(&str, &str)] = &[
@@ -107,12 +107,87 @@ const INCOMING: &[Incoming] = &[
     ),
 ];
 
+/// Customers on a monthly retainer: (customer, roubles, what for). Each of the three months
+/// they get an invoice and pay it by its number a week later; the last one of the second
+/// customer is still unpaid.
+const RETAINERS: &[(usize, i64, &str)] = &[
+    (1, 45_000, "Абонентское обслуживание сайта"),
+    (3, 28_000, "Техническая поддержка"),
+];
+
+/// An invoice to make: number, customer, issued days ago, roubles, days to pay.
+struct PlannedInvoice {
+    number: String,
+    customer: usize,
+    ago: i64,
+    roubles: i64,
+    days_to_pay: i64,
+}
+
+/// An incoming payment to put in a statement: days ago, customer (none: a person without
+/// an INN), roubles, purpose.
+struct PlannedPayment {
+    ago: i64,
+    customer: Option<usize>,
+    roubles: i64,
+    purpose: String,
+}
+
+/// The invoices and incoming payments of the quarter: the one-off ones above and the
+/// retainers'.
+fn plan() -> (Vec<PlannedInvoice>, Vec<PlannedPayment>) {
+    let mut invoices: Vec<PlannedInvoice> = INVOICES
+        .iter()
+        .map(
+            |(number, customer, ago, roubles, days_to_pay)| PlannedInvoice {
+                number: (*number).into(),
+                customer: *customer,
+                ago: *ago,
+                roubles: *roubles,
+                days_to_pay: *days_to_pay,
+            },
+        )
+        .collect();
+    let mut payments: Vec<PlannedPayment> = INCOMING
+        .iter()
+        .map(|(ago, customer, roubles, purpose)| PlannedPayment {
+            ago: *ago,
+            customer: *customer,
+            roubles: *roubles,
+            purpose: (*purpose).into(),
+        })
+        .collect();
+    for (r, (customer, roubles, what)) in RETAINERS.iter().enumerate() {
+        for month in 0..3 {
+            let number = format!("ДА-2{}{}", r + 1, month + 1);
+            let ago = 88 - month * 30;
+            invoices.push(PlannedInvoice {
+                number: number.clone(),
+                customer: *customer,
+                ago,
+                roubles: *roubles,
+                days_to_pay: 10,
+            });
+            if r == 1 && month == 2 {
+                continue;
+            }
+            payments.push(PlannedPayment {
+                ago: ago - 7,
+                customer: Some(*customer),
+                roubles: *roubles,
+                purpose: format!("Оплата по счету № {number}. {what} за месяц. В т.ч. НДС 20%"),
+            });
+        }
+    }
+    (invoices, payments)
+}
+
 /// Outgoing payments repeated every month: (day of the 30-day period, payee, roubles, purpose).
 const MONTHLY: &[(i64, &str, i64, &str)] = &[
     (
         3,
         "ООО «Бизнес-центр Лефорт»",
-        150_000,
+        120_000,
         "Аренда офиса за месяц. В т.ч. НДС 20%",
     ),
     (
@@ -124,19 +199,19 @@ const MONTHLY: &[(i64, &str, i64, &str)] = &[
     (
         10,
         "Сотрудники (реестр)",
-        640_000,
+        320_000,
         "Заработная плата за первую половину месяца",
     ),
     (
         25,
         "Сотрудники (реестр)",
-        690_000,
+        350_000,
         "Заработная плата за вторую половину месяца",
     ),
     (
         28,
         "УФК по г. Москве (ФНС России)",
-        210_000,
+        90_000,
         "Единый налоговый платёж",
     ),
 ];
@@ -183,15 +258,23 @@ pub async fn load(db: &Db, config: &Config, actor: &Actor) -> anyhow::Result<Add
     ledger::record(db, kind::BANK_ACCOUNT, account.id.0).await?;
     added.accounts = 1;
 
+    let (planned, incoming) = plan();
     let responsible = shtab_core::demo::person(db, "sergey.vasiliev").await?;
-    for (number, customer, ago, roubles, days_to_pay) in INVOICES {
+    for PlannedInvoice {
+        number,
+        customer,
+        ago,
+        roubles,
+        days_to_pay,
+    } in &planned
+    {
         let (name, inn, _) = &customers[*customer];
         let issued = today - Duration::days(*ago);
         let invoice = invoices::create(
             db,
             actor,
             &RawInvoiceInput {
-                number: (*number).into(),
+                number: number.clone(),
                 issued_on: issued.to_string(),
                 payer_name: (*name).into(),
                 payer_inn: inn.clone(),
@@ -212,7 +295,7 @@ pub async fn load(db: &Db, config: &Config, actor: &Actor) -> anyhow::Result<Add
     for period in 0..3 {
         let first = today - Duration::days(89 - period * 30);
         let last = first + Duration::days(29);
-        let (text, closing) = statement(&ours, &customers, first, last, today, balance);
+        let (text, closing) = statement(&ours, &customers, &incoming, first, last, today, balance);
         balance = closing;
         let file = format!("kl_to_1c_{}.txt", last.format("%Y%m%d"));
         let report = import_statement_file(db, actor, &file, text.as_bytes()).await?;
@@ -260,6 +343,7 @@ fn day(d: NaiveDate) -> String {
 fn statement(
     ours: &str,
     customers: &[(&str, String, String)],
+    incoming: &[PlannedPayment],
     first: NaiveDate,
     last: NaiveDate,
     today: NaiveDate,
@@ -301,7 +385,13 @@ fn statement(
     let mut date = first;
     while date <= last && date <= today {
         let ago = (today - date).num_days();
-        for (when, customer, roubles, purpose) in INCOMING {
+        for PlannedPayment {
+            ago: when,
+            customer,
+            roubles,
+            purpose,
+        } in incoming
+        {
             if *when != ago {
                 continue;
             }
