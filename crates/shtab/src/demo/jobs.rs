@@ -57,3 +57,32 @@ pub async fn settle(db: &Db, before: i64) -> CoreResult<()> {
     }
     Ok(())
 }
+
+/// Takes the e-mails a demo deal's entry actions queued off the queue at once (marked not
+/// sent), rather than at the end of the load: a hub already running must not get to send
+/// them meanwhile.
+pub async fn drop_deal_emails(db: &Db, deal: i64) -> CoreResult<()> {
+    let queued: Vec<(i64, Option<i64>)> = sqlx::query_as(
+        "SELECT id, job_id FROM crm_emails WHERE deal_id = $1 AND status = 'pending'",
+    )
+    .bind(deal)
+    .fetch_all(db.pool())
+    .await?;
+    for (email, job) in queued {
+        if let Some(job) = job {
+            drop_job(db, job).await?;
+        }
+        shtab_tenders::crm::store::record_email_attempt(db, email, "failed", Some(NOT_SENT), None)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Takes one queued job off the queue (one already claimed is left to its worker).
+pub async fn drop_job(db: &Db, id: i64) -> CoreResult<()> {
+    sqlx::query("DELETE FROM jobs WHERE id = $1 AND state = 'queued'")
+        .bind(id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}

@@ -62,7 +62,8 @@ const MESSAGES: &[DemoMessage] = &[
     (
         "elena.popova",
         Channel::Email,
-        "elena.popova@demo-agency.ru",
+        // A domain reserved for examples: no mail is ever delivered there.
+        "buh@demo-agency.example",
         "bank.payment_needs_attention",
         || {
             json!({"payer": "Иванов Иван Иванович", "amount": "15 000,00", "outcome": "no_inn",
@@ -113,6 +114,10 @@ pub async fn load(db: &Db, config: &Config, actor: &Actor) -> anyhow::Result<Add
 
 /// Writes what the transport would have: sent now, or failed with `error` and not retried.
 async fn record_outcome(db: &Db, id: i64, error: Option<&str>) -> anyhow::Result<()> {
+    // Its job off the queue first, at once: a hub already running must not send it.
+    if let Some(job) = notify::get(db, id).await?.job_id {
+        super::jobs::drop_job(db, job).await?;
+    }
     let (status, sent_at) = match error {
         None => ("sent", Some(now_ms())),
         Some(_) => ("failed", None),

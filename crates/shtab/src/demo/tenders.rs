@@ -203,7 +203,7 @@ pub async fn load(db: &Db, config: &Config, actor: &Actor) -> anyhow::Result<Add
         };
         ledger::record(db, kind::DEAL, deal).await?;
         added.deals += 1;
-        walk(&crm, deal, stage, roubles * 100, actor).await?;
+        walk(db, &crm, deal, stage, roubles * 100, actor).await?;
     }
     Ok(added)
 }
@@ -273,6 +273,7 @@ fn facts(
 /// Moves a deal from "new" to `stage` the way a team does: through each stage before it,
 /// filling in what each rule asks for on the way.
 async fn walk(
+    crm_db: &Db,
     crm: &BuiltinCrm,
     deal: i64,
     stage: &str,
@@ -311,6 +312,8 @@ async fn walk(
             _ => {}
         }
         crm.move_to(deal, to, actor).await?;
+        // Entering "approval" wrote the vendor: recorded, never sent.
+        super::jobs::drop_deal_emails(crm_db, deal).await?;
     }
     if stage == "approval" {
         // The deal waits for the vendor's price: moving on is refused by the pipeline's
