@@ -225,12 +225,19 @@ async fn authors(db: &Db) -> anyhow::Result<Vec<(String, String)>> {
     Ok(authors)
 }
 
+/// A feature branch in the history: these commits are made on it, and the next one on main
+/// merges it (the branch stays, as unmerged-looking branches do).
+const FEATURE: (&str, std::ops::RangeInclusive<usize>) = ("feature/sbp-payments", 201..=215);
+
 /// [`HISTORY`] commits over the last [`DAYS`] days, the newest an hour ago: most name a
-/// task (`#12`), some by an author nobody mapped.
+/// task (`#12`), some by an author nobody mapped, a few on a feature branch merged back.
 fn history_stream(authors: &[(String, String)], task_ids: &[i64], now: i64) -> Vec<u8> {
     let mut rng = Rng::new(17);
     let start = now - DAYS * 86_400;
     let step = (DAYS * 86_400 - 3600) / HISTORY as i64;
+    let (feature, on_feature) = FEATURE;
+    let fork = on_feature.start() - 1;
+    let merged = on_feature.end() + 1;
     let mut out = Vec::new();
     for i in 1..=HISTORY {
         let at = start + i as i64 * step + rng.below(step as u64 / 2) as i64;
@@ -241,13 +248,28 @@ fn history_stream(authors: &[(String, String)], task_ids: &[i64], now: i64) -> V
         };
         let task = task_ids[rng.below(task_ids.len() as u64) as usize];
         let words = WORDS[rng.below(WORDS.len() as u64) as usize];
-        let message = if rng.below(100) < 80 {
+        let message = if i == merged {
+            format!("Merge branch '{feature}'")
+        } else if rng.below(100) < 80 {
             format!("{words} (#{task})")
         } else {
             format!("{words}: мелкие правки")
         };
-        let parent = (i > 1).then(|| format!(":{}", i - 1));
-        commit(&mut out, i, parent.as_deref(), &author, at, &message);
+        let (branch, parent, merge) = if on_feature.contains(&i) {
+            (feature, Some(i - 1), None)
+        } else if i == merged {
+            ("main", Some(fork), Some(merged - 1))
+        } else {
+            ("main", (i > 1).then(|| i - 1), None)
+        };
+        let parent = parent.map(|p| format!(":{p}"));
+        let merge = merge.map(|m| format!(":{m}"));
+        let to = Parents {
+            branch,
+            parent: parent.as_deref(),
+            merge: merge.as_deref(),
+        };
+        commit(&mut out, i, &to, &author, at, &message);
     }
     out
 }
@@ -274,23 +296,29 @@ fn recent_stream(authors: &[(String, String)], task_ids: &[i64], after: i64) -> 
         } else {
             format!(":{}", i - 1)
         };
-        commit(
-            &mut out,
-            i,
-            Some(&parent),
-            &author,
-            after + i as i64,
-            &message,
-        );
+        let to = Parents {
+            branch: "main",
+            parent: Some(&parent),
+            merge: None,
+        };
+        commit(&mut out, i, &to, &author, after + i as i64, &message);
     }
     out
 }
 
-/// One commit of a fast-import stream on main, changing one file.
+/// Where a commit goes: its branch, its parent and the branch tip it merges (fast-import
+/// marks or refs).
+struct Parents<'a> {
+    branch: &'a str,
+    parent: Option<&'a str>,
+    merge: Option<&'a str>,
+}
+
+/// One commit of a fast-import stream, changing one file.
 fn commit(
     out: &mut Vec<u8>,
     mark: usize,
-    parent: Option<&str>,
+    to: &Parents<'_>,
     (name, email): &(String, String),
     at: i64,
     message: &str,
@@ -299,12 +327,16 @@ fn commit(
     let file = format!("src/part{}.txt", mark % 40);
     let _ = write!(
         out,
-        "commit refs/heads/main\nmark :{mark}\nauthor {name} <{email}> {at} +0300\n\
+        "commit refs/heads/{}\nmark :{mark}\nauthor {name} <{email}> {at} +0300\n\
          committer {name} <{email}> {at} +0300\ndata {}\n{message}\n",
+        to.branch,
         message.len()
     );
-    if let Some(parent) = parent {
+    if let Some(parent) = to.parent {
         let _ = writeln!(out, "from {parent}");
+    }
+    if let Some(merge) = to.merge {
+        let _ = writeln!(out, "merge {merge}");
     }
     let _ = write!(
         out,
