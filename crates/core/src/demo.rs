@@ -191,8 +191,3 @@ pub async fn person(db: &Db, local: &str) -> CoreResult<Option<PersonId>> {
     let email = Email::parse("email", &format!("{local}@{DOMAIN}"))?;
     people::find_by_email(db, &email).await
 }
-
-/// The e-mail local parts of the demo people, in the directory's order.
-pub fn locals() -> impl Iterator<Item = &'static str> {
-    PEOPLE.iter().map(|p| p.1)
-}

@@ -55,12 +55,3 @@ pub async fn has(db: &Db, kind: &str) -> CoreResult<bool> {
         .await?;
     Ok(n > 0)
 }
-
-/// Forgets `kind` once its objects are gone.
-pub async fn forget(db: &Db, kind: &str) -> CoreResult<()> {
-    sqlx::query("DELETE FROM demo_objects WHERE kind = $1")
-        .bind(kind)
-        .execute(db.pool())
-        .await?;
-    Ok(())
-}
