@@ -5,6 +5,7 @@ use crate::audit::Actor;
 use crate::auth::{Role, random_token, users};
 use crate::db::Db;
 use crate::error::CoreResult;
+use crate::ids::PersonId;
 use crate::people::{self, Forge, ForgeLogin, RawPersonInput};
 use crate::types::Email;
 
@@ -18,7 +19,8 @@ type DemoPerson = (
     Option<Role>,
 );
 
-const DOMAIN: &str = "demo-agency.ru";
+/// The demo company's e-mail domain.
+pub const DOMAIN: &str = "demo-agency.ru";
 
 const PEOPLE: &[DemoPerson] = &[
     (
@@ -138,6 +140,8 @@ const PEOPLE: &[DemoPerson] = &[
 #[derive(Debug, Default)]
 pub struct DemoReport {
     pub people_created: usize,
+    /// The people created now (not those already there).
+    pub people: Vec<PersonId>,
     /// Users created now, with the password made for them (shown once).
     pub users: Vec<(String, Role, String)>,
 }
@@ -172,6 +176,7 @@ pub async fn load(db: &Db, actor: &Actor) -> CoreResult<DemoReport> {
         .parse()?;
         let person = people::create(db, actor, &input).await?;
         report.people_created += 1;
+        report.people.push(person.id);
         if let Some(role) = role {
             let password = random_token()[..16].to_string();
             users::create(db, actor, person.id, &[*role], Some(&password)).await?;
@@ -179,4 +184,10 @@ pub async fn load(db: &Db, actor: &Actor) -> CoreResult<DemoReport> {
         }
     }
     Ok(report)
+}
+
+/// The demo person whose e-mail is `local`@[`DOMAIN`], if they exist.
+pub async fn person(db: &Db, local: &str) -> CoreResult<Option<PersonId>> {
+    let email = Email::parse("email", &format!("{local}@{DOMAIN}"))?;
+    people::find_by_email(db, &email).await
 }

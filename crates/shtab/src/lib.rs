@@ -2,5 +2,6 @@
 //! reads the configuration, opens the database, picks the enabled capabilities and serves.
 
 pub mod cli;
+pub mod demo;
 pub mod invoices;
 pub mod server;

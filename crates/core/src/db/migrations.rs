@@ -36,6 +36,7 @@ pub const PLATFORM: &[Step] = &[
     step!(6, "0006_notify"),
     step!(7, "0007_tasks"),
     step!(8, "0008_robot_runs_one_active"),
+    step!(9, "0009_demo_objects"),
 ];
 
 /// Every step of `sets` (the platform's and the capabilities'), in version order.

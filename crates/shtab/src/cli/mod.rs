@@ -51,8 +51,10 @@ enum Command {
     /// Configuration.
     #[command(subcommand)]
     Config(config_check::ConfigCommand),
-    /// Load a realistic demo company (people and users); running it again adds nothing twice.
-    Demo,
+    /// Load a demo company across every capability (people, tasks and commits, bank,
+    /// tenders, access, notifications); running it again adds nothing twice. `--remove`
+    /// takes away exactly what it added.
+    Demo(demo::Args),
     /// The robots: list them, or run one now in the foreground.
     #[command(subcommand)]
     Robots(robots::RobotsCommand),
@@ -119,7 +121,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate => migrate::run(config).await,
         Command::User(cmd) => user::run(config, cmd).await,
         Command::Token(cmd) => token::run(config, cmd).await,
-        Command::Demo => demo::run(config).await,
+        Command::Demo(args) => demo::run(config, args).await,
         Command::Robots(cmd) => robots::run(config, cmd).await,
         Command::Bank(cmd) => bank::run(config, cmd).await,
         Command::Healthcheck(args) => Ok(healthcheck::run(&config, args).await),

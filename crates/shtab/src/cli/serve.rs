@@ -31,9 +31,7 @@ pub async fn run(mut config: Config, args: Args) -> anyhow::Result<ExitCode> {
     let db = crate::server::open_database(&config).await?;
     ensure_first_admin(&db, &args.admin_email).await?;
     if args.demo {
-        super::demo::print(
-            &shtab_core::demo::load(&db, &Actor::system("shtab serve --demo")).await?,
-        );
+        super::demo::print(&crate::demo::load(&db, &config).await?);
     }
     let listener = TcpListener::bind(config.server.listen)
         .await

@@ -358,7 +358,8 @@ async fn migrate_twice_is_fine() {
 async fn demo_twice_adds_nothing_the_second_time() {
     let site = Site::new().await;
     let first = stdout(&site.run(&["demo"]));
-    assert!(!first.contains(": 0 people added"), "{first}");
+    assert!(first.contains("14 people, 11 users"), "{first}");
+    assert!(first.contains("300 commits"), "{first}");
     assert!(
         first.contains("users (passwords are shown only now)"),
         "{first}"
@@ -366,12 +367,35 @@ async fn demo_twice_adds_nothing_the_second_time() {
     let users_after_first = stdout(&site.run(&["user", "list"])).lines().count();
 
     let second = stdout(&site.run(&["demo"]));
-    assert!(second.contains(": 0 people added"), "{second}");
+    assert!(
+        second.contains("demo company: already loaded, nothing added"),
+        "{second}"
+    );
     assert!(!second.contains("passwords"), "{second}");
     assert_eq!(
         stdout(&site.run(&["user", "list"])).lines().count(),
         users_after_first
     );
+
+    let removed = stdout(&site.run(&["demo", "--remove"]));
+    assert!(removed.contains("demo company removed:"), "{removed}");
+    assert!(removed.contains("people"), "{removed}");
+    let again = stdout(&site.run(&["demo", "--remove"]));
+    assert!(again.contains("nothing to remove"), "{again}");
+}
+
+#[tokio::test]
+async fn serve_with_demo_loads_the_demo_company_before_serving() {
+    let site = Site::new().await;
+    let server = Server::start(site.command(&["serve", "--demo", "--listen", &free_address()]))
+        .ready()
+        .await;
+    let again = stdout(&site.run(&["demo"]));
+    assert!(
+        again.contains("demo company: already loaded, nothing added"),
+        "{again}"
+    );
+    assert!(server.terminate().success());
 }
 
 #[tokio::test]

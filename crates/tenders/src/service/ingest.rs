@@ -101,19 +101,61 @@ impl Ingest {
     /// Runs the search: stores what it accepts, records the run, gives new tenders to the CRM.
     pub async fn run(&self, search: &SavedSearch, by: &Actor) -> Result<RunCounts, IngestError> {
         let candidates = self.collect(search, Utc::now()).await?;
-        let accepted: Vec<&Candidate> = candidates
+        let accepted: Vec<(&TenderFacts, &str)> = candidates
             .iter()
             .filter(|c| c.rejection.is_none())
+            .map(|c| (&c.facts, c.source))
             .collect();
+        let (counts, changed, _) = self.store_accepted(search, &accepted).await?;
+        self.sync_deals(search, &changed, by).await?;
+        Ok(counts)
+    }
+
+    /// Stores tenders `search` found elsewhere (the demo company's, made up on this machine)
+    /// exactly as a run stores what it accepts — the run recorded, each tender's deal made
+    /// by the CRM — but gives the CRM only these tenders. Returns the counters and the ids
+    /// of the tenders, in the order given.
+    pub async fn store_found(
+        &self,
+        search: &SavedSearch,
+        found: &[(TenderFacts, &str)],
+        by: &Actor,
+    ) -> Result<(RunCounts, Vec<i64>), IngestError> {
+        let accepted: Vec<(&TenderFacts, &str)> = found.iter().map(|(f, s)| (f, *s)).collect();
+        let (counts, _, ids) = self.store_accepted(search, &accepted).await?;
+        for id in &ids {
+            let Some(tender) = tenders::get(&self.db, *id).await? else {
+                continue;
+            };
+            if tender.deal_id.is_none() {
+                let deal = self
+                    .crm
+                    .create_deal(&deals::new_deal(&tender.facts, search.responsible), by)
+                    .await?;
+                tenders::set_deal(&self.db, tender.id, &deal.id).await?;
+            }
+        }
+        Ok((counts, ids))
+    }
+
+    /// Stores the accepted tenders and the run in one transaction: the counters, the ids of
+    /// the changed tenders and of all of them.
+    async fn store_accepted(
+        &self,
+        search: &SavedSearch,
+        accepted: &[(&TenderFacts, &str)],
+    ) -> Result<(RunCounts, Vec<i64>, Vec<i64>), IngestError> {
         let now = now_ms();
         let mut counts = RunCounts {
             found: accepted.len() as i64,
             ..RunCounts::default()
         };
         let mut changed = Vec::new();
+        let mut ids = Vec::new();
         let mut tx = self.db.begin().await?;
-        for c in &accepted {
-            match tenders::store(&mut tx, &c.facts, c.source, Some(search.id), now).await? {
+        for (facts, source) in accepted {
+            let stored = tenders::store(&mut tx, facts, source, Some(search.id), now).await?;
+            match stored {
                 Stored::New(_) => counts.new += 1,
                 Stored::Updated(id) => {
                     counts.updated += 1;
@@ -121,6 +163,7 @@ impl Ingest {
                 }
                 Stored::Unchanged(_) => {}
             }
+            ids.push(stored.id());
         }
         tenders::record_run(
             &mut tx,
@@ -132,8 +175,7 @@ impl Ingest {
         )
         .await?;
         tx.commit().await?;
-        self.sync_deals(search, &changed, by).await?;
-        Ok(counts)
+        Ok((counts, changed, ids))
     }
 
     /// Gives every tender without a deal to the CRM, and the changed ones' new facts to

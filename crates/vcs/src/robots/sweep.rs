@@ -75,7 +75,7 @@ impl Robot for Sweep {
         for repository in &swept {
             ctx.log(LogLevel::Info, format!("{}: fetching", repository.name))
                 .await?;
-            match self.sweep_one(ctx, repository).await {
+            match self.sweep_one(Some(ctx), repository).await {
                 Ok(counts) => {
                     repositories::record_sweep(db, repository.id, None, counts.scanned as i64)
                         .await?;
@@ -116,7 +116,27 @@ impl Robot for Sweep {
 }
 
 impl Sweep {
-    async fn sweep_one(&self, ctx: &RunContext, repository: &Repository) -> Result<Counts, String> {
+    /// Sweeps one repository outside a robot run (the demo company's, which must not fetch
+    /// anyone else's): the same walk and linking as the robot's, recorded on the repository.
+    pub async fn sweep_repository(&self, repository: &Repository) -> Result<Counts, String> {
+        let db = self.linker.db();
+        let result = self.sweep_one(None, repository).await;
+        let (error, scanned) = match &result {
+            Ok(counts) => (None, counts.scanned as i64),
+            Err(e) => (Some(e.as_str()), 0),
+        };
+        repositories::record_sweep(db, repository.id, error, scanned)
+            .await
+            .map_err(|e| e.to_string())?;
+        result
+    }
+
+    /// `ctx`: the robot run to report progress to, when there is one.
+    async fn sweep_one(
+        &self,
+        ctx: Option<&RunContext>,
+        repository: &Repository,
+    ) -> Result<Counts, String> {
         let rules = repository
             .ref_rules()
             .map_err(|e| format!("reference patterns: {e}"))?;
@@ -170,9 +190,11 @@ impl Sweep {
             .count(&include, &exclude)
             .await
             .map_err(|e| e.to_string())?;
-        ctx.progress(0, total as i64)
-            .await
-            .map_err(|e| e.to_string())?;
+        if let Some(ctx) = ctx {
+            ctx.progress(0, total as i64)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
 
         let mut counts = Counts::default();
         let mut authors = self.linker.author_resolver();
@@ -199,9 +221,11 @@ impl Sweep {
                     .await
                     .map_err(|e| e.to_string())?;
                 batch.clear();
-                ctx.progress(counts.scanned as i64, total as i64)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                if let Some(ctx) = ctx {
+                    ctx.progress(counts.scanned as i64, total as i64)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
             }
             if done {
                 break;
@@ -215,9 +239,11 @@ impl Sweep {
                 .reconcile(&mirror, repository, &current)
                 .await
                 .map_err(|e| e.to_string())?;
-            ctx.count("branches_changed", changed as i64)
-                .await
-                .map_err(|e| e.to_string())?;
+            if let Some(ctx) = ctx {
+                ctx.count("branches_changed", changed as i64)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
         }
         heads::replace(db, repository.id, &current)
             .await
