@@ -27,6 +27,8 @@ FIRST_UID=51000
 TOKEN="bench-token-$$-$RANDOM"
 
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/aim.sh
+source bench/aim.sh
 REPO=$(pwd)
 
 say() { printf 'bench: %s\n' "$*" >&2; }
@@ -203,3 +205,9 @@ printf '%-44s %12s %12s %10s\n' "second run (nothing to change)" "$AGENT_WARM" "
 printf '\n%-44s %8s %8s %8s\n' "shtab-agent keys USER ($CALLS calls, ms)" "p50" "p99" "max"
 printf '%-44s %8s %8s %8s\n' "hub down: from the cache" "$KEYS_P50" "$KEYS_P99" "$KEYS_MAX"
 printf '%-44s %8s %8s %8s\n' "hub up: conditional request (304)" "$KEYS_UP_P50" "$KEYS_UP_P99" "$KEYS_UP_MAX"
+if [ "$ANSIBLE_COLD" != "-" ]; then
+    echo
+    aim "first run, ansible-core's time over shtab-agent's" \
+        "$(python3 -c "import sys; print('%.1f' % (float(sys.argv[1]) / float(sys.argv[2])))" "$ANSIBLE_COLD" "$AGENT_COLD")" \
+        ">=" 100 "×"
+fi

@@ -3,7 +3,7 @@
 # backend (SQLite; PostgreSQL when it is up) starts `shtab serve` on a free loopback port,
 # creates an admin and an API token through the CLI, imports 10 000 people, and runs wrk
 # against the API list call, the people page and a search on it. Prints one table at the
-# end: backend, endpoint, requests/s, p50, p99.
+# end: backend, endpoint, requests/s, p50, p99; then the search's figures against their aims.
 #
 #   bench/api.sh                    # both backends
 #   BENCH_BACKENDS=sqlite bench/api.sh
@@ -35,6 +35,8 @@ ADMIN_PASSWORD="bench-password-$$-$RANDOM$RANDOM"
 SEARCH=Смирнов
 
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/aim.sh
+source bench/aim.sh
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() {
@@ -308,3 +310,11 @@ done
 printf '\n%d people, wrk -t%s -c%s -d%s, %s, %s CPUs\n\n' \
     "$PEOPLE" "$THREADS" "$CONNECTIONS" "$DURATION" "$(date -u +%Y-%m-%d)" "$(nproc)"
 print_table "$results"
+
+# The people search's aims (issue 18), per backend.
+echo
+while IFS='|' read -r backend endpoint rps _p50 p99; do
+    case $endpoint in "GET /people?q="*) ;; *) continue ;; esac
+    aim "$backend people search, requests/s" "$rps" ">=" 1000 "req/s"
+    aim "$backend people search, p99" "${p99% ms}" "<=" 30 "ms"
+done <"$results"

@@ -13,6 +13,8 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/aim.sh
+source bench/aim.sh
 BACKENDS=${BENCH_BACKENDS:-sqlite postgres}
 export BENCH_JOBS=${BENCH_JOBS:-10000}
 PG_SERVER=${BENCH_PG_SERVER:-postgres://postgres@127.0.0.1:5432}

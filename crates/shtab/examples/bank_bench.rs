@@ -5,17 +5,22 @@
 //! script turns it into windows-1251 with iconv, which is what banks send).
 //!
 //! `bank_bench parse-1c FILE` — parses FILE with `shtab_bank::sources::onec::parse` (best of
-//! three runs) and prints MB/s and the operations read.
+//! three runs) and prints MB/s and the operations read; with `BENCH_ICONV_SECONDS` (iconv's
+//! time on the same file) the ratio to it, against its aim (≤ 1.5×).
 //!
-//! `bank_bench match N` — N invoices and N incoming payments in memory, payers spread over
-//! N/4 INNs; every payment is matched with `purpose::invoice_numbers` and
+//! `bank_bench match N [M]` — N invoices and N incoming payments in memory, payers spread
+//! over N/4 INNs; every payment is matched with `purpose::invoice_numbers` and
 //! `matching::decide` against the open invoices of its payer's INN (a hash map built once).
-//! Prints the time, the outcomes, and the process's peak resident memory (VmHWM).
+//! Prints the time, the outcomes, and the process's peak resident memory (VmHWM); with M,
+//! the same for M, and M's time and its growth from N against their aims (≤ 3 s, ≤ 11×).
 //!
 //! `bank_bench list N` — N payments in a fresh SQLite database (bulk insert), then ~200
 //! typical filtered list requests (a page of 50 and the capped totals, through the store
 //! functions the page and the API call); prints p50/p99 per filter and overall, and the
-//! query plan of each filter.
+//! query plan of each filter; every p99 against its aim (≤ 50 ms).
+
+#[path = "common/aim.rs"]
+mod aim;
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -28,6 +33,9 @@ use shtab_bank::store::payment_list::{self, Cursor, RawFilter, parse_day};
 use shtab_core::config::Config;
 use shtab_core::db::Db;
 
+/// The payments list's aim at a million payments, on either database.
+const LIST_P99_AIM_MS: f64 = 50.0;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -35,9 +43,26 @@ async fn main() -> anyhow::Result<()> {
     match args.get(1).map(String::as_str) {
         Some("gen-1c") => gen_1c(&arg(2, "FILE")?, arg(3, "MB")?.parse()?),
         Some("parse-1c") => parse_1c(&arg(2, "FILE")?),
-        Some("match") => match_bench(arg(2, "N")?.parse()?),
+        Some("match") => {
+            let small = match_bench(arg(2, "N")?.parse()?)?;
+            if let Some(m) = args.get(3) {
+                let large = match_bench(m.parse()?)?;
+                let (small, large) = (small.as_secs_f64(), large.as_secs_f64());
+                println!(
+                    "{}",
+                    aim::at_most(&format!("matching {m}"), large, 3.0, "s")
+                );
+                println!(
+                    "{}",
+                    aim::at_most("growth of the matching time", large / small, 11.0, "×")
+                );
+            }
+            Ok(())
+        }
         Some("list") => list_bench(arg(2, "N")?.parse()?).await,
-        _ => anyhow::bail!("usage: bank_bench gen-1c FILE MB | parse-1c FILE | match N | list N"),
+        _ => {
+            anyhow::bail!("usage: bank_bench gen-1c FILE MB | parse-1c FILE | match N [M] | list N")
+        }
     }
 }
 
@@ -140,6 +165,14 @@ fn parse_1c(path: &str) -> anyhow::Result<()> {
         best.as_secs_f64(),
         mb / best.as_secs_f64()
     );
+    if let Some(iconv) = std::env::var("BENCH_ICONV_SECONDS")
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| *s > 0.0)
+    {
+        let ratio = best.as_secs_f64() / iconv;
+        println!("{}", aim::at_most("1C parsing vs iconv", ratio, 1.5, "×"));
+    }
     Ok(())
 }
 
@@ -152,7 +185,7 @@ fn peak_rss_mb() -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
-fn match_bench(n: usize) -> anyhow::Result<()> {
+fn match_bench(n: usize) -> anyhow::Result<Duration> {
     let mut rng = Rng(0x2545_F491_4F6C_DD1D);
     let payers = (n / 4).max(1) as u64;
     let started = Instant::now();
@@ -258,7 +291,7 @@ fn match_bench(n: usize) -> anyhow::Result<()> {
         generated.as_secs_f64(),
         peak_rss_mb()
     );
-    Ok(())
+    Ok(matched)
 }
 
 async fn list_bench(n: usize) -> anyhow::Result<()> {
@@ -339,10 +372,15 @@ async fn list_bench(n: usize) -> anyhow::Result<()> {
             .await?
             .join("; ");
         times.sort();
+        let p99 = ms(times[times.len() * 99 / 100]);
+        let verdict = if p99 <= LIST_P99_AIM_MS {
+            "met"
+        } else {
+            "short"
+        };
         println!(
-            "  {name:<26} p50 {:>7.2} ms  p99 {:>7.2} ms  ({shown} shown, {total} match)  plan: {plan}",
+            "  {name:<26} p50 {:>7.2} ms  p99 {p99:>7.2} ms (aim ≤ {LIST_P99_AIM_MS} ms: {verdict})  ({shown} shown, {total} match)  plan: {plan}",
             ms(times[times.len() / 2]),
-            ms(times[times.len() * 99 / 100])
         );
         all.extend(times);
     }
@@ -353,6 +391,15 @@ async fn list_bench(n: usize) -> anyhow::Result<()> {
         all.len(),
         ms(all[all.len() / 2]),
         ms(all[all.len() * 99 / 100])
+    );
+    println!(
+        "{}",
+        aim::at_most(
+            "payments list p99, every filter together",
+            ms(all[all.len() * 99 / 100]),
+            LIST_P99_AIM_MS,
+            "ms"
+        )
     );
     Ok(())
 }

@@ -116,18 +116,22 @@ pub async fn run(repo: &str) -> anyhow::Result<()> {
         + portal.calls_of("tasks.task.chat.message.send").len();
     let limited = portal.limited() - limited_before;
     let per_link = requests as f64 / linked.max(1) as f64;
-    let verdict = |met: bool| if met { "met" } else { "short" };
     println!(
         "bitrix24 back-fill: {commits} commits walked, {with_refs} with references, {linked} linked \
-         to portal tasks, {comments} comments; rate {rate}/s burst {burst}"
+         to portal tasks, {comments} comments, {requests} HTTP requests; rate {rate}/s burst {burst}"
     );
     println!(
-        "  HTTP requests per linked commit: {per_link:.4} ({requests} requests; aim ≤ {REQUESTS_PER_LINK_AIM}: {})",
-        verdict(per_link <= REQUESTS_PER_LINK_AIM)
+        "{}",
+        crate::aim::at_most(
+            "HTTP requests per linked commit",
+            per_link,
+            REQUESTS_PER_LINK_AIM,
+            "requests"
+        )
     );
     println!(
-        "  503 answers: {limited} (aim 0: {})",
-        verdict(limited == 0)
+        "{}",
+        crate::aim::at_most("503 answers", limited as f64, 0.0, "answers")
     );
     println!(
         "  wall time of the sweep: {:.1} s; counters {}",

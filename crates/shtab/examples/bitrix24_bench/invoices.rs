@@ -144,12 +144,13 @@ pub async fn run(payments: usize, payers: usize) -> anyhow::Result<()> {
         at_rate / 60.0
     );
     println!(
-        "  HTTP requests per payment: {per_payment:.3} (aim ≤ {REQUESTS_PER_PAYMENT_AIM}: {})",
-        if per_payment <= REQUESTS_PER_PAYMENT_AIM {
-            "met"
-        } else {
-            "short"
-        }
+        "{}",
+        crate::aim::at_most(
+            "HTTP requests per payment",
+            per_payment,
+            REQUESTS_PER_PAYMENT_AIM,
+            "requests"
+        )
     );
     let mut by_method: std::collections::BTreeMap<String, usize> = Default::default();
     for c in portal.calls().iter().filter(|c| c.method != "batch") {

@@ -3,6 +3,8 @@
 //! `bitrix24_bench backfill REPO`: see [`backfill`]; `bitrix24_bench match PAYMENTS PAYERS`:
 //! see [`invoices`].
 
+#[path = "../common/aim.rs"]
+mod aim;
 mod backfill;
 mod invoices;
 
