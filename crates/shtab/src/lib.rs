@@ -3,4 +3,5 @@
 
 pub mod cli;
 pub mod invoices;
+pub mod portal_app;
 pub mod server;

@@ -342,6 +342,27 @@ pub fn job_registry(db: &Db, config: &Config, robots: RobotSet) -> Registry {
         .merge(shtab_bitrix24::jobs::registry(Arc::new(
             shtab_bitrix24::store::StoredCopies(db.clone()),
         )))
+        .merge(portal_robots(db, config))
+}
+
+/// The jobs of Shtab's robots in the portal's automation rules, when Shtab can be installed
+/// there (a local application is configured).
+fn portal_robots(db: &Db, config: &Config) -> Registry {
+    let Some(portal) = portal(db, config).portal().cloned() else {
+        return Registry::new();
+    };
+    if portal.client().app().is_none() {
+        return Registry::new();
+    }
+    shtab_bitrix24::app::robots::registry(
+        db.clone(),
+        portal.client().clone(),
+        Arc::new(crate::portal_app::PortalRobots {
+            db: db.clone(),
+            config: Arc::new(config.clone()),
+            crm: crm(db, config),
+        }),
+    )
 }
 
 /// The robots' side of `shtab serve`: the job worker and the scheduler, until `shutdown`.

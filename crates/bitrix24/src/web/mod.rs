@@ -4,6 +4,7 @@
 //! admins; the portal's events (`/hooks/bitrix24`, see [`events`]).
 
 mod api;
+pub mod app;
 pub mod deals;
 mod dto;
 pub mod events;
@@ -72,6 +73,6 @@ pub fn capability(portal: Configured, deals: Option<Arc<PortalDeals>>) -> Capabi
             ))
             .layer(Extension(portal.clone()))
             .layer(Extension(setup)),
-        outside: events::routes(portal),
+        outside: events::routes(portal.clone()).merge(app::routes(portal)),
     }
 }

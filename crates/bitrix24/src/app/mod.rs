@@ -1,0 +1,65 @@
+//! Shtab inside the portal, as a local application: what it binds there on installation
+//! (its tabs in the portal's cards, the events it acts on, its robots for automation rules)
+//! and how a binding is made to converge ([`bind`]). The web side is [`crate::web::app`].
+
+pub mod bind;
+pub mod robots;
+
+/// Where the portal posts `ONAPPINSTALL` (the application's installation handler) and
+/// `ONAPPUNINSTALL` (bound there on installation).
+pub const LIFECYCLE_PATH: &str = "/hooks/bitrix24/app";
+/// The portal's outgoing events (see [`crate::web::events`]).
+pub const EVENTS_PATH: &str = "/hooks/bitrix24";
+/// The tabs' prefix: `/bitrix24/tabs/{tab}`.
+pub const TABS_PATH: &str = "/bitrix24/tabs";
+/// The robots' prefix: `/hooks/bitrix24/robots/{code}`.
+pub const ROBOTS_PATH: &str = "/hooks/bitrix24/robots";
+
+/// A tab Shtab adds to a card of the portal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tab {
+    /// The portal's placement code.
+    pub placement: &'static str,
+    /// The last segment of its address under [`TABS_PATH`].
+    pub slug: &'static str,
+    pub title_ru: &'static str,
+    pub title_en: &'static str,
+}
+
+/// The tabs, as far as they are built: the task card's «Коммиты».
+pub const TABS: &[Tab] = &[Tab {
+    placement: "TASK_VIEW_TAB",
+    slug: "task",
+    title_ru: "Коммиты",
+    title_en: "Commits",
+}];
+
+/// A robot Shtab offers to the portal's automation rules of deals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RobotSpec {
+    /// Its `CODE` on the portal and the last segment of its address under [`ROBOTS_PATH`].
+    pub code: &'static str,
+    pub name_ru: &'static str,
+    pub name_en: &'static str,
+}
+
+/// «Запросить согласование цены у вендора»: the tenders pipeline's vendor e-mail for the deal.
+pub const VENDOR_PRICE: RobotSpec = RobotSpec {
+    code: "shtab_vendor_price",
+    name_ru: "Запросить согласование цены у вендора",
+    name_en: "Ask the vendor to approve the price",
+};
+
+/// The robots, as far as they are built.
+pub const ROBOTS: &[RobotSpec] = &[VENDOR_PRICE];
+
+/// The events bound on installation: the ones Shtab acts on, at the events hook, and the
+/// removal, at the lifecycle hook. Paths are joined to the hub's public address.
+pub fn events() -> Vec<(&'static str, &'static str)> {
+    let mut events: Vec<(&'static str, &'static str)> = crate::web::events::handlers::HANDLERS
+        .iter()
+        .map(|(name, _)| (*name, EVENTS_PATH))
+        .collect();
+    events.push(("ONAPPUNINSTALL", LIFECYCLE_PATH));
+    events
+}

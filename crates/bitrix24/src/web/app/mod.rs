@@ -1,0 +1,31 @@
+//! Shtab inside the portal (see [`crate::app`]): the installation hook
+//! (`/hooks/bitrix24/app`, [`lifecycle`]), the tabs the portal frames in its cards
+//! (`/bitrix24/tabs/{tab}`, [`task_tab`]; who is looking: [`viewer`]) and the robots' calls
+//! (`/hooks/bitrix24/robots/{code}`, [`robots`]). None of them has a session: the portal is
+//! who calls, and each request proves itself (a token the portal confirms, the
+//! installation's application token).
+
+pub mod lifecycle;
+pub mod robots;
+pub mod task_tab;
+mod texts;
+pub mod viewer;
+
+use axum::Extension;
+use axum::routing::post;
+use shtab_web::AppState;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::hub::Configured;
+
+pub fn routes(portal: Configured) -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(lifecycle::lifecycle))
+        .routes(routes!(robots::call))
+        .route(
+            &format!("{}/task", crate::app::TABS_PATH),
+            post(task_tab::show),
+        )
+        .layer(Extension(portal))
+}

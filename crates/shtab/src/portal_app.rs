@@ -1,0 +1,92 @@
+//! Shtab's robots in the portal's automation rules, joined here because the Bitrix24 crate
+//! does not know the tenders pipeline: «Запросить согласование цены у вендора» renders the
+//! pipeline's templated vendor e-mail with the portal deal's fields and queues it as the
+//! pipeline's own entry action does (`crm.send_deal_email`).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use shtab_bitrix24::app::VENDOR_PRICE;
+use shtab_bitrix24::app::robots::{RobotWork, Worked};
+use shtab_core::config::Config;
+use shtab_core::db::Db;
+use shtab_core::error::CoreResult;
+use shtab_core::ports::Crm;
+use shtab_tenders::crm::actions::{Composed, compose_email};
+use shtab_tenders::crm::domain::ActionKind;
+use shtab_tenders::crm::jobs::SendDealEmail;
+
+pub struct PortalRobots {
+    pub db: Db,
+    pub config: Arc<Config>,
+    /// The deals as Shtab reads them on the portal (its fields under the pipeline's names).
+    pub crm: Arc<dyn Crm>,
+}
+
+#[async_trait]
+impl RobotWork for PortalRobots {
+    async fn work(&self, code: &str, deal_id: u64) -> CoreResult<Worked> {
+        let failed = |log: String| Worked {
+            ok: false,
+            log,
+            jobs: Vec::new(),
+        };
+        if code != VENDOR_PRICE.code {
+            return Ok(failed(format!("Штаб не знает робота «{code}»")));
+        }
+        let Some(deal) = self.crm.get_deal(&deal_id.to_string()).await? else {
+            return Ok(failed(format!(
+                "Штаб не видит сделку {deal_id} (её воронка не настроена в Штабе)"
+            )));
+        };
+        let pipeline_id = if deal.pipeline.trim().is_empty() {
+            shtab_tenders::crm::DEFAULT_PIPELINE
+        } else {
+            deal.pipeline.trim()
+        };
+        let pipeline = shtab_tenders::crm::store::pipeline(&self.db, pipeline_id).await?;
+        // The e-mail of the deal's stage, else the pipeline's first one.
+        let emails = || {
+            pipeline.actions.iter().filter_map(|a| match &a.kind {
+                ActionKind::Email {
+                    to_field,
+                    subject,
+                    body,
+                } => Some((a, (to_field.as_str(), subject.as_str(), body.as_str()))),
+                _ => None,
+            })
+        };
+        let Some((_, template)) = emails()
+            .find(|(a, _)| a.stage == deal.stage)
+            .or_else(|| emails().next())
+        else {
+            return Ok(failed(
+                "В воронке Штаба нет письма вендору (действие «e-mail»)".to_owned(),
+            ));
+        };
+        let link = format!("{}/deals/{}", self.config.public_url(), deal.id);
+        match compose_email(
+            &self.config,
+            &pipeline,
+            &deal.title,
+            &deal.fields,
+            &link,
+            template,
+        ) {
+            Composed::Failed(why) => Ok(failed(format!(
+                "Письмо вендору не отправлено: {}",
+                why.get("error").and_then(|e| e.as_str()).unwrap_or("?")
+            ))),
+            Composed::Ready { to, subject, body } => Ok(Worked {
+                ok: true,
+                log: format!("Штаб: письмо вендору «{subject}» отправлено на {to}"),
+                jobs: vec![Box::new(SendDealEmail {
+                    deal_id: deal.id.clone(),
+                    to,
+                    subject,
+                    body,
+                })],
+            }),
+        }
+    }
+}
