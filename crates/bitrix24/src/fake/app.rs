@@ -604,7 +604,8 @@ impl FakePortal {
     }
 }
 
-/// A card page framing the placement: the form targets the iframe and is sent on load.
+/// A card page framing the placement: the form targets the iframe and is sent on load;
+/// `window.frameLoads` counts the frame's loads (the first is its empty page).
 fn frame_html(url: &str, form: &[(String, String)]) -> String {
     let esc = |s: &str| {
         s.replace('&', "&amp;")
@@ -622,7 +623,8 @@ fn frame_html(url: &str, form: &[(String, String)]) -> String {
     format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>Карточка</title></head><body>\
          <form id=\"placement\" method=\"post\" action=\"{}\" target=\"app\">{inputs}</form>\
-         <iframe id=\"app\" name=\"app\" width=\"900\" height=\"600\"></iframe>\
+         <iframe id=\"app\" name=\"app\" width=\"900\" height=\"600\" \
+         onload=\"window.frameLoads=(window.frameLoads||0)+1\"></iframe>\
          <script>document.getElementById('placement').submit();</script></body></html>",
         esc(url)
     )

@@ -580,3 +580,66 @@ async fn the_vendor_price_robot_emails_the_vendor_once_and_answers_the_portal_on
         1
     );
 }
+
+/// How many times the page's frame has loaded (its empty page, then the placement).
+async fn frame_loads(b: &crate::browser::Browser) -> u64 {
+    b.eval("return window.frameLoads || 0").await.as_u64().unwrap_or(0)
+}
+
+/// Waits until the page's frame has loaded the placement (or the browser's refusal of it).
+async fn wait_for_placement(b: &crate::browser::Browser) {
+    for _ in 0..200 {
+        if frame_loads(b).await >= 2 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the frame never loaded the placement");
+}
+
+#[tokio::test]
+async fn the_portal_frames_the_task_tab_in_a_browser_and_another_site_cannot() {
+    let Some(b) = crate::browser::browser().await else {
+        eprintln!("skipped: no chromedriver");
+        return;
+    };
+    let portal = fake_portal().await;
+    let app = installed_hub(&portal).await;
+    let sha = commit_naming_101(&app).await;
+    let options = json!({"taskId": "101"});
+
+    // The portal's task card: its page posts the placement into an iframe.
+    let card = portal.frame_page("TASK_VIEW_TAB", &options, 7, "ru");
+    b.goto(&card).await;
+    wait_for_placement(&b).await;
+    b.client().enter_frame(0).await.unwrap();
+    let text = b.wait_for_text(".commits", &sha[..9]).await;
+    assert!(text.contains("Checkout total #101 @1h30m"), "{text}");
+    b.client().enter_parent_frame().await.unwrap();
+
+    // The same frame on another site (another origin): the hub answers, the browser
+    // refuses to show it.
+    let elsewhere = FakePortal::start().await;
+    let asked = portal.calls_of("user.current").len();
+    let page = elsewhere.serve_page(&portal.frame_html_for("TASK_VIEW_TAB", &options, 7, "ru"));
+    b.goto(&page).await;
+    wait_for_placement(&b).await;
+    assert_eq!(
+        portal.calls_of("user.current").len(),
+        asked + 1,
+        "the hub was asked for the tab"
+    );
+    b.client().enter_frame(0).await.unwrap();
+    let shown = b
+        .eval("return document.body ? document.body.innerText : ''")
+        .await;
+    let shown = shown.as_str().unwrap_or_default().to_owned();
+    assert!(!shown.contains(&sha[..9]), "{shown}");
+    let commits = b
+        .client()
+        .find_all(fantoccini::Locator::Css(".commit"))
+        .await
+        .unwrap();
+    assert!(commits.is_empty(), "the refused frame shows no commit");
+    b.close().await;
+}
