@@ -1,12 +1,14 @@
-//! Shtab's robots in the portal's automation rules, joined here because the Bitrix24 crate
-//! does not know the tenders pipeline: «Запросить согласование цены у вендора» renders the
-//! pipeline's templated vendor e-mail with the portal deal's fields and queues it as the
-//! pipeline's own entry action does (`crm.send_deal_email`).
+//! Shtab inside the portal, joined here because the Bitrix24 crate does not know the tenders:
+//! the deal tab's tender ([`PortalTenders`]), and the robot «Запросить согласование цены у
+//! вендора» ([`PortalRobots`]), which renders the pipeline's templated vendor e-mail with the
+//! portal deal's fields and queues it as the pipeline's own entry action does
+//! (`crm.send_deal_email`).
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use shtab_bitrix24::app::VENDOR_PRICE;
+use shtab_bitrix24::app::cards::{DealTenders, TenderCard};
 use shtab_bitrix24::app::robots::{RobotWork, Worked};
 use shtab_core::config::Config;
 use shtab_core::db::Db;
@@ -15,6 +17,7 @@ use shtab_core::ports::Crm;
 use shtab_tenders::crm::actions::{Composed, compose_email};
 use shtab_tenders::crm::domain::ActionKind;
 use shtab_tenders::crm::jobs::SendDealEmail;
+use shtab_tenders::domain::Stage;
 
 pub struct PortalRobots {
     pub db: Db,
@@ -88,5 +91,71 @@ impl RobotWork for PortalRobots {
                 })],
             }),
         }
+    }
+}
+
+/// A portal deal's tender: the deal's key (the registration number it was created for),
+/// then what the tenders capability stored of it.
+pub struct PortalTenders {
+    pub db: Db,
+    pub config: Arc<Config>,
+}
+
+#[async_trait]
+impl DealTenders for PortalTenders {
+    async fn tender_of_deal(&self, deal_id: u64) -> CoreResult<Option<TenderCard>> {
+        let Some(reg) = shtab_bitrix24::store::deals::key_of_deal(&self.db, deal_id).await? else {
+            return Ok(None);
+        };
+        let Some(tender) = shtab_tenders::store::tenders::by_reg_number(&self.db, &reg).await?
+        else {
+            return Ok(None);
+        };
+        let searches = shtab_tenders::store::tenders::hits(&self.db, tender.id)
+            .await?
+            .into_iter()
+            .map(|h| h.search_name)
+            .collect();
+        let mut history: Vec<(i64, String)> =
+            shtab_tenders::store::tenders::versions(&self.db, tender.id)
+                .await?
+                .into_iter()
+                .map(|v| {
+                    (
+                        v.recorded_at,
+                        format!("версия {} ({}): {}", v.version, v.source, v.facts.title),
+                    )
+                })
+                .collect();
+        history.push((tender.first_seen_at, "найдена Штабом".to_owned()));
+        let f = tender.facts;
+        // The procurement portal (zakupki.gov.ru) keeps a notice's documents beside it.
+        let documents_url = f
+            .url
+            .contains("/common-info.html")
+            .then(|| f.url.replace("/common-info.html", "/documents.html"));
+        Ok(Some(TenderCard {
+            reg_number: f.reg_number.as_str().to_owned(),
+            title: f.title,
+            law: f.law.to_string(),
+            customer: f.customer,
+            customer_inn: f.customer_inn,
+            max_price: f.max_price,
+            currency: f.currency,
+            deadline: f.deadline.map(|d| d.timestamp_millis()),
+            stage: f.stage.map(|s| match s {
+                Stage::Submission => "Подача заявок".to_owned(),
+                Stage::Commission => "Работа комиссии".to_owned(),
+                Stage::Completed => "Закупка завершена".to_owned(),
+                Stage::Cancelled => "Закупка отменена".to_owned(),
+                Stage::Other(name) => name,
+            }),
+            cancelled: f.cancelled,
+            notice_url: f.url,
+            documents_url,
+            shtab_url: format!("{}/tenders/{}", self.config.public_url(), tender.id),
+            searches,
+            history,
+        }))
     }
 }

@@ -54,6 +54,13 @@ pub fn application(db: Db, config: Arc<Config>) -> Router {
     let portal = portal(&db, &config);
     let deals = portal_deals(&db, &config);
     let matcher = matcher(&db, &config);
+    let cards = shtab_bitrix24::app::cards::Cards {
+        tenders: Arc::new(crate::portal_app::PortalTenders {
+            db: db.clone(),
+            config: config.clone(),
+        }),
+        payments: Arc::new(crate::invoices::BankPayments(db.clone())),
+    };
     let mut state = AppState::new(db.clone(), config.clone(), shtab_web::ops::metrics_handle())
         .with_server_access(Arc::new(shtab_access::ssh_reach::SshGrants::new(
             db.clone(),
@@ -77,7 +84,7 @@ pub fn application(db: Db, config: Arc<Config>) -> Router {
                 shtab_bank::web::capability(matcher),
                 shtab_tenders::web::capability(),
                 shtab_access::web::capability(),
-                shtab_bitrix24::web::capability(portal, deals),
+                shtab_bitrix24::web::capability(portal, deals, cards),
             ],
         ),
         robots,

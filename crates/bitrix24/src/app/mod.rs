@@ -3,6 +3,7 @@
 //! and how a binding is made to converge ([`bind`]). The web side is [`crate::web::app`].
 
 pub mod bind;
+pub mod cards;
 pub mod robots;
 
 /// Where the portal posts `ONAPPINSTALL` (the application's installation handler) and
@@ -26,13 +27,28 @@ pub struct Tab {
     pub title_en: &'static str,
 }
 
-/// The tabs, as far as they are built: the task card's «Коммиты».
-pub const TABS: &[Tab] = &[Tab {
-    placement: "TASK_VIEW_TAB",
-    slug: "task",
-    title_ru: "Коммиты",
-    title_en: "Commits",
-}];
+/// The tabs: the task card's «Коммиты», the deal card's «Тендер», the smart invoice card's
+/// «Оплаты».
+pub const TABS: &[Tab] = &[
+    Tab {
+        placement: "TASK_VIEW_TAB",
+        slug: "task",
+        title_ru: "Коммиты",
+        title_en: "Commits",
+    },
+    Tab {
+        placement: "CRM_DEAL_DETAIL_TAB",
+        slug: "deal",
+        title_ru: "Тендер",
+        title_en: "Tender",
+    },
+    Tab {
+        placement: "CRM_SMART_INVOICE_DETAIL_TAB",
+        slug: "invoice",
+        title_ru: "Оплаты",
+        title_en: "Payments",
+    },
+];
 
 /// A robot Shtab offers to the portal's automation rules of deals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

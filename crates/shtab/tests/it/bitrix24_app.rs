@@ -10,12 +10,16 @@
 
 use serde_json::{Value, json};
 use shtab_bitrix24::app::robots::RobotCalled;
-use shtab_bitrix24::fake::{FakePortal, FakeTask, FakeUser, WEBHOOK_USER};
+use shtab_bitrix24::fake::{FakeInvoice, FakePortal, FakeTask, FakeUser, WEBHOOK_USER};
 use shtab_core::audit::Actor;
 use shtab_core::auth::Role;
 use shtab_core::config::{Config, Secret, SmtpTls, SystemOfRecord};
 use shtab_core::ports::NewDeal;
 use shtab_core::robots;
+use shtab_core::types::Kopecks;
+use shtab_tenders::domain::{Law, RegNumber, SavedSearchSpec, Stage, TenderFacts};
+use shtab_tenders::store::searches::{self, SearchInput};
+use shtab_tenders::store::tenders;
 
 use crate::smtp_sink::{SmtpSink, parse_mail};
 use crate::testkit::TestApp;
@@ -28,11 +32,12 @@ const INSTALL: &str = "/hooks/bitrix24/app";
 const TASK_TAB: &str = "/bitrix24/tabs/task";
 const IVAN: &str = "ivan@agency.test";
 const PETR: &str = "petr@agency.test";
+const ANNA: &str = "anna@agency.test";
 const WEB_URL: &str = "https://github.com/acme/site";
 const VENDOR_PRICE: &str = "shtab_vendor_price";
 
 /// The portal: its admin (1), Ivan (7, a developer in Shtab), Pyotr (8, an accountant),
-/// Maria (9, no Shtab account); tasks 101 and 103, and 102 that nobody may see.
+/// Maria (9, no Shtab account), Anna (10, a manager); tasks 101 and 103, and 102 that nobody may see.
 async fn fake_portal() -> FakePortal {
     let portal = FakePortal::start().await;
     portal.grant_scopes(&[
@@ -54,6 +59,7 @@ async fn fake_portal() -> FakePortal {
     portal.add_user(FakeUser::new(7, "Иван", "Петров", "Ivan@Agency.test"));
     portal.add_user(FakeUser::new(8, "Пётр", "Сидоров", PETR));
     portal.add_user(FakeUser::new(9, "Мария", "Иванова", "maria@agency.test"));
+    portal.add_user(FakeUser::new(10, "Анна", "Кузнецова", ANNA));
     portal.add_task(FakeTask::new(101, "Checkout"));
     portal.add_task(FakeTask::new(103, "Docs"));
     let mut hidden = FakeTask::new(102, "Salaries");
@@ -80,6 +86,7 @@ async fn hub_with(
     .await;
     app.create_user(IVAN, "Ivan", &[Role::Developer]).await;
     app.create_user(PETR, "Pyotr", &[Role::Accountant]).await;
+    app.create_user(ANNA, "Anna", &[Role::Manager]).await;
     app
 }
 
@@ -164,15 +171,29 @@ async fn installing_twice_binds_everything_once_and_removal_drops_the_tokens() {
         .collect(),
     );
     let expected = (
-        vec![("TASK_VIEW_TAB".to_owned(), app.url(TASK_TAB))],
+        sorted(vec![
+            ("TASK_VIEW_TAB".to_owned(), app.url(TASK_TAB)),
+            (
+                "CRM_DEAL_DETAIL_TAB".to_owned(),
+                app.url("/bitrix24/tabs/deal"),
+            ),
+            (
+                "CRM_SMART_INVOICE_DETAIL_TAB".to_owned(),
+                app.url("/bitrix24/tabs/invoice"),
+            ),
+        ]),
         expected_events,
         vec![VENDOR_PRICE.to_owned()],
     );
     assert_eq!(bindings(&portal), expected);
-    assert_eq!(answer["placements"], 1);
+    assert_eq!(answer["placements"], 3);
     assert_eq!(answer["robots"], 1);
     // The tab's title in both languages; the robot waits for Shtab's answer.
-    let tab = &portal.placements()[0];
+    let tab = portal
+        .placements()
+        .into_iter()
+        .find(|p| p.placement == "TASK_VIEW_TAB")
+        .unwrap();
     assert_eq!(tab.lang_all["ru"]["TITLE"], "Коммиты");
     assert_eq!(tab.lang_all["en"]["TITLE"], "Commits");
     let robot = &portal.robots()[0];
@@ -340,9 +361,6 @@ async fn the_task_tab_shows_the_commits_to_a_confirmed_viewer_with_the_rights_an
             assert!(!html.contains(&sha[..9]), "nothing shown: {html}");
         }
     };
-    async fn read(answer: reqwest::Response) -> (u16, String) {
-        (answer.status().as_u16(), answer.text().await.unwrap())
-    }
 
     // Pyotr is an accountant in Shtab: tasks are not his to read.
     refused(403)(
@@ -429,6 +447,231 @@ async fn the_task_tab_shows_the_commits_to_a_confirmed_viewer_with_the_rights_an
     let (url, form) = portal.placement_request("TASK_VIEW_TAB", &options, 7, "ru");
     portal.uninstall_local_app().await.expect("bound");
     refused(409)(read(http.post(&url).form(&form).send().await.unwrap()).await);
+}
+
+/// A page's visible text, roughly: its tags dropped.
+fn text_of(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+async fn read(answer: reqwest::Response) -> (u16, String) {
+    (answer.status().as_u16(), answer.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_deal_tab_shows_the_tender_to_a_manager_and_nothing_to_others() {
+    let sink = SmtpSink::start().await;
+    let portal = fake_portal().await;
+    let app = deals_hub(&portal, &sink).await;
+    users_robot(&app).await;
+    let deal = tender_deal(&app).await;
+    // The tender the deal was made for, found by a saved search, seen twice.
+    let search = searches::create(
+        &app.db,
+        &Actor::system("test"),
+        &SearchInput {
+            name: "Охрана зданий".into(),
+            spec: SavedSearchSpec {
+                keywords: vec!["охрана".into()],
+                ..SavedSearchSpec::default()
+            },
+            responsible: None,
+            enabled: true,
+            schedule: "*/10 * * * *".into(),
+            use_documents: false,
+        },
+        "Europe/Moscow",
+    )
+    .await
+    .unwrap();
+    let in_50_hours = shtab_core::time::now_ms() + 50 * 3_600_000 + 60_000;
+    let deadline =
+        shtab_tenders::domain::time::parse_instant(&shtab_core::time::rfc3339_ms(in_50_hours))
+            .unwrap();
+    let mut facts = TenderFacts {
+        reg_number: RegNumber::parse(REG).unwrap(),
+        law: Law::Fz44,
+        title: "Оказание услуг по охране зданий".into(),
+        url: format!(
+            "https://zakupki.gov.ru/epz/order/notice/ea20/view/common-info.html?regNumber={REG}"
+        ),
+        customer: Some("ГБУ «Жилищник района Арбат»".into()),
+        customer_inn: Some("7704869733".into()),
+        region: Some("77".into()),
+        max_price: Some(Kopecks(123_456_789)),
+        currency: Some("RUB".into()),
+        published_at: None,
+        deadline: Some(deadline),
+        okpd2: vec![],
+        platform: None,
+        stage: Some(Stage::Submission),
+        notice_version: Some(1),
+        cancelled: false,
+        feed_updated: None,
+    };
+    let mut tx = app.db.begin().await.unwrap();
+    tenders::store(&mut tx, &facts, "feed", Some(search.id), 1_000)
+        .await
+        .unwrap();
+    facts.title = "Оказание услуг по охране зданий (изменения)".into();
+    facts.notice_version = Some(2);
+    tenders::store(&mut tx, &facts, "notice", Some(search.id), 2_000)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let options = json!({"ID": deal.to_string()});
+
+    // Anna, a manager, opens the deal's tab «Тендер».
+    let (status, html) = read(
+        portal
+            .open_placement("CRM_DEAL_DETAIL_TAB", &options, 10, "ru")
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    let text = text_of(&html);
+    assert!(
+        text.contains("Оказание услуг по охране зданий (изменения)"),
+        "{text}"
+    );
+    assert!(text.contains(REG), "{text}");
+    assert!(text.contains("ГБУ «Жилищник района Арбат»"), "{text}");
+    assert!(text.contains("1 234 567,89 RUB"), "{text}");
+    assert!(text.contains("осталось 2 дн."), "{text}");
+    assert!(text.contains("Подача заявок"), "{text}");
+    assert!(
+        text.contains("Охрана зданий"),
+        "the search that found it: {text}"
+    );
+    assert!(text.contains("версия 1"), "its history: {text}");
+    assert!(
+        html.contains(&format!(
+            "https://zakupki.gov.ru/epz/order/notice/ea20/view/documents.html?regNumber={REG}"
+        )),
+        "{html}"
+    );
+
+    // In English on an English portal.
+    let (_, html) = read(
+        portal
+            .open_placement("CRM_DEAL_DETAIL_TAB", &options, 10, "en")
+            .await,
+    )
+    .await;
+    assert!(text_of(&html).contains("Applications close"), "{html}");
+
+    // Ivan is a developer: tenders are not his; a deal the portal does not have shows
+    // nothing either.
+    let (status, html) = read(
+        portal
+            .open_placement("CRM_DEAL_DETAIL_TAB", &options, 7, "ru")
+            .await,
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(!html.contains(REG), "{html}");
+    let (status, html) = read(
+        portal
+            .open_placement("CRM_DEAL_DETAIL_TAB", &json!({"ID": "999999"}), 10, "ru")
+            .await,
+    )
+    .await;
+    assert_eq!(status, 403, "{html}");
+    assert!(html.contains("не видна"), "{html}");
+}
+
+/// A payment of ООО «Ромашка» (6 000,00) from an imported statement: its id.
+async fn bank_payment(app: &TestApp) -> i64 {
+    use crate::bitrix24_invoices::{doc, payment_id, statement};
+    use crate::testkit::json as expect_json;
+    let api = app.token_as("buh@agency.test", &[Role::Accountant]).await;
+    expect_json(
+        api.post("/api/v1/bank/accounts").json(&json!({
+            "number": "40702810900000000001", "bic": "044525974", "bank_name": "АО «ТБанк»",
+        })),
+        201,
+    )
+    .await;
+    let bytes = statement(&[doc("17", "6000.00", "Оплата по счёту № 17")]);
+    expect_json(
+        api.post("/api/v1/bank/imports")
+            .query(&[("file_name", "statement.txt")])
+            .body(bytes),
+        200,
+    )
+    .await;
+    payment_id(app, "17").await
+}
+
+#[tokio::test]
+async fn the_invoice_tab_shows_the_allocated_payments_and_what_is_left_to_an_accountant() {
+    let portal = fake_portal().await;
+    let app = installed_hub(&portal).await;
+    let invoice = 501;
+    portal.add_invoice(FakeInvoice::new(invoice, "17", Kopecks(1_000_000), 2, 5));
+    // The bank's payment and what Shtab applied of it to the invoice.
+    let payment = bank_payment(&app).await;
+    sqlx::query(
+        "INSERT INTO bitrix24_invoice_payments (invoice_id, payment_id, amount, state, version, \
+         updated_at) VALUES ($1, $2, 600000, 'applied', 1, 0)",
+    )
+    .bind(invoice as i64)
+    .bind(payment.to_string())
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    let options = json!({"ID": invoice.to_string()});
+
+    let (status, html) = read(
+        portal
+            .open_placement("CRM_SMART_INVOICE_DETAIL_TAB", &options, 8, "ru")
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    let text = text_of(&html);
+    assert!(text.contains("10 000,00"), "the total: {text}");
+    assert!(text.contains("6 000,00"), "paid: {text}");
+    assert!(text.contains("4 000,00"), "left: {text}");
+    assert!(text.contains("ООО «Ромашка» (ИНН 7707083893)"), "{text}");
+    assert!(text.contains("Оплата по счёту № 17"), "{text}");
+    assert!(
+        html.contains(&app.url(&format!("/bank/payments/{payment}"))),
+        "{html}"
+    );
+    assert!(html.contains(&app.url("/bank/payments")), "{html}");
+
+    // Ivan (a developer) may not read the bank; an invoice the portal does not have.
+    let (status, html) = read(
+        portal
+            .open_placement("CRM_SMART_INVOICE_DETAIL_TAB", &options, 7, "ru")
+            .await,
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(!html.contains("Ромашка"), "{html}");
+    let (status, _) = read(
+        portal
+            .open_placement(
+                "CRM_SMART_INVOICE_DETAIL_TAB",
+                &json!({"ID": 999999}),
+                8,
+                "ru",
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, 403);
 }
 
 /// A hub whose deals live on the portal too, with an SMTP sink for the vendor e-mail.
@@ -583,7 +826,10 @@ async fn the_vendor_price_robot_emails_the_vendor_once_and_answers_the_portal_on
 
 /// How many times the page's frame has loaded (its empty page, then the placement).
 async fn frame_loads(b: &crate::browser::Browser) -> u64 {
-    b.eval("return window.frameLoads || 0").await.as_u64().unwrap_or(0)
+    b.eval("return window.frameLoads || 0")
+        .await
+        .as_u64()
+        .unwrap_or(0)
 }
 
 /// Waits until the page's frame has loaded the placement (or the browser's refusal of it).

@@ -1,10 +1,13 @@
 //! Shtab inside the portal (see [`crate::app`]): the installation hook
 //! (`/hooks/bitrix24/app`, [`lifecycle`]), the tabs the portal frames in its cards
-//! (`/bitrix24/tabs/{tab}`, [`task_tab`]; who is looking: [`viewer`]) and the robots' calls
+//! (`/bitrix24/tabs/{tab}`: [`task_tab`], [`deal_tab`], [`invoice_tab`]; who is looking:
+//! [`viewer`]) and the robots' calls
 //! (`/hooks/bitrix24/robots/{code}`, [`robots`]). None of them has a session: the portal is
 //! who calls, and each request proves itself (a token the portal confirms, the
 //! installation's application token).
 
+pub mod deal_tab;
+pub mod invoice_tab;
 pub mod lifecycle;
 pub mod robots;
 pub mod task_tab;
@@ -17,15 +20,17 @@ use shtab_web::AppState;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::app::cards::Cards;
 use crate::hub::Configured;
 
-pub fn routes(portal: Configured) -> OpenApiRouter<AppState> {
+pub fn routes(portal: Configured, cards: Cards) -> OpenApiRouter<AppState> {
+    let tab = |slug: &str| format!("{}/{slug}", crate::app::TABS_PATH);
     OpenApiRouter::new()
         .routes(routes!(lifecycle::lifecycle))
         .routes(routes!(robots::call))
-        .route(
-            &format!("{}/task", crate::app::TABS_PATH),
-            post(task_tab::show),
-        )
+        .route(&tab("task"), post(task_tab::show))
+        .route(&tab("deal"), post(deal_tab::show))
+        .route(&tab("invoice"), post(invoice_tab::show))
         .layer(Extension(portal))
+        .layer(Extension(cards))
 }

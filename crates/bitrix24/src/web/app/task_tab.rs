@@ -7,18 +7,14 @@ use askama::Template;
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{StatusCode, Uri};
+use axum::http::Uri;
 use axum::response::Response;
 use shtab_core::auth::Permission;
 use shtab_web::AppState;
 
 use super::texts::{TabTexts, texts};
-use super::viewer::{self, Placement, Refusal, framed};
-use crate::client::Bitrix24Error;
+use super::viewer::{self, Placement, Refusal, Viewer};
 use crate::hub::Configured;
-
-/// A placement's form is a few hundred bytes.
-const MAX_FORM: usize = 64 * 1024;
 
 pub struct CommitLine {
     pub short: String,
@@ -46,26 +42,20 @@ pub async fn show(
     uri: Uri,
     body: Bytes,
 ) -> Response {
-    let configured = portal.portal();
-    let Some(placement) = (body.len() <= MAX_FORM)
-        .then(|| Placement::parse(uri.query(), &body))
-        .flatten()
-    else {
-        return Refusal::BadRequest.page(configured, Default::default());
-    };
-    let locale = placement.locale;
-    match render(&state, &portal, &placement).await {
-        Ok(html) => framed(configured, StatusCode::OK, html),
-        Err(refusal) => refusal.page(configured, locale),
-    }
+    let (placement, viewer) =
+        match viewer::open(&state, &portal, uri.query(), &body, Permission::TasksRead).await {
+            Ok(opened) => opened,
+            Err(refused) => return refused,
+        };
+    let page = render(&state, &placement, &viewer).await;
+    viewer::answer(&viewer, placement.locale, page)
 }
 
 async fn render(
     state: &AppState,
-    portal: &Configured,
     placement: &Placement,
+    viewer: &Viewer,
 ) -> Result<String, Refusal> {
-    let viewer = viewer::confirm(state, portal, placement, Permission::TasksRead).await?;
     let Some(outside) = &state.outside_tasks else {
         return Err(Refusal::TasksElsewhere);
     };
@@ -74,24 +64,12 @@ async fn render(
         .ok_or(Refusal::BadRequest)?;
     // The portal says whether this viewer may see the task: a task hidden from them answers
     // an empty result, as for a task that does not exist.
-    let seen = viewer
-        .portal
-        .client()
-        .call_as(
+    viewer
+        .sees(
             "tasks.task.get",
             &serde_json::json!({"taskId": task_id, "select": ["ID"]}),
-            &viewer.auth_id,
         )
-        .await;
-    match seen {
-        Ok(answer) if answer.is_empty_list() => return Err(Refusal::TaskHidden),
-        Ok(_) => {}
-        Err(Bitrix24Error::Refused { status: 401, .. }) => return Err(Refusal::NotConfirmed),
-        Err(e) => {
-            tracing::warn!(error = %e, "the portal could not say whether a viewer sees a task");
-            return Err(Refusal::PortalFailed);
-        }
-    }
+        .await?;
     let naming = outside
         .commits
         .naming(&task_id.to_string())

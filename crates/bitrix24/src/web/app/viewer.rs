@@ -104,7 +104,7 @@ pub enum Refusal {
     PortalFailed,
     NoPerson,
     NoRights,
-    TaskHidden,
+    Hidden,
     TasksElsewhere,
 }
 
@@ -115,7 +115,7 @@ impl Refusal {
             Refusal::BadRequest => StatusCode::BAD_REQUEST,
             Refusal::NotConfirmed => StatusCode::UNAUTHORIZED,
             Refusal::PortalFailed => StatusCode::BAD_GATEWAY,
-            Refusal::OtherPortal | Refusal::NoPerson | Refusal::NoRights | Refusal::TaskHidden => {
+            Refusal::OtherPortal | Refusal::NoPerson | Refusal::NoRights | Refusal::Hidden => {
                 StatusCode::FORBIDDEN
             }
         }
@@ -130,7 +130,7 @@ impl Refusal {
             Refusal::PortalFailed => t.portal_failed,
             Refusal::NoPerson => t.no_person,
             Refusal::NoRights => t.no_rights,
-            Refusal::TaskHidden => t.task_hidden,
+            Refusal::Hidden => t.hidden,
             Refusal::TasksElsewhere => t.tasks_elsewhere,
         }
     }
@@ -184,6 +184,39 @@ pub fn framed(portal: Option<&Portal>, status: StatusCode, html: String) -> Resp
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+/// A placement's form is a few hundred bytes.
+const MAX_FORM: usize = 64 * 1024;
+
+/// The placement posted (`query`, `body`) and its viewer with `permission`, or the page
+/// saying why not.
+pub async fn open(
+    state: &AppState,
+    portal: &Configured,
+    query: Option<&str>,
+    body: &[u8],
+    permission: Permission,
+) -> Result<(Placement, Viewer), Response> {
+    let configured = portal.portal();
+    let Some(placement) = (body.len() <= MAX_FORM)
+        .then(|| Placement::parse(query, body))
+        .flatten()
+    else {
+        return Err(Refusal::BadRequest.page(configured, Locale::Ru));
+    };
+    match confirm(state, portal, &placement, permission).await {
+        Ok(viewer) => Ok((placement, viewer)),
+        Err(refusal) => Err(refusal.page(configured, placement.locale)),
+    }
+}
+
+/// The tab's page, or the refusal's.
+pub fn answer(viewer: &Viewer, locale: Locale, page: Result<String, Refusal>) -> Response {
+    match page {
+        Ok(html) => framed(Some(&viewer.portal), StatusCode::OK, html),
+        Err(refusal) => refusal.page(Some(&viewer.portal), locale),
+    }
 }
 
 /// The viewer of `placement`, once the portal confirmed them, with Shtab's `permission`.
@@ -247,6 +280,35 @@ pub async fn confirm(
         return Err(Refusal::NoRights);
     }
     Ok(viewer)
+}
+
+impl Viewer {
+    /// Asks the portal, with the viewer's own token, for the card they opened: what it
+    /// answers, or `Hidden` when it does not show it to them (a task answers an empty result,
+    /// a CRM item «not found» or «access denied», alike for one that does not exist).
+    pub async fn sees(
+        &self,
+        method: &str,
+        params: &serde_json::Value,
+    ) -> Result<crate::client::Answer, Refusal> {
+        match self
+            .portal
+            .client()
+            .call_as(method, params, &self.auth_id)
+            .await
+        {
+            Ok(answer) if answer.is_empty_list() => Err(Refusal::Hidden),
+            Ok(answer) => Ok(answer),
+            Err(Bitrix24Error::NotFound { .. } | Bitrix24Error::NoPermission { .. }) => {
+                Err(Refusal::Hidden)
+            }
+            Err(e) if is_not_confirmed(&e) => Err(Refusal::NotConfirmed),
+            Err(e) => {
+                tracing::warn!(error = %e, method, "the portal could not say what a viewer sees");
+                Err(Refusal::PortalFailed)
+            }
+        }
+    }
 }
 
 /// The portal refused the token itself (forged, expired, another portal's).
