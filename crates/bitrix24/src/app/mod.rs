@@ -79,3 +79,16 @@ pub fn events() -> Vec<(&'static str, &'static str)> {
     events.push(("ONAPPUNINSTALL", LIFECYCLE_PATH));
     events
 }
+
+/// The scopes to grant the local application on the portal: what the hub's systems need
+/// ([`crate::hub::needs`]), the tabs' (`placement`) and the robots' (`bizproc`), each once.
+pub fn scopes(config: &shtab_core::config::Config) -> Vec<&'static str> {
+    let mut scopes: Vec<&'static str> = Vec::new();
+    for need in crate::hub::needs(config) {
+        if !scopes.contains(&need.scope) {
+            scopes.push(need.scope);
+        }
+    }
+    scopes.extend(["placement", "bizproc"]);
+    scopes
+}

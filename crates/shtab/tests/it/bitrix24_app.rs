@@ -152,10 +152,18 @@ async fn post_form(app: &TestApp, path: &str, body: String) -> (u16, Value) {
 async fn installing_twice_binds_everything_once_and_removal_drops_the_tokens() {
     let portal = fake_portal().await;
     let app = hub_with(&portal, |_| {}).await;
+    // The settings page tells the admin the installation path and the scopes to grant.
+    let admin = app.admin().await;
+    let page = admin.get_text("/settings/bitrix24").await;
+    assert!(page.contains(&app.url(INSTALL)), "{page}");
+    assert!(page.contains("placement, bizproc"), "{page}");
+    assert!(page.contains("id=\"not-installed\""), "{page}");
 
     let (status, answer) = install(&portal, &app).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["status"], "installed");
+    let page = admin.get_text("/settings/bitrix24").await;
+    assert!(page.contains("id=\"installed-at\""), "{page}");
     let expected_events: Vec<(String, String)> = sorted(
         [
             "ONTASKADD",
