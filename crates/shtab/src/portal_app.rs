@@ -1,15 +1,19 @@
 //! Shtab inside the portal, joined here because the Bitrix24 crate does not know the tenders:
-//! the deal tab's tender ([`PortalTenders`]), and the robot «Запросить согласование цены у
-//! вендора» ([`PortalRobots`]), which renders the pipeline's templated vendor e-mail with the
-//! portal deal's fields and queues it as the pipeline's own entry action does
-//! (`crm.send_deal_email`).
+//! the deal tab's tender ([`PortalTenders`]), and the robots ([`PortalRobots`]):
+//! «Запросить согласование цены у вендора» renders the pipeline's templated vendor e-mail
+//! with the portal deal's fields and queues it as the pipeline's own entry action does
+//! (`crm.send_deal_email`); «Обновить тендер с портала закупок» re-reads the tender's notice
+//! on the procurement portal, keeps it as a new version, and writes the deal's fields that
+//! changed.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use shtab_bitrix24::app::VENDOR_PRICE;
 use shtab_bitrix24::app::cards::{DealTenders, TenderCard};
 use shtab_bitrix24::app::robots::{RobotWork, Worked};
+use shtab_bitrix24::app::{TENDER_REFRESH, VENDOR_PRICE};
+use shtab_core::CoreError;
+use shtab_core::audit::Actor;
 use shtab_core::config::Config;
 use shtab_core::db::Db;
 use shtab_core::error::CoreResult;
@@ -17,7 +21,8 @@ use shtab_core::ports::Crm;
 use shtab_tenders::crm::actions::{Composed, compose_email};
 use shtab_tenders::crm::domain::ActionKind;
 use shtab_tenders::crm::jobs::SendDealEmail;
-use shtab_tenders::domain::Stage;
+use shtab_tenders::domain::{RegNumber, Stage, TenderFacts};
+use shtab_tenders::sources::portal::{PortalClient, PortalError};
 
 pub struct PortalRobots {
     pub db: Db,
@@ -34,6 +39,9 @@ impl RobotWork for PortalRobots {
             log,
             jobs: Vec::new(),
         };
+        if code == TENDER_REFRESH.code {
+            return self.refresh_tender(deal_id).await;
+        }
         if code != VENDOR_PRICE.code {
             return Ok(failed(format!("Штаб не знает робота «{code}»")));
         }
@@ -91,6 +99,94 @@ impl RobotWork for PortalRobots {
                 })],
             }),
         }
+    }
+}
+
+impl PortalRobots {
+    async fn refresh_tender(&self, deal_id: u64) -> CoreResult<Worked> {
+        let failed = |log: String| Worked {
+            ok: false,
+            log,
+            jobs: Vec::new(),
+        };
+        let Some(reg) = shtab_bitrix24::store::deals::key_of_deal(&self.db, deal_id).await? else {
+            return Ok(failed(format!(
+                "Сделка {deal_id} создана не Штабом из тендера: обновлять нечего"
+            )));
+        };
+        let Some(stored) = shtab_tenders::store::tenders::by_reg_number(&self.db, &reg).await?
+        else {
+            return Ok(failed(format!("В Штабе нет тендера № {reg}")));
+        };
+        let Ok(number) = RegNumber::parse(&reg) else {
+            return Ok(failed(format!("«{reg}» не номер закупки")));
+        };
+        let client = match PortalClient::new(&self.config.tenders) {
+            Ok(c) => c,
+            Err(e) => return Ok(failed(format!("Портал закупок не настроен: {e}"))),
+        };
+        let notice = match client.notice(&number).await {
+            Ok(n) => n,
+            // Worth another try: the job queue repeats it, the portal's rule waits.
+            Err(e @ PortalError::Network { .. }) => return Err(transient(e)),
+            Err(e @ PortalError::Status { status, .. }) if status >= 500 || status == 429 => {
+                return Err(transient(e));
+            }
+            Err(e) => return Ok(failed(format!("Извещение не прочитано: {e}"))),
+        };
+        let fresh = TenderFacts::from_notice(&notice, client.portal()).merged_over(&stored.facts);
+        if fresh == stored.facts {
+            return Ok(Worked {
+                ok: true,
+                log: format!("Штаб: извещение № {reg} не изменилось"),
+                jobs: Vec::new(),
+            });
+        }
+        let mut tx = self.db.begin().await?;
+        shtab_tenders::store::tenders::store(
+            &mut tx,
+            &fresh,
+            "robot",
+            None,
+            shtab_core::time::now_ms(),
+        )
+        .await?;
+        tx.commit().await?;
+        let before = shtab_tenders::service::deals::fields(&stored.facts);
+        let changed: serde_json::Map<String, serde_json::Value> =
+            shtab_tenders::service::deals::fields(&fresh)
+                .into_iter()
+                .filter(|(k, v)| before.get(k) != Some(v))
+                .collect();
+        if !changed.is_empty() {
+            self.crm
+                .write_fields(
+                    &deal_id.to_string(),
+                    &changed,
+                    &Actor::robot(TENDER_REFRESH.code),
+                )
+                .await?;
+        }
+        let names: Vec<&str> = changed.keys().map(String::as_str).collect();
+        Ok(Worked {
+            ok: true,
+            log: format!(
+                "Штаб: извещение № {reg} изменилось; обновлены поля: {}",
+                if names.is_empty() {
+                    "—".to_owned()
+                } else {
+                    names.join(", ")
+                }
+            ),
+            jobs: Vec::new(),
+        })
+    }
+}
+
+fn transient(e: PortalError) -> CoreError {
+    CoreError::Transient {
+        message: e.to_string(),
+        retry_after: None,
     }
 }
 

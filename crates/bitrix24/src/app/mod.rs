@@ -66,8 +66,16 @@ pub const VENDOR_PRICE: RobotSpec = RobotSpec {
     name_en: "Ask the vendor to approve the price",
 };
 
-/// The robots, as far as they are built.
-pub const ROBOTS: &[RobotSpec] = &[VENDOR_PRICE];
+/// «Обновить тендер с портала закупок»: re-reads the deal's tender notice and writes what
+/// changed to the deal.
+pub const TENDER_REFRESH: RobotSpec = RobotSpec {
+    code: "shtab_tender_refresh",
+    name_ru: "Обновить тендер с портала закупок",
+    name_en: "Refresh the tender from the procurement portal",
+};
+
+/// The robots Shtab offers.
+pub const ROBOTS: &[RobotSpec] = &[VENDOR_PRICE, TENDER_REFRESH];
 
 /// The events bound on installation: the ones Shtab acts on, at the events hook, and the
 /// removal, at the lifecycle hook. Paths are joined to the hub's public address.

@@ -22,6 +22,7 @@ use shtab_tenders::store::searches::{self, SearchInput};
 use shtab_tenders::store::tenders;
 
 use crate::smtp_sink::{SmtpSink, parse_mail};
+use crate::tenders_portal::{FakePortal as Eis, FakeTender as EisTender};
 use crate::testkit::TestApp;
 use crate::vcs::{Forge, add_repository, drain, github_push, now_secs, post};
 use crate::vcs_changes::push_of;
@@ -191,11 +192,11 @@ async fn installing_twice_binds_everything_once_and_removal_drops_the_tokens() {
             ),
         ]),
         expected_events,
-        vec![VENDOR_PRICE.to_owned()],
+        vec!["shtab_tender_refresh".to_owned(), VENDOR_PRICE.to_owned()],
     );
     assert_eq!(bindings(&portal), expected);
     assert_eq!(answer["placements"], 3);
-    assert_eq!(answer["robots"], 1);
+    assert_eq!(answer["robots"], 2);
     // The tab's title in both languages; the robot waits for Shtab's answer.
     let tab = portal
         .placements()
@@ -204,7 +205,11 @@ async fn installing_twice_binds_everything_once_and_removal_drops_the_tokens() {
         .unwrap();
     assert_eq!(tab.lang_all["ru"]["TITLE"], "Коммиты");
     assert_eq!(tab.lang_all["en"]["TITLE"], "Commits");
-    let robot = &portal.robots()[0];
+    let robot = portal
+        .robots()
+        .into_iter()
+        .find(|r| r.code == VENDOR_PRICE)
+        .unwrap();
     assert_eq!(robot.name["ru"], "Запросить согласование цены у вендора");
     assert_eq!(robot.use_subscription, "Y");
     assert_eq!(
@@ -684,6 +689,14 @@ async fn the_invoice_tab_shows_the_allocated_payments_and_what_is_left_to_an_acc
 
 /// A hub whose deals live on the portal too, with an SMTP sink for the vendor e-mail.
 async fn deals_hub(portal: &FakePortal, sink: &SmtpSink) -> TestApp {
+    deals_hub_with(portal, sink, |_| {}).await
+}
+
+async fn deals_hub_with(
+    portal: &FakePortal,
+    sink: &SmtpSink,
+    adjust: impl FnOnce(&mut Config) + Send + 'static,
+) -> TestApp {
     let port = sink.port;
     let app = hub_with(portal, move |c| {
         c.systems.deals = SystemOfRecord::Bitrix24;
@@ -691,6 +704,7 @@ async fn deals_hub(portal: &FakePortal, sink: &SmtpSink) -> TestApp {
         c.notify.email.smtp_port = port;
         c.notify.email.tls = SmtpTls::None;
         c.notify.email.from = "Штаб <shtab@agency.test>".into();
+        adjust(c);
     })
     .await;
     let (status, answer) = install(portal, &app).await;
@@ -706,9 +720,14 @@ async fn deals_hub(portal: &FakePortal, sink: &SmtpSink) -> TestApp {
 const REG: &str = "0373100038724000012";
 
 async fn tender_deal(app: &TestApp) -> u64 {
+    deal_for(app, REG).await
+}
+
+/// A portal deal made for the tender `reg`, as the tenders pipeline makes it.
+async fn deal_for(app: &TestApp, reg: &str) -> u64 {
     let fields = json!({
-        "reg_number": REG,
-        "tender_url": format!("https://zakupki.gov.ru/epz/order/notice/ea20/view/common-info.html?regNumber={REG}"),
+        "reg_number": reg,
+        "tender_url": format!("https://zakupki.gov.ru/epz/order/notice/ea20/view/common-info.html?regNumber={reg}"),
         "customer": "ГБУ «Жилищник района Арбат»",
         "customer_inn": "7704869733",
         "max_price": 123_456_789,
@@ -722,10 +741,10 @@ async fn tender_deal(app: &TestApp) -> u64 {
     let deal = NewDeal {
         pipeline: "tenders".into(),
         stage: String::new(),
-        title: format!("Закупка № {REG}"),
+        title: format!("Закупка № {reg}"),
         responsible: None,
         fields: fields.as_object().unwrap().clone(),
-        external_key: REG.into(),
+        external_key: reg.into(),
     };
     shtab::server::crm(&app.db, &app.config)
         .create_deal(&deal, &Actor::robot("tenders.searches"))
@@ -896,4 +915,86 @@ async fn the_portal_frames_the_task_tab_in_a_browser_and_another_site_cannot() {
         .unwrap();
     assert!(commits.is_empty(), "the refused frame shows no commit");
     b.close().await;
+}
+
+#[tokio::test]
+async fn the_tender_refresh_robot_writes_what_the_notice_changed_to_the_deal() {
+    let sink = SmtpSink::start().await;
+    let eis = Eis::default();
+    let mut tender = EisTender::new(1, "Оказание услуг по охране зданий");
+    tender.price = "500000.00".into();
+    eis.set(vec![tender.clone()]);
+    let addr = eis.serve().await;
+    let portal = fake_portal().await;
+    let app = deals_hub_with(&portal, &sink, move |c| {
+        c.tenders.portal_url = format!("http://{addr}");
+    })
+    .await;
+    let deal = deal_for(&app, &tender.reg).await;
+    // What Shtab knew of the tender: the price before the notice changed it.
+    let facts = TenderFacts {
+        reg_number: RegNumber::parse(&tender.reg).unwrap(),
+        law: Law::Fz44,
+        title: tender.title.clone(),
+        url: format!(
+            "https://zakupki.gov.ru/epz/order/notice/ea20/view/common-info.html?regNumber={}",
+            tender.reg
+        ),
+        customer: Some(tender.customer.clone()),
+        customer_inn: Some(tender.inn.clone()),
+        region: None,
+        max_price: Some(Kopecks(44_166_667)),
+        currency: Some("RUB".into()),
+        published_at: None,
+        deadline: None,
+        okpd2: vec![],
+        platform: None,
+        stage: Some(Stage::Submission),
+        notice_version: Some(1),
+        cancelled: false,
+        feed_updated: None,
+    };
+    let mut tx = app.db.begin().await.unwrap();
+    tenders::store(&mut tx, &facts, "feed", None, 1_000)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let (status, answer, event_token) = portal.run_robot("shtab_tender_refresh", deal, &[]).await;
+    assert_eq!(status, 200, "{answer}");
+    drain(&app).await;
+
+    assert_eq!(eis.notice_requests(), 1);
+    let stored = tenders::by_reg_number(&app.db, &tender.reg)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.facts.max_price, Some(Kopecks(50_000_000)));
+    let on_portal = shtab::server::crm(&app.db, &app.config)
+        .get_deal(&deal.to_string())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        on_portal.fields["max_price"],
+        json!(50_000_000),
+        "{on_portal:?}"
+    );
+    let sends = portal.event_sends();
+    assert_eq!(sends.len(), 1, "{sends:?}");
+    assert_eq!(sends[0].event_token, event_token);
+    assert_eq!(sends[0].return_values["result"], "done");
+    assert!(
+        sends[0].log_message.contains("max_price"),
+        "{}",
+        sends[0].log_message
+    );
+
+    // A deal Shtab did not make from a tender: answered, saying so.
+    let (_, _, other_token) = portal.run_robot("shtab_tender_refresh", 777_777, &[]).await;
+    drain(&app).await;
+    let sends = portal.event_sends();
+    assert_eq!(sends.len(), 2);
+    assert_eq!(sends[1].event_token, other_token);
+    assert_eq!(sends[1].return_values["result"], "failed");
 }

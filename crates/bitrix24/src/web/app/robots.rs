@@ -31,7 +31,7 @@ pub struct RobotAnswer {
     status: &'static str,
 }
 
-/// A call of one of Shtab's robots from a deal's automation rule on the Bitrix24 portal (`application/x-www-form-urlencoded`, PHP-style keys: `event_token`, `document_id[2]=DEAL_42`, `properties[…]`, `auth[application_token]`, `auth[domain]`…). Robots: `shtab_vendor_price`.
+/// A call of one of Shtab's robots from a deal's automation rule on the Bitrix24 portal (`application/x-www-form-urlencoded`, PHP-style keys: `event_token`, `document_id[2]=DEAL_42`, `properties[…]`, `auth[application_token]`, `auth[domain]`…). Robots: `shtab_vendor_price`, `shtab_tender_refresh`.
 #[utoipa::path(
     post,
     path = "/hooks/bitrix24/robots/{code}",
