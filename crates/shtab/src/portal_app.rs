@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use shtab_bitrix24::app::cards::{DealTenders, TenderCard};
+use shtab_bitrix24::app::cards::{CommitTime, DealTenders, TenderCard};
 use shtab_bitrix24::app::robots::{RobotWork, Worked};
 use shtab_bitrix24::app::{TENDER_REFRESH, VENDOR_PRICE};
 use shtab_core::CoreError;
@@ -253,5 +253,17 @@ impl DealTenders for PortalTenders {
             searches,
             history,
         }))
+    }
+}
+
+/// The time the commits logged on a task, as vcs recorded it.
+pub struct VcsCommitTime(pub Db);
+
+#[async_trait]
+impl CommitTime for VcsCommitTime {
+    async fn logged(&self, task_id: &str) -> CoreResult<std::collections::HashMap<String, i64>> {
+        shtab_vcs::store::StoredTaskCommits(self.0.clone())
+            .logged_minutes(task_id)
+            .await
     }
 }

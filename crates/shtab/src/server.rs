@@ -55,6 +55,7 @@ pub fn application(db: Db, config: Arc<Config>) -> Router {
     let deals = portal_deals(&db, &config);
     let matcher = matcher(&db, &config);
     let cards = shtab_bitrix24::app::cards::Cards {
+        commit_time: Arc::new(crate::portal_app::VcsCommitTime(db.clone())),
         tenders: Arc::new(crate::portal_app::PortalTenders {
             db: db.clone(),
             config: config.clone(),

@@ -1,7 +1,8 @@
-//! What the deal and invoice tabs show that lives in Shtab's other capabilities: a deal's
-//! tender (the tenders capability) and a payment's statement line (the bank), through ports
-//! the binary implements, as this crate knows neither.
+//! What the tabs show that lives in Shtab's other capabilities: the time commits logged on a
+//! task (vcs), a deal's tender (the tenders capability) and a payment's statement line (the
+//! bank), through ports the binary implements, as this crate knows none of them.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -45,14 +46,23 @@ pub trait DealTenders: Send + Sync {
     async fn tender_of_deal(&self, deal_id: u64) -> CoreResult<Option<TenderCard>>;
 }
 
+/// The time commits logged on a task (their `@1h30m`).
+#[async_trait]
+pub trait CommitTime: Send + Sync {
+    /// Minutes logged on task `task_id` by each commit (by sha), counting only what was
+    /// logged (once per change, by an author allowed to).
+    async fn logged(&self, task_id: &str) -> CoreResult<HashMap<String, i64>>;
+}
+
 /// What the binary plugs into the tabs.
 #[derive(Clone)]
 pub struct Cards {
+    pub commit_time: Arc<dyn CommitTime>,
     pub tenders: Arc<dyn DealTenders>,
     pub payments: Arc<dyn PaymentDetails>,
 }
 
-/// No tenders, no bank: the tabs say there is nothing.
+/// Nothing of the other capabilities: the tabs say there is nothing.
 pub struct NoTenders;
 
 #[async_trait]
@@ -62,9 +72,17 @@ impl DealTenders for NoTenders {
     }
 }
 
+#[async_trait]
+impl CommitTime for NoTenders {
+    async fn logged(&self, _: &str) -> CoreResult<HashMap<String, i64>> {
+        Ok(HashMap::new())
+    }
+}
+
 impl Default for Cards {
     fn default() -> Cards {
         Cards {
+            commit_time: Arc::new(NoTenders),
             tenders: Arc::new(NoTenders),
             payments: Arc::new(crate::adapters::invoices::NoPaymentDetails),
         }

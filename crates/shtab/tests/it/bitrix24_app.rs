@@ -346,6 +346,11 @@ async fn the_task_tab_shows_the_commits_to_a_confirmed_viewer_with_the_rights_an
     assert!(html.contains("Checkout total #101 @1h30m"), "{html}");
     assert!(html.contains("main"), "{html}");
     assert!(html.contains("Открыть в Штабе"), "{html}");
+    // The time it logged on the task («@1h30m»).
+    assert!(
+        text_of(&html).contains("Время по коммитам: 1 ч 30 мин"),
+        "{html}"
+    );
     // The portal was asked who the viewer is and whether they see the task, with their own
     // token.
     let asked = portal.calls_of("user.current");

@@ -14,6 +14,7 @@ use shtab_web::AppState;
 
 use super::texts::{TabTexts, texts};
 use super::viewer::{self, Placement, Refusal, Viewer};
+use crate::app::cards::Cards;
 use crate::hub::Configured;
 
 pub struct CommitLine {
@@ -26,6 +27,8 @@ pub struct CommitLine {
     pub time: String,
     pub linked: bool,
     pub unreachable: bool,
+    /// The time it logged on the task («1 ч 30 мин»).
+    pub logged: Option<String>,
 }
 
 #[derive(Template)]
@@ -34,11 +37,23 @@ struct TaskTab {
     t: &'static TabTexts,
     shtab_url: String,
     commits: Vec<CommitLine>,
+    /// All the time the commits logged, when they logged any.
+    total: Option<String>,
+}
+
+/// «1 ч 30 мин», «45 мин», «2 ч».
+fn duration(t: &TabTexts, minutes: i64) -> String {
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m} {}", t.min),
+        (h, 0) => format!("{h} {}", t.h),
+        (h, m) => format!("{h} {} {m} {}", t.h, t.min),
+    }
 }
 
 pub async fn show(
     State(state): State<AppState>,
     Extension(portal): Extension<Configured>,
+    Extension(cards): Extension<Cards>,
     uri: Uri,
     body: Bytes,
 ) -> Response {
@@ -47,12 +62,13 @@ pub async fn show(
             Ok(opened) => opened,
             Err(refused) => return refused,
         };
-    let page = render(&state, &placement, &viewer).await;
+    let page = render(&state, &cards, &placement, &viewer).await;
     viewer::answer(&viewer, placement.locale, page)
 }
 
 async fn render(
     state: &AppState,
+    cards: &Cards,
     placement: &Placement,
     viewer: &Viewer,
 ) -> Result<String, Refusal> {
@@ -75,12 +91,22 @@ async fn render(
         .naming(&task_id.to_string())
         .await
         .map_err(|_| Refusal::PortalFailed)?;
+    let logged = cards
+        .commit_time
+        .logged(&task_id.to_string())
+        .await
+        .map_err(|_| Refusal::PortalFailed)?;
+    let t = texts(placement.locale);
     let tz = state.config.time_zone();
     let commits = naming
         .into_iter()
         .map(|n| {
             let c = n.commit;
             CommitLine {
+                logged: logged
+                    .get(&c.sha)
+                    .filter(|m| **m > 0)
+                    .map(|m| duration(t, *m)),
                 short: c.sha.chars().take(9).collect(),
                 url: c.url,
                 subject: c.message.lines().next().unwrap_or_default().to_owned(),
@@ -93,8 +119,10 @@ async fn render(
             }
         })
         .collect();
+    let total: i64 = logged.values().sum();
     let page = TaskTab {
-        t: texts(placement.locale),
+        t,
+        total: (total > 0).then(|| duration(t, total)),
         shtab_url: format!(
             "{}/tasks/{task_id}",
             state.config.server.public_url.trim_end_matches('/')
@@ -105,4 +133,18 @@ async fn render(
         tracing::error!(error = %e, "the task tab could not be rendered");
         Refusal::PortalFailed
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shtab_web::i18n::Locale;
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        let ru = texts(Locale::Ru);
+        assert_eq!(duration(ru, 90), "1 ч 30 мин");
+        assert_eq!(duration(ru, 45), "45 мин");
+        assert_eq!(duration(texts(Locale::En), 120), "2 h");
+    }
 }
