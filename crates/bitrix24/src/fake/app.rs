@@ -68,6 +68,10 @@ pub struct AppSide {
     pub expired_viewer_tokens: HashSet<String>,
     /// The user whose own token made the call being answered (None: the application's).
     pub caller: Option<u64>,
+    /// Tokens of other applications installed on the portal → their code.
+    pub foreign_tokens: HashMap<String, String>,
+    /// The other application whose token made the call being answered.
+    pub foreign_caller: Option<String>,
     /// Pages the fake serves at `/_page/{n}` (a frame around a placement).
     pub pages: Vec<String>,
 }
@@ -77,12 +81,17 @@ pub struct AppSide {
 pub enum ViewerToken {
     Live(u64),
     Expired,
+    /// Another application's.
+    Foreign(String),
 }
 
 pub fn viewer_token(state: &State, token: &str) -> Option<ViewerToken> {
     let side = &state.app_side;
     if side.expired_viewer_tokens.contains(token) {
         return Some(ViewerToken::Expired);
+    }
+    if let Some(code) = side.foreign_tokens.get(token) {
+        return Some(ViewerToken::Foreign(code.clone()));
     }
     side.viewer_tokens.get(token).map(|u| ViewerToken::Live(*u))
 }
@@ -106,6 +115,13 @@ pub fn dispatch(state: &mut State, method: &str, named: &Value) -> Option<Outcom
     );
     if admin_only && state.app_side.caller.is_some() {
         return Some(Err(refuse(403, "ACCESS_DENIED", "Access denied!")));
+    }
+    if let Some(code) = &state.app_side.foreign_caller {
+        return Some(match method {
+            "app.info" => ok(json!({"ID": 9, "CODE": code, "VERSION": 1, "STATUS": "L",
+                                   "INSTALLED": true, "PAYMENT_EXPIRED": "N", "DAYS": null})),
+            _ => Err(refuse(403, "ACCESS_DENIED", "Access denied!")),
+        });
     }
     Some(match method {
         "user.current" => {
@@ -429,6 +445,17 @@ impl FakePortal {
         let n = s.id();
         let token = format!("viewer-{user}-{n}");
         s.app_side.viewer_tokens.insert(token.clone(), user);
+        token
+    }
+
+    /// A live token of another application installed on this portal (`code`, its client_id).
+    pub fn foreign_app_token(&self, code: &str) -> String {
+        let mut s = self.state();
+        let n = s.id();
+        let token = format!("foreign-{n}");
+        s.app_side
+            .foreign_tokens
+            .insert(token.clone(), code.to_owned());
         token
     }
 

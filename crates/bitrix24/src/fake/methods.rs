@@ -67,8 +67,10 @@ pub fn dispatch(state: &mut State, method: &str, params: &Ordered) -> Outcome {
     match method {
         "scope" => ok(json!(state.scopes)),
         "profile" => ok(profile(state)),
+        // A local application's CODE is its client_id (`local.…`).
         "app.info" => ok(json!({
-            "ID": 0, "CODE": "", "VERSION": 1, "STATUS": "L", "INSTALLED": true,
+            "ID": 0, "CODE": state.app.as_ref().map_or("", |a| a.client_id.as_str()),
+            "VERSION": 1, "STATUS": "L", "INSTALLED": true,
             "PAYMENT_EXPIRED": "N", "DAYS": null, "LICENSE": state.license,
             "LICENSE_TYPE": "project", "LICENSE_FAMILY": "project"
         })),

@@ -145,12 +145,15 @@ pub async fn handle(
                 );
             }
             state.app_side.caller = None;
+            state.app_side.foreign_caller = None;
             params
         }
         None => {
             let token = params.get("auth").map(Ordered::to_value);
             let given = token.as_ref().and_then(Value::as_str).unwrap_or("");
-            // A user's own token (a placement's AUTH_ID) calls as that user.
+            // A user's own token (a placement's AUTH_ID) calls as that user; another
+            // application's token as that application.
+            let mut foreign = None;
             let viewer = match super::app::viewer_token(&state, given) {
                 Some(super::app::ViewerToken::Expired) => {
                     return json_response(
@@ -159,6 +162,10 @@ pub async fn handle(
                     );
                 }
                 Some(super::app::ViewerToken::Live(user)) => Some(user),
+                Some(super::app::ViewerToken::Foreign(code)) => {
+                    foreign = Some(code);
+                    None
+                }
                 None => None,
             };
             let Some(app) = state.app.as_ref() else {
@@ -167,7 +174,7 @@ pub async fn handle(
                     &json!({"error": "NO_AUTH_FOUND", "error_description": "Wrong authorization data"}),
                 );
             };
-            if viewer.is_none() {
+            if viewer.is_none() && foreign.is_none() {
                 if app.expired.contains(given) {
                     return json_response(
                         401,
@@ -182,6 +189,7 @@ pub async fn handle(
                 }
             }
             state.app_side.caller = viewer;
+            state.app_side.foreign_caller = foreign;
             // The method sees its parameters without `auth`.
             match params {
                 Ordered::Object(entries) => {

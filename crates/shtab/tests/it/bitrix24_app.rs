@@ -266,6 +266,26 @@ async fn installing_twice_binds_everything_once_and_removal_drops_the_tokens() {
     let (status, answer) = post_form(&app, INSTALL, forged).await;
     assert_eq!(status, 401, "{answer}");
     assert_eq!(answer["error"]["code"], "bad_token");
+    // A live token, but of another application on the same portal: not ours to keep.
+    let foreign = portal.foreign_app_token("local.0000000000000a.11111111");
+    let forged = portal.event_body(
+        "ONAPPINSTALL",
+        &[
+            ("auth[member_id]", member.as_str()),
+            ("auth[access_token]", foreign.as_str()),
+            ("auth[refresh_token]", "foreign-refresh"),
+        ],
+        "foreign-app-token",
+    );
+    let (status, answer) = post_form(&app, INSTALL, forged).await;
+    assert_eq!(status, 401, "{answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("another application"),
+        "{answer}"
+    );
     let token_now: String = sqlx::query_scalar("SELECT application_token FROM bitrix24_app")
         .fetch_one(app.db.pool())
         .await

@@ -3,7 +3,8 @@
 //! installation).
 //!
 //! - An installation is believed when it names the configured portal and the portal accepts
-//!   the access token it carries (`app.info` called with it); a portal other than the one
+//!   the access token it carries as this application's (`app.info` called with it answers
+//!   the configured `client_id` as its `CODE`); a portal other than the one
 //!   installed before (another `member_id`) is refused. Shtab then stores the tokens, the
 //!   `member_id` and the application token, and binds its tabs, events and robots
 //!   ([`crate::app::bind`]): installing again converges, nothing is bound twice.
@@ -29,6 +30,13 @@ use crate::hub::{Configured, Portal};
 use crate::store::{app, oauth};
 use crate::web::events::event::Event;
 use crate::web::events::{from_portal, read_capped, refuse};
+
+/// `app.info`, as far as the installation reads it.
+#[derive(serde::Deserialize)]
+struct AppInfo {
+    #[serde(rename = "CODE", default)]
+    code: String,
+}
 
 /// What the portal is answered for an installation or a removal.
 #[derive(Debug, Serialize, ToSchema)]
@@ -150,16 +158,34 @@ async fn install(state: &AppState, portal: &Portal, event: &Event) -> Response {
         Err(e) => return unavailable(e),
     }
     let access = Secret::new(access);
-    if let Err(e) = client
+    let client_id = client
+        .app()
+        .map(|a| a.client_id.clone())
+        .unwrap_or_default();
+    // The token must be this application's (app.info's CODE is a local application's
+    // client_id): a token of another application on the same portal is not ours to keep.
+    let info = client
         .call_as("app.info", &serde_json::json!({}), &access)
         .await
-    {
-        tracing::warn!(error = %e, "the portal did not accept an installation's access token");
-        return refuse(
-            StatusCode::UNAUTHORIZED,
-            "bad_token",
-            "the portal does not accept the installation's auth[access_token]",
-        );
+        .and_then(|a| a.decode::<AppInfo>());
+    match info {
+        Ok(info) if info.code.trim() == client_id => {}
+        Ok(_) => {
+            tracing::warn!("an installation's access token belongs to another application");
+            return refuse(
+                StatusCode::UNAUTHORIZED,
+                "bad_token",
+                "the installation's auth[access_token] belongs to another application",
+            );
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "the portal did not accept an installation's access token");
+            return refuse(
+                StatusCode::UNAUTHORIZED,
+                "bad_token",
+                "the portal does not accept the installation's auth[access_token]",
+            );
+        }
     }
     let expires_in: i64 = event
         .get("auth[expires_in]")
