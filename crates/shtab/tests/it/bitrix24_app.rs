@@ -801,6 +801,34 @@ async fn the_vendor_price_robot_emails_the_vendor_once_and_answers_the_portal_on
     assert_eq!(status, 401, "{answer}");
     assert_eq!(app.count(&robot_jobs).await, 0);
     assert_ne!(token, "not-the-token");
+    // Signed, but a robot Shtab does not have, or not about a deal: refused, nothing queued.
+    let signed = |document: &str| {
+        portal.event_body("x", &[], &token).replace(
+            "event=x&",
+            &format!("event_token=t-1&document_id%5B2%5D={document}&"),
+        )
+    };
+    let (status, answer) = post_form(
+        &app,
+        "/hooks/bitrix24/robots/shtab_unknown",
+        signed("DEAL_1"),
+    )
+    .await;
+    assert_eq!(
+        (status, &answer["error"]["code"]),
+        (404, &json!("unknown_robot"))
+    );
+    let (status, answer) = post_form(
+        &app,
+        "/hooks/bitrix24/robots/shtab_vendor_price",
+        signed("LEAD_1"),
+    )
+    .await;
+    assert_eq!(
+        (status, &answer["error"]["code"]),
+        (400, &json!("invalid_call"))
+    );
+    assert_eq!(app.count(&robot_jobs).await, 0);
 
     // The deal's automation rule runs the robot; the portal's queue posts the call twice.
     let (status, answer, event_token) = portal.run_robot(VENDOR_PRICE, deal, &[]).await;
