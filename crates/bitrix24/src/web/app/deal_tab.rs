@@ -29,6 +29,23 @@ struct DealTab {
     history: Vec<(String, String)>,
 }
 
+/// The deal card's tab «Тендер» (`CRM_DEAL_DETAIL_TAB`), as the Bitrix24 portal opens it: a form POST into an iframe (`AUTH_ID`, `member_id`, `PLACEMENT`, `PLACEMENT_OPTIONS` `{"ID": …}`; `LANG` in the query). An HTML page framed only by the portal.
+#[utoipa::path(
+    post,
+    path = "/bitrix24/tabs/deal",
+    tag = "webhooks",
+    request_body(content = inline(std::collections::HashMap<String, String>),
+        content_type = "application/x-www-form-urlencoded",
+        description = "The placement's form as the portal posts it"),
+    responses(
+        (status = 200, description = "The tab", content_type = "text/html", body = String),
+        (status = 400, description = "Not a placement's form Shtab can read (no `AUTH_ID`, no card id, over 64 KiB)", content_type = "text/html", body = String),
+        (status = 401, description = "The portal did not confirm the `AUTH_ID` (forged, expired)", content_type = "text/html", body = String),
+        (status = 403, description = "Another portal's `member_id`; a viewer without a Shtab account or without `tenders.read`; a card the portal hides from them", content_type = "text/html", body = String),
+        (status = 409, description = "Shtab is not installed on a portal (or the tab's system does not live there)", content_type = "text/html", body = String),
+        (status = 502, description = "The portal could not be asked", content_type = "text/html", body = String),
+    )
+)]
 pub async fn show(
     State(state): State<AppState>,
     Extension(portal): Extension<Configured>,

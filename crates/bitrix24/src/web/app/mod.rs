@@ -15,7 +15,6 @@ mod texts;
 pub mod viewer;
 
 use axum::Extension;
-use axum::routing::post;
 use shtab_web::AppState;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -24,13 +23,12 @@ use crate::app::cards::Cards;
 use crate::hub::Configured;
 
 pub fn routes(portal: Configured, cards: Cards) -> OpenApiRouter<AppState> {
-    let tab = |slug: &str| format!("{}/{slug}", crate::app::TABS_PATH);
     OpenApiRouter::new()
         .routes(routes!(lifecycle::lifecycle))
         .routes(routes!(robots::call))
-        .route(&tab("task"), post(task_tab::show))
-        .route(&tab("deal"), post(deal_tab::show))
-        .route(&tab("invoice"), post(invoice_tab::show))
+        .routes(routes!(task_tab::show))
+        .routes(routes!(deal_tab::show))
+        .routes(routes!(invoice_tab::show))
         .layer(Extension(portal))
         .layer(Extension(cards))
 }
