@@ -15,6 +15,7 @@
 //!   whose work [`jobs`] does.
 
 pub mod adapters;
+pub mod app;
 pub mod client;
 #[cfg(feature = "fake")]
 pub mod fake;
@@ -69,5 +70,11 @@ pub const MIGRATIONS: &[shtab_core::db::migrations::Step] = &[
         "5107_bitrix24_invoices",
         include_str!("../migrations/sqlite/5107_bitrix24_invoices.sql"),
         include_str!("../migrations/postgres/5107_bitrix24_invoices.sql"),
+    ),
+    (
+        5108,
+        "5108_bitrix24_app",
+        include_str!("../migrations/sqlite/5108_bitrix24_app.sql"),
+        include_str!("../migrations/postgres/5108_bitrix24_app.sql"),
     ),
 ];

@@ -4,4 +4,5 @@
 pub mod cli;
 pub mod demo;
 pub mod invoices;
+pub mod portal_app;
 pub mod server;

@@ -54,6 +54,14 @@ pub fn application(db: Db, config: Arc<Config>) -> Router {
     let portal = portal(&db, &config);
     let deals = portal_deals(&db, &config);
     let matcher = matcher(&db, &config);
+    let cards = shtab_bitrix24::app::cards::Cards {
+        commit_time: Arc::new(crate::portal_app::VcsCommitTime(db.clone())),
+        tenders: Arc::new(crate::portal_app::PortalTenders {
+            db: db.clone(),
+            config: config.clone(),
+        }),
+        payments: Arc::new(crate::invoices::BankPayments(db.clone())),
+    };
     let mut state = AppState::new(db.clone(), config.clone(), shtab_web::ops::metrics_handle())
         .with_server_access(Arc::new(shtab_access::ssh_reach::SshGrants::new(
             db.clone(),
@@ -77,7 +85,7 @@ pub fn application(db: Db, config: Arc<Config>) -> Router {
                 shtab_bank::web::capability(matcher),
                 shtab_tenders::web::capability(),
                 shtab_access::web::capability(),
-                shtab_bitrix24::web::capability(portal, deals),
+                shtab_bitrix24::web::capability(portal, deals, cards),
             ],
         ),
         robots,
@@ -342,6 +350,27 @@ pub fn job_registry(db: &Db, config: &Config, robots: RobotSet) -> Registry {
         .merge(shtab_bitrix24::jobs::registry(Arc::new(
             shtab_bitrix24::store::StoredCopies(db.clone()),
         )))
+        .merge(portal_robots(db, config))
+}
+
+/// The jobs of Shtab's robots in the portal's automation rules, when Shtab can be installed
+/// there (a local application is configured).
+fn portal_robots(db: &Db, config: &Config) -> Registry {
+    let Some(portal) = portal(db, config).portal().cloned() else {
+        return Registry::new();
+    };
+    if portal.client().app().is_none() {
+        return Registry::new();
+    }
+    shtab_bitrix24::app::robots::registry(
+        db.clone(),
+        portal.client().clone(),
+        Arc::new(crate::portal_app::PortalRobots {
+            db: db.clone(),
+            config: Arc::new(config.clone()),
+            crm: crm(db, config),
+        }),
+    )
 }
 
 /// The robots' side of `shtab serve`: the job worker and the scheduler, until `shutdown`.

@@ -47,6 +47,55 @@ impl Client {
         outcome
     }
 
+    /// Calls `method` once with someone else's access token (a placement's `AUTH_ID`, a
+    /// viewer's): paced with the application's own calls, never refreshed or retried, since
+    /// the token is not the application's to renew. Only a local application has such tokens.
+    pub async fn call_as<P: Serialize + ?Sized>(
+        &self,
+        method: &str,
+        params: &P,
+        token: &Secret,
+    ) -> Result<Answer, Bitrix24Error> {
+        check_method(method)?;
+        if !matches!(self.inner.credentials, Credentials::App(_)) {
+            return Err(Bitrix24Error::Config(
+                "only a local application is given its users' tokens".into(),
+            ));
+        }
+        let params = Ordered::from_params(params)?;
+        self.pace(method).await?;
+        let origin = self.current_origin();
+        let started = Instant::now();
+        let exchange = self.exchange(&origin, method, &params, Some(token)).await;
+        let took = started.elapsed();
+        match exchange {
+            Exchange::Answer(answer) => {
+                metrics::request(method, "ok", took);
+                Ok(answer)
+            }
+            Exchange::Api(status, error, _) => {
+                let e = Bitrix24Error::from_api(method, status, &error);
+                metrics::request(method, e.kind(), took);
+                Err(e)
+            }
+            Exchange::Redirect(location) => Err(Bitrix24Error::Refused {
+                method: method.to_owned(),
+                status: 302,
+                code: String::new(),
+                detail: format!("the portal moved to {}", shown_location(&location)),
+            }),
+            Exchange::Broken(status, detail) => Err(Bitrix24Error::Unavailable {
+                method: method.to_owned(),
+                status,
+                detail,
+            }),
+            Exchange::Network(message) => Err(Bitrix24Error::Network {
+                portal: origin.to_string(),
+                message,
+            }),
+        }
+    }
+
     async fn call_inner<P: Serialize + ?Sized>(
         &self,
         method: &str,

@@ -46,7 +46,7 @@ fn needs_no_scope(method: &str) -> bool {
     matches!(
         method,
         "scope" | "profile" | "app.info" | "batch" | "methods" | "server.time"
-    )
+    ) || method.starts_with("event.")
 }
 
 pub fn dispatch(state: &mut State, method: &str, params: &Ordered) -> Outcome {
@@ -58,14 +58,19 @@ pub fn dispatch(state: &mut State, method: &str, params: &Ordered) -> Outcome {
         ));
     }
     let named = params.to_value();
+    if let Some(outcome) = super::app::dispatch(state, method, &named) {
+        return outcome;
+    }
     if super::crm::handles(method, &named) {
         return super::crm::dispatch(state, method, &named);
     }
     match method {
         "scope" => ok(json!(state.scopes)),
         "profile" => ok(profile(state)),
+        // A local application's CODE is its client_id (`local.…`).
         "app.info" => ok(json!({
-            "ID": 0, "CODE": "", "VERSION": 1, "STATUS": "L", "INSTALLED": true,
+            "ID": 0, "CODE": state.app.as_ref().map_or("", |a| a.client_id.as_str()),
+            "VERSION": 1, "STATUS": "L", "INSTALLED": true,
             "PAYMENT_EXPIRED": "N", "DAYS": null, "LICENSE": state.license,
             "LICENSE_TYPE": "project", "LICENSE_FAMILY": "project"
         })),
@@ -167,7 +172,7 @@ pub(super) fn page<T: Clone>(
     }
 }
 
-fn user_json(u: &FakeUser) -> Value {
+pub(super) fn user_json(u: &FakeUser) -> Value {
     json!({"ID": u.id.to_string(), "ACTIVE": u.active, "NAME": u.name, "LAST_NAME": u.last_name,
            "SECOND_NAME": "", "EMAIL": u.email, "PERSONAL_MOBILE": u.phone, "WORK_PHONE": u.work_phone,
            "WORK_POSITION": u.position, "UF_DEPARTMENT": u.departments, "USER_TYPE": "employee",

@@ -7,6 +7,7 @@
 //! what Shtab sends. It also posts the portal's outgoing events (`events`) as its queue
 //! server does.
 
+mod app;
 mod batch;
 mod crm;
 mod crm_data;
@@ -22,6 +23,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+pub use app::{FakeEventSend, FakePlacement, FakeRobot};
 pub use crm_data::{
     FakeInvoice, FakeInvoiceCategory, FakeInvoiceStage, FakePaymentDocument, FakeRequisite,
     FakeRequisiteLink, FakeTimelineComment,

@@ -57,6 +57,16 @@ pub async fn handle(
     if method == Method::GET && (path == "/oauth/authorize/" || path == "/oauth/authorize") {
         return super::oauth::authorize(&shared, query.as_deref());
     }
+    if method == Method::GET
+        && let Some(html) = super::app::page(&shared.lock().expect("fake state"), &path)
+    {
+        return (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            html,
+        )
+            .into_response();
+    }
     if method != Method::POST {
         return json_response(
             405,
@@ -134,31 +144,52 @@ pub async fn handle(
                     &json!({"error": "NO_AUTH_FOUND", "error_description": "Wrong authorization data"}),
                 );
             }
+            state.app_side.caller = None;
+            state.app_side.foreign_caller = None;
             params
         }
         None => {
             let token = params.get("auth").map(Ordered::to_value);
+            let given = token.as_ref().and_then(Value::as_str).unwrap_or("");
+            // A user's own token (a placement's AUTH_ID) calls as that user; another
+            // application's token as that application.
+            let mut foreign = None;
+            let viewer = match super::app::viewer_token(&state, given) {
+                Some(super::app::ViewerToken::Expired) => {
+                    return json_response(
+                        401,
+                        &json!({"error": "expired_token", "error_description": "The access token provided has expired."}),
+                    );
+                }
+                Some(super::app::ViewerToken::Live(user)) => Some(user),
+                Some(super::app::ViewerToken::Foreign(code)) => {
+                    foreign = Some(code);
+                    None
+                }
+                None => None,
+            };
             let Some(app) = state.app.as_ref() else {
                 return json_response(
                     401,
                     &json!({"error": "NO_AUTH_FOUND", "error_description": "Wrong authorization data"}),
                 );
             };
-            match token.as_ref().and_then(Value::as_str) {
-                Some(t) if t == app.access_token => {}
-                Some(t) if app.expired.contains(t) => {
+            if viewer.is_none() && foreign.is_none() {
+                if app.expired.contains(given) {
                     return json_response(
                         401,
                         &json!({"error": "expired_token", "error_description": "The access token provided has expired."}),
                     );
                 }
-                _ => {
+                if given != app.access_token {
                     return json_response(
                         401,
                         &json!({"error": "invalid_token", "error_description": "The access token provided is invalid."}),
                     );
                 }
             }
+            state.app_side.caller = viewer;
+            state.app_side.foreign_caller = foreign;
             // The method sees its parameters without `auth`.
             match params {
                 Ordered::Object(entries) => {

@@ -232,6 +232,8 @@ pub struct State {
     pub crm: super::crm_data::CrmData,
     /// The portal is down: every request is answered with a 503 page.
     pub down: bool,
+    /// The installed local application's placements, events, robots and users' tokens.
+    pub app_side: super::app::AppSide,
 }
 
 impl State {

@@ -217,6 +217,16 @@ pub async fn finish_key(db: &Db, key: &str, deal_id: u64) -> CoreResult<()> {
     Ok(())
 }
 
+/// The external key (a tender's registration number) of the portal's deal `deal_id`.
+pub async fn key_of_deal(db: &Db, deal_id: u64) -> CoreResult<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT external_key FROM bitrix24_deals WHERE deal_id = $1")
+            .bind(deal_id as i64)
+            .fetch_optional(db.pool())
+            .await?,
+    )
+}
+
 /// Gives a claim back: the portal refused, nothing was created.
 pub async fn release_key(db: &Db, key: &str) -> CoreResult<()> {
     sqlx::query("DELETE FROM bitrix24_deals WHERE external_key = $1 AND deal_id IS NULL")

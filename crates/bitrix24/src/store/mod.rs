@@ -1,6 +1,7 @@
 //! What the hub remembers about the portal, in its database: who is who, what it did there,
 //! and what it last read of the portal's tasks.
 
+pub mod app;
 pub mod copies;
 pub mod deals;
 pub mod invoice_settings;

@@ -4,6 +4,7 @@
 //! admins; the portal's events (`/hooks/bitrix24`, see [`events`]).
 
 mod api;
+pub mod app;
 pub mod deals;
 mod dto;
 pub mod events;
@@ -31,8 +32,13 @@ pub use deals::DealsSetup;
 pub use dto::{CALLBACK_PATH, StatusDto};
 
 /// What the binary plugs in: the portal as configured (possibly not at all, then the page
-/// says how to configure it), and its deals when there is a portal.
-pub fn capability(portal: Configured, deals: Option<Arc<PortalDeals>>) -> Capability {
+/// says how to configure it), its deals when there is a portal, and what the portal's tabs
+/// show of the tenders and the bank.
+pub fn capability(
+    portal: Configured,
+    deals: Option<Arc<PortalDeals>>,
+    cards: crate::app::cards::Cards,
+) -> Capability {
     let setup = DealsSetup(deals);
     Capability {
         nav: vec![NavEntry {
@@ -72,6 +78,6 @@ pub fn capability(portal: Configured, deals: Option<Arc<PortalDeals>>) -> Capabi
             ))
             .layer(Extension(portal.clone()))
             .layer(Extension(setup)),
-        outside: events::routes(portal),
+        outside: events::routes(portal.clone()).merge(app::routes(portal, cards)),
     }
 }

@@ -53,6 +53,14 @@ pub struct SettingsPage {
 /// A local application's connection, for the page: never its tokens.
 pub struct AppView {
     handler_url: String,
+    /// Where the portal posts ONAPPINSTALL (the local application's installation path).
+    install_url: String,
+    /// What to tick for the application on the portal: the hub's needs and the tabs' and
+    /// robots' own.
+    app_scopes: String,
+    /// When the portal installed it, or removed it (from ONAPPINSTALL, ONAPPUNINSTALL).
+    installed: Option<String>,
+    removed: Option<String>,
     authorised: bool,
     authorised_by: String,
     portal_user: String,
@@ -102,8 +110,26 @@ pub(super) async fn render(
         .await?;
     let check = status.check.as_ref();
     let application = status.mode == Mode::Application;
+    let installation = match portal.portal() {
+        Some(p) => crate::store::app::get(&state.db, p.client().portal()).await?,
+        None => None,
+    };
     let app = status.connection.as_ref().map(|c| AppView {
         handler_url: c.handler_url.clone(),
+        install_url: format!(
+            "{}{}",
+            state.config.public_url(),
+            crate::app::LIFECYCLE_PATH
+        ),
+        app_scopes: crate::app::scopes(&state.config).join(", "),
+        installed: installation
+            .as_ref()
+            .filter(|i| i.is_active())
+            .map(|i| local_time(state, i.installed_at / 1000)),
+        removed: installation
+            .as_ref()
+            .and_then(|i| i.removed_at)
+            .map(|at| local_time(state, at / 1000)),
         authorised: c.authorised,
         authorised_by: match (&c.authorised_by, c.authorised_at) {
             (Some(who), Some(at)) => format!("{who}, {}", local_time(state, at / 1000)),

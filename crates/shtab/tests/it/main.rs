@@ -13,6 +13,7 @@ mod bank_import;
 mod bank_matching;
 mod bank_payments;
 mod bank_tbank;
+mod bitrix24_app;
 mod bitrix24_deals;
 mod bitrix24_events;
 mod bitrix24_invoices;

@@ -94,3 +94,26 @@ impl TaskCommits for StoredTaskCommits {
         Ok(commits)
     }
 }
+
+impl StoredTaskCommits {
+    /// Minutes each commit logged on `task_id` (by sha): the `@1h30m` of the references whose
+    /// commands ran there (`done`); a rebased copy of a change, or an author not allowed to,
+    /// logged nothing.
+    pub async fn logged_minutes(
+        &self,
+        task_id: &str,
+    ) -> CoreResult<std::collections::HashMap<String, i64>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT sha, minutes FROM vcs_refs WHERE task_id = $1 AND minutes > 0 \
+             AND commands_status = 'done'",
+        )
+        .bind(task_id)
+        .fetch_all(self.0.pool())
+        .await?;
+        let mut logged = std::collections::HashMap::new();
+        for (sha, minutes) in rows {
+            *logged.entry(sha).or_insert(0) += minutes;
+        }
+        Ok(logged)
+    }
+}

@@ -52,7 +52,7 @@ fn count(event: &'static str, outcome: &'static str) {
     metrics::counter!(EVENTS, "event" => event, "outcome" => outcome).increment(1);
 }
 
-fn refuse(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+pub(crate) fn refuse(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
     let body = serde_json::json!({ "error": { "code": code, "message": message.into() } });
     (status, Json(body)).into_response()
 }
@@ -125,7 +125,19 @@ async fn believe(
         count("other", "invalid");
         refuse(StatusCode::BAD_REQUEST, "invalid_event", e.to_string())
     })?;
-    if let Err(why) = authentic(&event, state.config.bitrix24.application_token.expose()) {
+    // The token of the installation (a local application's events are signed with it), or
+    // the one configured for an outgoing webhook.
+    let installed = crate::store::app::get(&state.db, portal.client().portal())
+        .await
+        .ok()
+        .flatten()
+        .filter(crate::store::app::Installed::is_active);
+    let by_installation = installed
+        .as_ref()
+        .is_some_and(|i| authentic(&event, i.application_token.expose()).is_ok());
+    if !by_installation
+        && let Err(why) = authentic(&event, state.config.bitrix24.application_token.expose())
+    {
         tracing::warn!(%why, "a Bitrix24 event was refused");
         return Err(refused(
             StatusCode::UNAUTHORIZED,
@@ -189,7 +201,7 @@ fn answer(status: &'static str, message: String) -> Response {
 
 /// The body, unless it is larger than [`MAX_BODY`] (a declared length over it is refused
 /// before a byte is read).
-async fn read_capped(headers: &HeaderMap, body: Body) -> Option<axum::body::Bytes> {
+pub(crate) async fn read_capped(headers: &HeaderMap, body: Body) -> Option<axum::body::Bytes> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -218,7 +230,7 @@ fn authentic(event: &Event, expected: &str) -> Result<(), &'static str> {
 }
 
 /// The event is about the configured portal (or where it said it moved), not another one.
-fn from_portal(event: &Event, portal: &crate::hub::Portal) -> Result<(), String> {
+pub(crate) fn from_portal(event: &Event, portal: &crate::hub::Portal) -> Result<(), String> {
     let client = portal.client();
     let ours = client.portal().domain();
     let Some(domain) = event.get(Event::DOMAIN) else {
