@@ -5,7 +5,7 @@
 //! a malformed id is "not found" in the layout.
 
 use axum::Json;
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -86,18 +86,55 @@ fn integers_as_integers(value: &mut Value) {
     }
 }
 
-/// Query parameters of an API call.
+/// Query parameters of an API call. As in a body, a number with a zero fraction (`33.0`,
+/// `3.3e1`) given for an integer parameter is that integer, as JSON Schema says.
 pub struct ApiQuery<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|Query(value)| ApiQuery(value))
-            .map_err(|rejection| ApiError::rejected(rejection.status(), rejection.body_text()))
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let mut pairs: Vec<(String, String)> =
+            form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+                .into_owned()
+                .collect();
+        // Each round either reads the query or rewrites one more parameter; a parameter is
+        // rewritten at most once, since the integer it becomes has no fraction.
+        loop {
+            let query = serde_urlencoded::to_string(&pairs)
+                .map_err(|e| ApiError::BadRequest(format!("the query string: {e}")))?;
+            let deserializer =
+                serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+            let error = match serde_path_to_error::deserialize(deserializer) {
+                Ok(value) => return Ok(ApiQuery(value)),
+                Err(e) => e,
+            };
+            let name = error.path().to_string();
+            let integral = pairs
+                .iter_mut()
+                .find(|(key, _)| *key == name)
+                .and_then(|(_, value)| whole_number(value).map(|n| (value, n)));
+            match integral {
+                Some((value, n)) => *value = n.to_string(),
+                None => {
+                    return Err(ApiError::BadRequest(format!(
+                        "Failed to deserialize query string: {name}: {}",
+                        error.into_inner()
+                    )));
+                }
+            }
+        }
     }
+}
+
+/// `33.0`, `3.3e1` as 33; none for text that is already a plain integer or not a whole
+/// number that fits.
+fn whole_number(text: &str) -> Option<i64> {
+    if text.parse::<i64>().is_ok() {
+        return None;
+    }
+    let f: f64 = text.trim().parse().ok()?;
+    (f.is_finite() && f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0).then_some(f as i64)
 }
 
 /// Path parameters of an API call.

@@ -288,6 +288,15 @@ async fn query_parameters_are_declared_in_the_query_and_path_ones_in_the_path() 
     )
     .await;
 
+    // An integer parameter given as a number with a zero fraction is that integer, as JSON
+    // Schema (and so the document) has it; a fraction is refused naming the parameter.
+    let as_integer = json(api.get("/api/v1/tasks?assignee_id=33&limit=2"), 200).await;
+    let as_decimal = json(api.get("/api/v1/tasks?assignee_id=33.0&limit=2e0"), 200).await;
+    assert_eq!(as_decimal, as_integer);
+    let refused = json(api.get("/api/v1/tasks?assignee_id=33.5"), 400).await;
+    let message = refused["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("assignee_id"), "{refused}");
+
     // The paged lists say their ranges, and hold to them.
     for (path, max) in [
         ("/api/v1/people", 500),
