@@ -12,6 +12,7 @@ pub mod auth;
 pub mod client_ip;
 pub mod error;
 pub mod extract;
+pub mod hooks;
 pub mod i18n;
 pub mod json_errors;
 pub mod notifications;

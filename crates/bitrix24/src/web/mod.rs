@@ -73,5 +73,6 @@ pub fn capability(portal: Configured, deals: Option<Arc<PortalDeals>>) -> Capabi
             .layer(Extension(portal.clone()))
             .layer(Extension(setup)),
         outside: events::routes(portal),
+        hooks: Default::default(),
     }
 }

@@ -24,6 +24,7 @@ mod bitrix24_tasks;
 mod browser;
 mod cli;
 mod crm;
+mod home;
 mod invoices;
 mod notify;
 mod ops;
