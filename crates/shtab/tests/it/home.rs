@@ -193,15 +193,7 @@ async fn seed(app: &TestApp, manager: shtab_core::ids::PersonId) {
     )
     .await;
     payment(app, "p2", "ООО «Лютик»", "7736050003", 9_900, "attention").await;
-    payment(
-        app,
-        "p3",
-        "ООО «Ромашка»",
-        "7707083893",
-        500_000,
-        "matched",
-    )
-    .await;
+    payment(app, "p3", "ООО «Ромашка»", "7707083893", 500_000, "matched").await;
     for (number, due) in [("СЧ-1", "2020-02-01"), ("СЧ-2", "2099-01-01")] {
         json_of(
             admin.post("/api/v1/invoices").json(&json!({

@@ -32,6 +32,7 @@ mod people;
 mod repositories;
 mod robots;
 mod schema;
+mod search;
 mod smoke;
 mod smtp_sink;
 mod tasks;

@@ -364,3 +364,6 @@ mod deals;
 
 /// People & access: granting and revoking on a person's access page.
 mod access;
+
+/// The header's search: `/`, typing, grouped results.
+mod search;
