@@ -28,6 +28,7 @@ pub mod state;
 pub mod tasks;
 pub mod tokens;
 pub mod users;
+pub mod words;
 
 pub use app::{Capability, build_router};
 pub use state::{AppState, OutsideTasks};

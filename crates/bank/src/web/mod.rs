@@ -3,6 +3,7 @@
 
 mod accounts;
 mod attention;
+mod balance_day;
 mod dashboard;
 mod invoices;
 mod payment;

@@ -512,3 +512,131 @@ async fn an_admin_sees_the_first_steps_ticked_as_each_starts_to_work() {
     let body = json_of(admin_api.get("/api/v1/attention"), 200).await;
     assert!(steps(&body).contains(&("server".to_string(), true)));
 }
+
+/// Fragments of English Shtab itself wrote that a Russian page used to show.
+const ENGLISH: &[&str] = &[
+    "At every",
+    "At minute",
+    "At 03:30",
+    "needs_attention",
+    "waiting_linked",
+    "with_references",
+    "deleted 0",
+    "naming tasks",
+    "links made",
+    "closed by",
+    " info ",
+    " RUB",
+];
+
+/// What a person reads: the page without its tags (attributes keep stable keys).
+fn visible(page: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in page.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn assert_russian(page: &str, what: &str) {
+    let text = visible(page);
+    for english in ENGLISH {
+        assert!(!text.contains(english), "{what} shows «{english}»:\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn russian_pages_read_schedules_counters_logs_notes_and_comments_in_russian() {
+    use shtab_core::ports::Tracker;
+
+    let app = TestApp::spawn().await;
+    let set = shtab::server::robot_set(&app.db, &app.config);
+    shtab_core::robots::sync_known(&app.db, &set, "Europe/Moscow")
+        .await
+        .unwrap();
+    let (_, web, api) = as_role(&app, "boss@agency.test", &[Role::Admin]).await;
+
+    // The robots: schedules in words, runs with their counters and log.
+    let housekeeping = run_robot(&app, "housekeeping").await;
+    let statements = run_robot(&app, "bank.statements").await;
+    let sweep = run_robot(&app, "vcs.sweep").await;
+    let robots = web.get_text("/robots").await;
+    assert_russian(&robots, "/robots");
+    assert!(robots.contains("каждые 5 минут"), "{robots}");
+    assert!(robots.contains("ежедневно в 03:30"), "{robots}");
+    let page = web.get_text("/robots/housekeeping").await;
+    assert_russian(&page, "/robots/housekeeping");
+    for run in [&housekeeping, &statements, &sweep] {
+        let page = web.get_text(&format!("/robots/runs/{}", run.id)).await;
+        assert_russian(&page, &format!("the run of {}", run.robot));
+        // The title names the robot after the dash.
+        let title = page
+            .split("<title>")
+            .nth(1)
+            .and_then(|t| t.split("</title>").next())
+            .unwrap();
+        assert!(
+            !title.contains("— ·") && !title.trim_end().ends_with('—'),
+            "{title}"
+        );
+    }
+    let page = web
+        .get_text(&format!("/robots/runs/{}", housekeeping.id))
+        .await;
+    assert!(page.contains("удалено истёкших сеансов: 0"), "{page}");
+    assert!(page.contains("сеансов удалено"), "{page}");
+    let page = web
+        .get_text(&format!("/robots/runs/{}", statements.id))
+        .await;
+    assert!(page.contains("требуют разбора") && page.contains("data-counter=\"needs_attention\""));
+
+    // A webhook delivery's note on the repository's page.
+    let repo: i64 = sqlx::query_scalar(
+        "INSERT INTO vcs_repositories (name, forge, webhook_secret, created_at, updated_at) \
+         VALUES ('site', 'gitea', 'x', 0, 0) RETURNING id",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO vcs_deliveries (repository_id, delivery_id, claimed_id, event, status, reason, commits, linked, received_at) \
+         VALUES ($1, 'd1', 'site', 'push', 'processed', \
+         '2 commits, 2 naming tasks, 1 links made; no such task (yet) for WEB-7: waiting', 2, 1, 1)",
+    )
+    .bind(repo)
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    let page = web.get_text(&format!("/repositories/{repo}")).await;
+    assert_russian(&page, "the repository");
+    assert!(
+        page.contains("коммитов: 2, с номерами задач: 2, связей создано: 1; таких задач (пока) нет: WEB-7 — ждём"),
+        "{page}"
+    );
+
+    // The comment a commit leaves on the task it closes.
+    let task = crate::vcs::new_task(&api, "Поправить меню").await;
+    shtab_core::tasks::BuiltinTracker::new(app.db.clone())
+        .close_task(
+            &task.to_string(),
+            None,
+            "closed by commit:site@0abc: Поправить меню",
+        )
+        .await
+        .unwrap();
+    let page = web.get_text(&format!("/tasks/{task}")).await;
+    assert_russian(&page, "the task");
+    assert!(
+        page.contains("закрыта коммитом site@0abc: Поправить меню"),
+        "{page}"
+    );
+}

@@ -78,7 +78,7 @@ async fn each_kind_is_found_with_its_link_and_hidden_from_roles_that_may_not_ope
         "waiting",
     )
     .await;
-    payment(&app, "p2", "ООО «Лютик»", "7736050003", 777_00, "matched").await;
+    payment(&app, "p2", "ООО «Лютик»", "7736050003", 77_700, "matched").await;
     let invoice = json_of(
         admin.post("/api/v1/invoices").json(&json!({
             "number": "НБ-17",

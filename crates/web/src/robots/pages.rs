@@ -223,7 +223,9 @@ fn urlencode(s: &str) -> String {
 
 pub struct LogView {
     at: String,
+    /// `info`, `warn`, `error`: the line's class.
     level: String,
+    level_label: &'static str,
     message: String,
 }
 
@@ -267,8 +269,9 @@ async fn fragment(
         .into_iter()
         .map(|l: LogLine| LogView {
             at: format_ms(l.at, tz),
+            level_label: t.level(&l.level),
+            message: crate::words::notes::in_language(&l.message, lang.0),
             level: l.level,
-            message: l.message,
         })
         .collect();
     Ok(RunFragment {
@@ -288,7 +291,10 @@ pub async fn run(
 ) -> Result<RunPage, PageError> {
     let live = fragment(&state, &user, lang, id).await?;
     let t = live.t;
-    let robot_title = set.title(&live.run.robot, lang.0);
+    let robot_title = match set.title(&live.run.robot, lang.0) {
+        title if title.trim().is_empty() => live.run.robot.clone(),
+        title => title,
+    };
     Ok(RunPage {
         shell: Shell::new(
             &state,
