@@ -55,6 +55,16 @@ const PATTERNS: &[(&str, &str)] = &[
         "departments not read, the last names kept: {}",
         "отделы не прочитаны, оставлены прежние названия: {}",
     ),
+    // Notification channels that are not set up, and deliveries through them.
+    (
+        "{} is not set (no portal is configured)",
+        "не задан параметр {} (портал не подключён)",
+    ),
+    (
+        "the {} channel is not configured ({} is not set)",
+        "канал {} не настроен (не задан параметр {})",
+    ),
+    ("{} is not set", "не задан параметр {}"),
 ];
 
 /// A delivery note may end with the tasks it waits for.
@@ -142,6 +152,10 @@ mod tests {
             "удалено истёкших сеансов: 0"
         );
         assert_eq!(ru("something else entirely"), "something else entirely");
+        assert_eq!(
+            ru("notify.email.smtp_host is not set"),
+            "не задан параметр notify.email.smtp_host"
+        );
         assert_eq!(
             in_language("deleted 0 expired sessions", Locale::En),
             "deleted 0 expired sessions"
