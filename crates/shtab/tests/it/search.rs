@@ -256,6 +256,8 @@ async fn the_api_answers_a_token_with_a_documented_shape_and_refuses_without_one
     assert_eq!(body["groups"][0]["label"], "Люди");
     assert_eq!(body["groups"][0]["hits"].as_array().unwrap().len(), 1);
     json_of(api.get("/api/v1/search?q=a&limit=many"), 400).await;
+    json_of(api.get("/api/v1/search?q=a&limit=0"), 400).await;
+    json_of(api.get("/api/v1/search?q=a&limit=51"), 400).await;
     let anonymous = reqwest::Client::new()
         .get(app.url("/api/v1/search?q=a"))
         .send()

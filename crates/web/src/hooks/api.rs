@@ -135,7 +135,7 @@ pub async fn get_attention(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Results grouped by kind (none for an empty query)", body = GlobalSearchBody),
-        (status = 400, description = "`limit` is not a number", body = ErrorBody),
+        (status = 400, description = "`limit` is not a number or outside 1–50", body = ErrorBody),
         (status = 401, description = "No token, or a wrong or revoked one", body = ErrorBody),
         (status = 500, description = "Internal error, logged with the request id", body = ErrorBody),
         (status = 503, description = "The database is unavailable", body = ErrorBody),
@@ -149,6 +149,11 @@ pub async fn search(
 ) -> Result<Json<GlobalSearchBody>, ApiError> {
     let text = params.q.unwrap_or_default();
     let limit = params.limit.unwrap_or(search::PER_GROUP);
+    if !(1..=50).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be from 1 to 50, not {limit}"
+        )));
+    }
     let groups = match search::query(&text, limit, lang.0) {
         Some(q) => search::gather(&state, &user, &q).await?,
         None => Vec::new(),

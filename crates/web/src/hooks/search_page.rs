@@ -40,9 +40,11 @@ pub fn texts(locale: Locale) -> &'static SearchTexts {
     pick(locale, &RU, &EN)
 }
 
+/// `q`, or `find` from the header's box (named apart from the pages' own `q` filters, so
+/// a page's search field stays the one `input[name=q]` finds).
 #[derive(Debug, Default, Deserialize)]
 pub struct SearchQueryParams {
-    #[serde(default)]
+    #[serde(default, alias = "find")]
     q: String,
 }
 
