@@ -21,18 +21,20 @@ pub fn attention(state: AppState, user: CurrentUser) -> BoxFuture<CoreResult<Vec
         if !user.can(Permission::TendersRead) {
             return Ok(Vec::new());
         }
-        let mut items = vec![AttentionItem {
-            key: "tenders.inbox",
-            count: inbox::inbox(&state.db, &super::tenders::crm(&state))
-                .await?
-                .len() as i64,
-            label_ru: "Новых тендеров во входящих",
-            label_en: "New tenders in the inbox",
-            href: "/tenders".into(),
-            permission: Permission::TendersRead,
-        }];
-        // Deals kept on a portal are counted there.
+        let mut items = Vec::new();
+        // Deals kept on a portal are counted there: the inbox would ask the portal about
+        // every recent tender on each home page.
         if state.deals_elsewhere.is_none() {
+            items.push(AttentionItem {
+                key: "tenders.inbox",
+                count: inbox::inbox(&state.db, &super::tenders::crm(&state))
+                    .await?
+                    .len() as i64,
+                label_ru: "Новых тендеров во входящих",
+                label_en: "New tenders in the inbox",
+                href: "/tenders".into(),
+                permission: Permission::TendersRead,
+            });
             let deals = board_deals(&state).await?;
             let now = chrono::Utc::now();
             let count = |focus: Focus| deals.iter().filter(|d| focus.keeps(d)).count() as i64;
