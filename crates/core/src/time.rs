@@ -8,12 +8,13 @@ pub fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
 }
 
-/// Formats a stored instant for people, in the configured time zone.
+/// Formats a stored instant for people, the Russian way (`05.12.2026 14:30`), in the
+/// configured time zone.
 pub fn format_ms(ms: i64, tz: Tz) -> String {
     match DateTime::<Utc>::from_timestamp_millis(ms) {
         Some(t) => tz
             .from_utc_datetime(&t.naive_utc())
-            .format("%Y-%m-%d %H:%M")
+            .format("%d.%m.%Y %H:%M")
             .to_string(),
         None => String::new(),
     }

@@ -28,6 +28,9 @@ pub struct Capability {
     /// agents), described in the OpenAPI document too. Their callers are not users: each
     /// route checks its own credential, so they sit outside the shell's authentication.
     pub outside: OpenApiRouter<AppState>,
+    /// What it adds to the home page (counts needing attention, first steps) and to the
+    /// header's search.
+    pub hooks: crate::hooks::Hooks,
 }
 
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; \
@@ -47,7 +50,12 @@ pub fn build_router(mut state: AppState, capabilities: Vec<Capability>) -> Route
         .merge(crate::tokens::pages())
         .merge(crate::audit::pages())
         .merge(crate::robots::pages())
-        .merge(crate::notifications::pages());
+        .merge(crate::notifications::pages())
+        .route(
+            "/search",
+            axum::routing::get(crate::hooks::search_page::show),
+        );
+    let mut hooks = crate::hooks::platform::hooks();
     let mut api = OpenApiRouter::with_openapi(crate::openapi::base_document());
     for platform in [
         crate::people::api(),
@@ -57,6 +65,9 @@ pub fn build_router(mut state: AppState, capabilities: Vec<Capability>) -> Route
         crate::audit::api(),
         crate::robots::api(),
         crate::notifications::api(),
+        OpenApiRouter::new()
+            .routes(utoipa_axum::routes!(crate::hooks::api::get_attention))
+            .routes(utoipa_axum::routes!(crate::hooks::api::search)),
     ] {
         api = crate::openapi::merge(api, platform);
     }
@@ -66,7 +77,9 @@ pub fn build_router(mut state: AppState, capabilities: Vec<Capability>) -> Route
         pages = pages.merge(c.pages);
         api = crate::openapi::merge(api, c.api);
         outside = crate::openapi::merge(outside, c.outside);
+        hooks.extend(c.hooks);
     }
+    state.hooks = Arc::new(hooks);
     nav.extend(crate::shell::admin_nav());
     state.nav = Arc::new(nav);
 

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod client_ip;
 pub mod error;
 pub mod extract;
+pub mod hooks;
 pub mod i18n;
 pub mod json_errors;
 pub mod notifications;
@@ -27,6 +28,7 @@ pub mod state;
 pub mod tasks;
 pub mod tokens;
 pub mod users;
+pub mod words;
 
 pub use app::{Capability, build_router};
 pub use state::{AppState, OutsideTasks};

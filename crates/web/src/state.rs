@@ -19,6 +19,9 @@ pub struct AppState {
     pub metrics_counts: Arc<crate::ops::CountsCache>,
     /// The navigation, platform and enabled capabilities; set when the router is built.
     pub nav: Arc<Vec<crate::shell::NavEntry>>,
+    /// The home page's and the search's providers, platform and capabilities; set when the
+    /// router is built.
+    pub hooks: Arc<crate::hooks::Hooks>,
     /// How people are told (the platform's own channels).
     pub notifier: Arc<dyn Notifier>,
     /// Where people's SSH keys reach; the binary hands in the access capability's answer.
@@ -58,6 +61,7 @@ impl AppState {
             metrics,
             metrics_counts,
             nav: Arc::new(Vec::new()),
+            hooks: Arc::new(crate::hooks::Hooks::default()),
         }
     }
 

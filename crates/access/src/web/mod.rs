@@ -4,6 +4,7 @@
 pub mod agent;
 mod api;
 mod dto;
+mod home;
 mod inventory;
 mod pages;
 mod texts;
@@ -29,6 +30,11 @@ pub fn capability() -> Capability {
         pages: pages(),
         api: api(),
         outside: agent::routes(),
+        hooks: shtab_web::hooks::Hooks {
+            attention: vec![home::attention],
+            search: Vec::new(),
+            first_steps: vec![home::first_steps],
+        },
     }
 }
 
@@ -36,6 +42,7 @@ pub fn pages() -> Router<AppState> {
     Router::new()
         .route("/access", get(pages::overview))
         .route("/access/resources", post(pages::create_resource))
+        .route("/access/grants", get(pages::grant_list))
         .route("/access/people/{id}", get(pages::person).post(pages::grant))
         .route(
             "/access/people/{id}/offboard",

@@ -261,7 +261,7 @@ pub struct AccountView {
     pub bic: String,
     pub bank_name: String,
     pub currency: String,
-    /// `1 234,56 RUB`, or empty when no statement reported one.
+    /// `1 234,56 ₽`, or empty when no statement reported one.
     pub balance: String,
     pub balance_at: String,
     pub has_token: bool,
@@ -269,8 +269,7 @@ pub struct AccountView {
 }
 
 impl AccountView {
-    pub fn new(a: &BankAccount, state: &AppState) -> AccountView {
-        let tz = state.config.time_zone();
+    pub fn new(a: &BankAccount) -> AccountView {
         AccountView {
             id: a.id.0,
             number: a.number.to_string(),
@@ -280,9 +279,12 @@ impl AccountView {
             currency: a.currency.clone(),
             balance: a
                 .balance
-                .map(|b| format!("{b} {}", a.currency))
+                .map(|b| format!("{b} {}", shtab_core::types::currency_sign(&a.currency)))
                 .unwrap_or_default(),
-            balance_at: a.balance_at.map(|ms| format_ms(ms, tz)).unwrap_or_default(),
+            balance_at: a
+                .balance_at
+                .map(super::balance_day::balance_day)
+                .unwrap_or_default(),
             has_token: a.has_tbank_token,
             tbank_from: a.tbank_from.map(|d| d.to_string()).unwrap_or_default(),
         }

@@ -90,7 +90,7 @@ async fn list_page(
     let accounts = accounts::list(&state.db)
         .await?
         .iter()
-        .map(|a| AccountView::new(a, state))
+        .map(AccountView::new)
         .collect();
     Ok(ListPage {
         shell: Shell::new(state, user, lang, t.title, "/bank"),
@@ -205,7 +205,7 @@ async fn show_page(
 ) -> Result<ShowPage, PageError> {
     let t = texts(lang.0);
     let account = accounts::get(&state.db, id).await?;
-    let view = AccountView::new(&account, state);
+    let view = AccountView::new(&account);
     let form = form.unwrap_or_else(|| EditForm {
         bic: view.bic.clone(),
         bank_name: view.bank_name.clone(),

@@ -2,10 +2,13 @@
 //! filters, export, one payment with its allocations), invoices, the dashboard.
 
 mod accounts;
+mod attention;
+mod balance_day;
 mod dashboard;
 mod invoices;
 mod payment;
 mod payments;
+mod search;
 
 use shtab_core::auth::Permission;
 use shtab_web::Capability;
@@ -42,5 +45,10 @@ pub fn capability(matcher: Matcher) -> Capability {
             .merge(payment::api(matcher))
             .merge(invoices::api()),
         outside: utoipa_axum::router::OpenApiRouter::new(),
+        hooks: shtab_web::hooks::Hooks {
+            attention: vec![attention::attention],
+            search: vec![search::search],
+            first_steps: vec![attention::first_steps],
+        },
     }
 }

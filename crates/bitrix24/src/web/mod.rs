@@ -79,5 +79,6 @@ pub fn capability(
             .layer(Extension(portal.clone()))
             .layer(Extension(setup)),
         outside: events::routes(portal.clone()).merge(app::routes(portal, cards)),
+        hooks: Default::default(),
     }
 }

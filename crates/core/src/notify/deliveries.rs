@@ -178,3 +178,14 @@ pub async fn counts(db: &Db) -> CoreResult<Vec<StatusCount>> {
     .fetch_all(db.pool())
     .await?)
 }
+
+/// How many deliveries are in `status` (as the log shows it: a pending delivery whose job
+/// gave up counts as that job's end), for the home page's count of what keeps failing.
+pub async fn count_with_status(db: &Db, status: DeliveryStatus) -> CoreResult<i64> {
+    Ok(sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM ({SELECT} WHERE d.status = $1) c"
+    )))
+    .bind(status.as_str())
+    .fetch_one(db.pool())
+    .await?)
+}

@@ -17,7 +17,8 @@ pub use channels::{
     Channel, PersonChannel, RawChannel, add_channel_if_absent, channels_of, set_channels,
 };
 pub use deliveries::{
-    Delivery, DeliveryFilter, DeliveryStatus, StatusCount, counts, get, list, retry,
+    Delivery, DeliveryFilter, DeliveryStatus, StatusCount, count_with_status, counts, get, list,
+    retry,
 };
 pub use send::{BuiltinNotifier, Deliver, jobs, jobs_with_messenger, send};
 pub use templates::{

@@ -9,6 +9,6 @@ mod text;
 
 pub use email::Email;
 pub use locale::Locale;
-pub use money::{Kopecks, MoneyError};
+pub use money::{Kopecks, MoneyError, currency_sign};
 pub use ssh_key::SshPublicKey;
 pub use text::{optional_text, required_text};

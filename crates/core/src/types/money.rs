@@ -166,6 +166,15 @@ impl fmt::Display for Kopecks {
     }
 }
 
+/// The sign pages show after an amount in the ISO currency `code`: ₽ for roubles (the same
+/// on every page), the code itself for any other currency.
+pub fn currency_sign(code: &str) -> &str {
+    match code.trim() {
+        "RUB" | "RUR" | "643" | "810" | "" => "₽",
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -96,7 +96,7 @@ async fn an_admin_grants_and_revokes_through_the_pages_and_sees_each_state() {
     assert!(
         shown.contains("ожидает")
             && shown.contains("дежурства")
-            && shown.contains("2099-12-31 23:59"),
+            && shown.contains("31.12.2099 23:59"),
         "{shown}"
     );
 

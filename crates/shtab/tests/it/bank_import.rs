@@ -544,7 +544,7 @@ async fn an_accountant_adds_an_account_and_uploads_through_the_pages() {
     assert!(page.contains("line 2"), "{page}");
 
     let account = web.get_text(&location).await;
-    assert!(account.contains("1 500,00 RUB"), "{account}");
+    assert!(account.contains("1 500,00 ₽"), "{account}");
     assert!(account.contains("kl_to_1c.txt"));
 }
 

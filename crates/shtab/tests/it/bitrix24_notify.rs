@@ -432,7 +432,7 @@ async fn without_a_portal_the_channel_says_it_is_not_configured() {
     let web = app.admin().await;
     let page = web.get_text("/notifications").await;
     assert!(
-        page.contains("bitrix24.webhook_url is not set"),
+        page.contains("не задан параметр bitrix24.webhook_url"),
         "the log page says why: {page}"
     );
 

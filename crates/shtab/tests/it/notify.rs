@@ -540,7 +540,7 @@ async fn a_channel_that_is_not_configured_fails_for_good_and_the_page_says_so() 
     let page = admin.get_text("/notifications").await;
     assert!(page.contains("не настроен"), "channel status shown");
     assert!(
-        page.contains("notify.webhook.signing_secret is not set"),
+        page.contains("не задан параметр notify.webhook.signing_secret"),
         "and why"
     );
 }

@@ -563,7 +563,7 @@ async fn commits_are_attached_once_and_shown_oldest_first() {
     );
     // 1_700_000_100_000 ms is 2023-11-14 22:15 UTC, 2023-11-15 01:15 in Moscow.
     assert!(
-        page.contains("2023-11-15 01:15"),
+        page.contains("15.11.2023 01:15"),
         "in the configured zone: {page}"
     );
 

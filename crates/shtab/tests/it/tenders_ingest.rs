@@ -489,7 +489,7 @@ async fn the_responsible_manager_is_reminded_once_before_the_application_deadlin
     assert_eq!(d.template_key, "tenders.deadline_soon");
     assert!(d.subject.contains(&three()[0].reg), "{}", d.subject);
     assert!(
-        d.body.contains("Оказание услуг по охране зданий") && d.body.contains("441 666,67 RUB"),
+        d.body.contains("Оказание услуг по охране зданий") && d.body.contains("441 666,67 ₽"),
         "{}",
         d.body
     );

@@ -204,7 +204,7 @@ async fn the_inbox_takes_a_tender_on_the_page_and_dismisses_one_over_the_api() {
             && inbox.contains("Охрана и уборка склада")
     );
     assert!(inbox.contains("/epz/order/notice/ea20/view/common-info.html?regNumber="));
-    assert!(inbox.contains(&two()[0].reg) && inbox.contains("441 666,67 RUB"));
+    assert!(inbox.contains(&two()[0].reg) && inbox.contains("441 666,67 ₽"));
 
     let first = tenders::by_reg_number(&app.db, &two()[0].reg)
         .await

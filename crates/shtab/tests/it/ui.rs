@@ -124,9 +124,10 @@ async fn on_a_phone_the_menu_opens_from_the_toggle() {
         !b.is_displayed(".sidenav").await,
         "the navigation is folded away"
     );
-    // Nothing sticks out sideways: the page does not scroll horizontally.
+    // Nothing sticks out sideways: the page does not scroll horizontally (measured against
+    // the page's own width, which a vertical scrollbar narrows).
     let overflow = b
-        .eval("return document.documentElement.scrollWidth - window.innerWidth")
+        .eval("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
         .await;
     assert_eq!(
         overflow.as_i64(),
@@ -220,7 +221,7 @@ async fn a_task_shows_its_commits_oldest_first_with_author_and_forge_link() {
         rows[0].contains("Ivan Petrov") && rows[0].contains("ivan@agency.test"),
         "an unmapped author by name and e-mail: {rows:#?}"
     );
-    assert!(rows[0].contains("2023-11-15 01:15"), "{rows:#?}");
+    assert!(rows[0].contains("15.11.2023 01:15"), "{rows:#?}");
     assert!(
         rows[1].contains("2222222") && rows[1].contains("Handle declined cards PAY-7"),
         "{rows:#?}"
@@ -282,8 +283,15 @@ async fn an_accountant_filters_payments_saves_the_filter_and_reopens_it_from_the
     .unwrap();
     // Today where the hub is, so the dashboard's last 30 days hold the payments.
     let now = shtab_core::time::format_ms(shtab_core::time::now_ms(), app.config.time_zone());
-    let today = &now[..10];
-    let today_ru = format!("{}.{}.{}", &today[8..10], &today[5..7], &today[..4]);
+    // `DD.MM.YYYY HH:MM`.
+    let today_ru = now[..10].to_string();
+    let today = format!(
+        "{}-{}-{}",
+        &today_ru[6..10],
+        &today_ru[3..5],
+        &today_ru[..2]
+    );
+    let today = today.as_str();
     for (n, (amount, payer, inn)) in [
         (100_000_i64, "ООО «Ромашка»", "7707083893"),
         (250_050, "ООО «Ромашка»", "7707083893"),
@@ -364,3 +372,6 @@ mod deals;
 
 /// People & access: granting and revoking on a person's access page.
 mod access;
+
+/// The header's search: `/`, typing, grouped results.
+mod search;

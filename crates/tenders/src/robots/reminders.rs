@@ -76,7 +76,7 @@ impl Robot for Reminders {
                     "title": facts.title,
                     "customer": facts.customer.clone().unwrap_or_default(),
                     "deadline": deadline.with_timezone(&Moscow).format("%d.%m.%Y %H:%M МСК").to_string(),
-                    "price": facts.max_price.map(|p| format!("{p} {}", facts.currency.clone().unwrap_or_default())).unwrap_or_default(),
+                    "price": facts.max_price.map(|p| format!("{p} {}", shtab_core::types::currency_sign(facts.currency.as_deref().unwrap_or_default()))).unwrap_or_default(),
                     "tender_url": facts.url,
                 }),
                 link: Some(format!("/tenders/{}", tender.id)),

@@ -2,6 +2,7 @@
 //! (`searches`), the pipeline board and deals (`crm`).
 
 pub mod crm;
+mod home;
 pub mod searches;
 pub mod tenders;
 
@@ -34,5 +35,10 @@ pub fn capability() -> Capability {
             .merge(tenders::api())
             .merge(searches::api()),
         outside: utoipa_axum::router::OpenApiRouter::new(),
+        hooks: shtab_web::hooks::Hooks {
+            attention: vec![home::attention],
+            search: vec![home::search],
+            first_steps: vec![home::first_steps],
+        },
     }
 }

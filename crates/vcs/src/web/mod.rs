@@ -9,6 +9,7 @@ mod authors_api;
 mod delete;
 mod dto;
 mod form;
+mod home;
 pub mod hooks;
 mod list;
 mod mapping;
@@ -40,6 +41,11 @@ pub fn capability() -> Capability {
         pages: pages(),
         api: api(),
         outside: hooks::routes(),
+        hooks: shtab_web::hooks::Hooks {
+            attention: vec![home::attention],
+            search: vec![home::search],
+            first_steps: vec![home::first_steps],
+        },
     }
 }
 

@@ -47,7 +47,7 @@ pub struct DeliveryRow {
 }
 
 impl DeliveryRow {
-    fn new(state: &AppState, t: &VcsTexts, d: Delivery) -> DeliveryRow {
+    fn new(state: &AppState, t: &VcsTexts, lang: Lang, d: Delivery) -> DeliveryRow {
         DeliveryRow {
             at: when(state, Some(d.received_at), ""),
             class: match d.status.as_str() {
@@ -59,7 +59,8 @@ impl DeliveryRow {
             status: t.delivery_status(&d.status).to_string(),
             event: d.event,
             claimed_id: d.claimed_id,
-            reason: d.reason,
+            // The job's note is stored in English; the reader gets their language.
+            reason: shtab_web::words::notes::in_language(&d.reason, lang.0),
             commits: d.commits,
             linked: d.linked,
         }
@@ -198,7 +199,7 @@ pub async fn page(
     let deliveries = deliveries::recent(&state.db, id, DELIVERIES_SHOWN)
         .await?
         .into_iter()
-        .map(|d| DeliveryRow::new(state, t, d))
+        .map(|d| DeliveryRow::new(state, t, lang, d))
         .collect();
     let can_manage = user.can(Permission::RepositoriesManage);
     Ok(ShowPage {

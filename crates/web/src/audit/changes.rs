@@ -134,12 +134,12 @@ mod tests {
             shtab_core::robots::format_in_zone(ms, "Europe/Moscow").unwrap()
         });
         let line = |field: &str| got.iter().find(|l| l.field == field).unwrap().clone();
-        assert_eq!(line("expires_at").after, "2026-12-07 04:32");
+        assert_eq!(line("expires_at").after, "07.12.2026 04:32");
         assert_eq!(line("revoked_at").before.as_deref(), Some("—"));
-        assert_eq!(line("revoked_at").after, "1970-01-01 03:00");
+        assert_eq!(line("revoked_at").after, "01.01.1970 03:00");
         assert_eq!(
             line("steps").after,
-            "ended_at: 1970-01-01 03:00; target: vpn"
+            "ended_at: 01.01.1970 03:00; target: vpn"
         );
         assert_eq!(
             line("amount").after,

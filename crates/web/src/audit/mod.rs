@@ -7,9 +7,9 @@
 mod api;
 mod changes;
 mod dto;
-mod page;
+pub(crate) mod page;
 mod period;
-mod texts;
+pub(crate) mod texts;
 
 use axum::Router;
 use axum::routing::get;

@@ -84,15 +84,15 @@ pub struct Choice {
 }
 
 pub struct Row {
-    time: String,
-    actor: String,
+    pub time: String,
+    pub actor: String,
     /// How a non-person acted ("token", "robot"), shown beside the name.
-    actor_badge: Option<&'static str>,
-    action: String,
-    action_code: String,
-    object: String,
-    object_href: Option<String>,
-    changes: Vec<ChangeLine>,
+    pub actor_badge: Option<&'static str>,
+    pub action: String,
+    pub action_code: String,
+    pub object: String,
+    pub object_href: Option<String>,
+    pub changes: Vec<ChangeLine>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -226,7 +226,12 @@ async fn object_kind_choices(
         .collect())
 }
 
-fn row(state: &AppState, user: &CurrentUser, t: &'static AuditTexts, e: AuditEntry) -> Row {
+pub(crate) fn row(
+    state: &AppState,
+    user: &CurrentUser,
+    t: &'static AuditTexts,
+    e: AuditEntry,
+) -> Row {
     let object_href = match e.object_kind.as_str() {
         "person" if user.can(Permission::PeopleRead) => Some(format!("/people/{}", e.object_id)),
         "user" if user.can(Permission::UsersManage) => Some(format!("/users/{}", e.object_id)),

@@ -29,7 +29,7 @@ pub struct Choice {
 pub struct ChannelState {
     name: &'static str,
     configured: bool,
-    reason: &'static str,
+    reason: String,
     /// "sent 12 · pending 1 · dead 2"
     counts: String,
 }
@@ -137,7 +137,10 @@ pub async fn log(
             can_retry: d.status == "failed" || d.status == "dead",
             status: d.status,
             attempts: d.attempts,
-            last_error: d.last_error.unwrap_or_default(),
+            last_error: crate::words::notes::in_language(
+                d.last_error.as_deref().unwrap_or_default(),
+                lang.0,
+            ),
         })
         .collect();
     let channels = notify::channel_status(&state.config)
@@ -145,7 +148,7 @@ pub async fn log(
         .map(|(c, reason)| ChannelState {
             name: t.channel_name(c.as_str()),
             configured: reason.is_none(),
-            reason: reason.unwrap_or(""),
+            reason: crate::words::notes::in_language(reason.unwrap_or(""), lang.0),
             counts: counts
                 .iter()
                 .filter(|x| x.channel == c.as_str())

@@ -36,6 +36,9 @@ pub struct ListPage {
 pub struct ListQuery {
     #[serde(default)]
     busy: Option<String>,
+    /// Only the robots whose last run failed (the home page's link).
+    #[serde(default)]
+    failed: Option<String>,
 }
 
 pub async fn list(
@@ -49,11 +52,18 @@ pub async fn list(
     let t = texts(lang.0);
     let tz = state.config.time_zone();
     let time = move |ms| format_ms(ms, tz);
+    let only_failed = query.failed.as_deref().is_some_and(|f| !f.is_empty());
     let mut views = Vec::new();
     for row in robots::list(&state.db).await? {
-        let last = robots::last_run(&state.db, &row.name)
-            .await?
-            .map(|r| RunView::new(t, &time, &r));
+        let last = robots::last_run(&state.db, &row.name).await?;
+        if only_failed
+            && last
+                .as_ref()
+                .is_none_or(|r| r.status() != robots::RunStatus::Failed)
+        {
+            continue;
+        }
+        let last = last.map(|r| RunView::new(t, &time, &r));
         views.push(RobotView::new(t, &set, lang.0, row, last));
     }
     Ok(ListPage {
@@ -213,7 +223,9 @@ fn urlencode(s: &str) -> String {
 
 pub struct LogView {
     at: String,
+    /// `info`, `warn`, `error`: the line's class.
     level: String,
+    level_label: &'static str,
     message: String,
 }
 
@@ -257,8 +269,9 @@ async fn fragment(
         .into_iter()
         .map(|l: LogLine| LogView {
             at: format_ms(l.at, tz),
+            level_label: t.level(&l.level),
+            message: crate::words::notes::in_language(&l.message, lang.0),
             level: l.level,
-            message: l.message,
         })
         .collect();
     Ok(RunFragment {
@@ -278,7 +291,10 @@ pub async fn run(
 ) -> Result<RunPage, PageError> {
     let live = fragment(&state, &user, lang, id).await?;
     let t = live.t;
-    let robot_title = set.title(&live.run.robot, lang.0);
+    let robot_title = match set.title(&live.run.robot, lang.0) {
+        title if title.trim().is_empty() => live.run.robot.clone(),
+        title => title,
+    };
     Ok(RunPage {
         shell: Shell::new(
             &state,

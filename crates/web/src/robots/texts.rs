@@ -116,6 +116,28 @@ impl RobotsTexts {
         }
     }
 
+    pub fn locale(&self) -> Locale {
+        if std::ptr::eq(self, &RU) {
+            Locale::Ru
+        } else {
+            Locale::En
+        }
+    }
+
+    /// A log line's level.
+    pub fn level(&self, level: &str) -> &'static str {
+        match (level, self.locale()) {
+            ("info", Locale::Ru) => "инфо",
+            ("warn", Locale::Ru) => "внимание",
+            ("error", Locale::Ru) => "ошибка",
+            ("info", Locale::En) => "info",
+            ("warn", Locale::En) => "warning",
+            ("error", Locale::En) => "error",
+            (_, Locale::Ru) => "запись",
+            (_, Locale::En) => "note",
+        }
+    }
+
     pub fn trigger(&self, t: &str) -> &'static str {
         let ru = std::ptr::eq(self, &RU);
         match (t, ru) {

@@ -9,7 +9,8 @@ pub struct RobotView {
     pub name: String,
     pub title: String,
     pub cron: String,
-    /// The expression in words (English; croner describes in English only).
+    /// The expression in the reader's words («каждые 5 минут»); empty for shapes the
+    /// page leaves to the expression itself.
     pub described: String,
     pub time_zone: String,
     pub enabled: bool,
@@ -32,9 +33,14 @@ impl RobotView {
             _ if !row.is_enabled() => t.disabled.to_string(),
             _ => t.never.to_string(),
         };
-        let described = Schedule::parse(&row.cron, &row.time_zone)
-            .map(|s| s.describe())
-            .unwrap_or_default();
+        let described = match crate::words::cron::describe(&row.cron, locale) {
+            words if words.is_empty() && locale == Locale::En => {
+                Schedule::parse(&row.cron, &row.time_zone)
+                    .map(|s| s.describe())
+                    .unwrap_or_default()
+            }
+            words => words,
+        };
         RobotView {
             title: set.title(&row.name, locale),
             name: row.name,
@@ -56,7 +62,8 @@ pub struct RunView {
     pub trigger: &'static str,
     pub started: String,
     pub finished: String,
-    pub counters: Vec<(String, i64)>,
+    /// (stored name, name in the reader's language, value).
+    pub counters: Vec<(String, String, i64)>,
     pub progress_done: i64,
     pub progress_total: i64,
     pub error: Option<String>,
@@ -74,10 +81,20 @@ impl RunView {
             trigger: t.trigger(&run.trigger),
             started: run.started_at.map(time).unwrap_or_else(|| t.never.into()),
             finished: run.finished_at.map(time).unwrap_or_else(|| t.never.into()),
-            counters: run.counters().into_iter().collect(),
+            counters: run
+                .counters()
+                .into_iter()
+                .map(|(k, v)| {
+                    let label = crate::words::counters::label(&k, t.locale());
+                    (k, label, v)
+                })
+                .collect(),
             progress_done: run.progress_done,
             progress_total: run.progress_total,
-            error: run.error.clone(),
+            error: run
+                .error
+                .as_deref()
+                .map(|e| crate::words::notes::in_language(e, t.locale())),
             live: matches!(status, RunStatus::Queued | RunStatus::Running),
         }
     }
@@ -85,7 +102,7 @@ impl RunView {
     pub fn counters_text(&self) -> String {
         self.counters
             .iter()
-            .map(|(k, v)| format!("{k}: {v}"))
+            .map(|(_, label, v)| format!("{label}: {v}"))
             .collect::<Vec<_>>()
             .join(", ")
     }

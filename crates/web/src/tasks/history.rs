@@ -1,6 +1,7 @@
 //! What a task's page shows of its history: the commits, a change shown once however many
 //! copies of it were rebased or cherry-picked; the time spent; the comments.
 
+use crate::i18n::Locale;
 use shtab_core::config::Config;
 use shtab_core::tasks::{TaskComment, TaskCommit, TaskTime};
 use shtab_core::time::format_ms;
@@ -124,14 +125,20 @@ pub struct CommentView {
     pub body: String,
 }
 
-pub fn comments(comments: Vec<TaskComment>, config: &Config) -> Vec<CommentView> {
+/// The comments; those Shtab wrote itself ("closed by commit…") in the reader's language.
+pub fn comments(comments: Vec<TaskComment>, config: &Config, locale: Locale) -> Vec<CommentView> {
     let tz = config.time_zone();
     comments
         .into_iter()
         .map(|c| CommentView {
             author: c.author_id.zip(c.author_name).map(|(id, n)| (id.0, n)),
             when: format_ms(c.created_at, tz),
-            body: c.body,
+            // Only Shtab's own comment is translated, never what a person wrote.
+            body: if c.body.starts_with("closed by commit:") {
+                crate::words::notes::in_language(&c.body, locale)
+            } else {
+                c.body
+            },
         })
         .collect()
 }

@@ -152,7 +152,7 @@ pub async fn page(
         commits: history::commits(commits, config, user.can(Permission::PeopleRead)),
         total: t.duration(sheet.total_minutes),
         time: history::time(t, sheet.entries, config),
-        comments: history::comments(comments, config),
+        comments: history::comments(comments, config, lang.0),
         task: TaskView::new(t, state, task),
     })
 }

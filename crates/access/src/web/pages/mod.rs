@@ -1,11 +1,13 @@
 //! The access pages: the overview (resources, people), a person's access (grants, grant
 //! form, VPN devices), offboarding, and servers with their agents.
 
+mod grant_list;
 mod offboard;
 mod overview;
 mod person;
 mod servers;
 
+pub use grant_list::grant_list;
 pub use offboard::{offboard, offboard_confirm};
 pub use overview::{create_resource, overview};
 pub use person::{add_device, first_secret, grant, person, retry, revoke, revoke_device};

@@ -61,12 +61,14 @@ async fn list_page(
     lang: Lang,
     form: ServerForm,
     errors: FormErrors,
+    only_out_of_sync: bool,
 ) -> Result<ServersPage, PageError> {
     let t = texts(lang.0);
     let facts = Facts::load(&state.db).await?;
     let rows = servers::list(&state.db)
         .await?
         .into_iter()
+        .filter(|s| !only_out_of_sync || crate::web::home::out_of_sync(&facts, s))
         .map(|s| ServerRow {
             in_sync: facts.state_of(&s).revision == s.applied_revision,
             reported: !s.applied_revision.is_empty(),
@@ -87,10 +89,19 @@ async fn list_page(
     })
 }
 
+/// `?sync=out`: only the servers whose agent reported a state other than the current one
+/// (the home page's link).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ServersQuery {
+    sync: String,
+}
+
 pub async fn servers(
     State(state): State<AppState>,
     user: CurrentUser,
     lang: Lang,
+    axum::extract::Query(q): axum::extract::Query<ServersQuery>,
 ) -> Result<ServersPage, PageError> {
     user.require(Permission::AccessRead)?;
     list_page(
@@ -99,6 +110,7 @@ pub async fn servers(
         lang,
         ServerForm::default(),
         FormErrors::default(),
+        q.sync.trim() == "out",
     )
     .await
 }
@@ -241,7 +253,7 @@ pub async fn create_server(
         }
         Err(CoreError::Invalid(fields)) => {
             let errors = form_errors(lang.0, &fields);
-            let page = list_page(&state, &user, lang, form, errors).await?;
+            let page = list_page(&state, &user, lang, form, errors, false).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(e) => Err(e.into()),

@@ -6,7 +6,6 @@ use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use serde::Deserialize;
 use shtab_core::auth::Permission;
-use shtab_core::time::format_ms;
 use shtab_web::AppState;
 use shtab_web::auth::CurrentUser;
 use shtab_web::error::PageError;
@@ -103,7 +102,6 @@ pub async fn show(
     let period = Period::parse(&query.period).unwrap_or_default();
     let today = super::today(&state);
     let d = dashboard::load(&state.db, period, today).await?;
-    let tz = state.config.time_zone();
     let from = d.buckets.first().map_or(today, |b| b.start);
     let accounts = d
         .accounts
@@ -112,10 +110,17 @@ pub async fn show(
             href: format!("/bank/payments?account={}", a.id),
             title: a.title,
             bank: a.bank_name,
-            balance: a
-                .balance
-                .map(|b| format!("{} {}", money(locale, b), currency_sign(&a.currency))),
-            at: a.balance_at.map(|ms| format_ms(ms, tz)).unwrap_or_default(),
+            balance: a.balance.map(|b| {
+                format!(
+                    "{} {}",
+                    money(locale, b),
+                    shtab_core::types::currency_sign(&a.currency)
+                )
+            }),
+            at: a
+                .balance_at
+                .map(crate::web::balance_day::balance_day)
+                .unwrap_or_default(),
             number: a.number,
         })
         .collect();
@@ -186,11 +191,4 @@ pub async fn show(
         payers,
         figures,
     })
-}
-
-fn currency_sign(code: &str) -> &str {
-    match code {
-        "RUB" => "₽",
-        other => other,
-    }
 }

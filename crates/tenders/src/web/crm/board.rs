@@ -14,13 +14,14 @@ use shtab_web::error::PageError;
 use shtab_web::i18n::Lang;
 use shtab_web::shell::Shell;
 
+use super::focus::{Focus, caption};
 use super::texts::{DealsTexts, texts};
 use super::{crm, deals};
 use crate::crm::domain::{FieldKind, display_value};
 use crate::crm::{DEFAULT_PIPELINE, DealRecord};
 
 /// How many deals a board shows per pipeline; older ones are reached through the API.
-const BOARD_LIMIT: i64 = 1000;
+pub(crate) const BOARD_LIMIT: i64 = 1000;
 
 pub struct Card {
     pub id: i64,
@@ -46,12 +47,18 @@ pub struct BoardPage {
     pub columns: Vec<Column>,
     pub can_write: bool,
     pub can_configure: bool,
+    /// What the board is narrowed to, and the link text back to all deals.
+    pub focus: Option<(&'static str, &'static str)>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct BoardQuery {
     pipeline: String,
+    /// `1`: only the open deals the user is responsible for.
+    mine: String,
+    /// `week`: only the open deals whose deadline is in the next seven days.
+    deadline: String,
 }
 
 fn card(d: &DealRecord, locale: shtab_core::types::Locale) -> Card {
@@ -84,7 +91,14 @@ pub async fn show(
         return Ok(Redirect::to(&board).into_response());
     }
     let pipeline = crm.pipeline(id).await?;
-    let deals = crm.deals(id, None, BOARD_LIMIT).await?;
+    let focus = Focus::parse(
+        &q.mine,
+        &q.deadline,
+        user.user().person_id,
+        chrono::Utc::now(),
+    );
+    let mut deals = crm.deals(id, None, BOARD_LIMIT).await?;
+    deals.retain(|d| focus.keeps(d));
     let columns = pipeline
         .stages
         .iter()
@@ -121,6 +135,7 @@ pub async fn show(
         columns,
         can_write: user.can(Permission::TendersWrite),
         can_configure: user.can(Permission::PipelinesManage),
+        focus: caption(focus, lang.0),
     }
     .into_response())
 }

@@ -4,6 +4,8 @@
 
 mod api;
 mod board;
+pub(crate) mod focus;
+pub(crate) use board::BOARD_LIMIT;
 mod change;
 mod elsewhere;
 mod settings;

@@ -202,7 +202,7 @@ pub async fn page(
             .iter()
             .map(|h| history_row(t, &pipeline, h, locale, tz))
             .collect(),
-        emails: emails.iter().map(|e| email_row(t, e, tz)).collect(),
+        emails: emails.iter().map(|e| email_row(t, e, tz, locale)).collect(),
     })
 }
 
@@ -303,7 +303,10 @@ fn history_row(
                 s.push_str(&format!(" → {to}"));
             }
             if let Some(e) = d["error"].as_str() {
-                s.push_str(&format!(": {e}"));
+                s.push_str(&format!(
+                    ": {}",
+                    shtab_web::words::notes::in_language(e, locale)
+                ));
             }
             s
         }
@@ -316,7 +319,12 @@ fn history_row(
     }
 }
 
-fn email_row(t: &DealsTexts, e: &SentEmail, tz: chrono_tz::Tz) -> EmailRow {
+fn email_row(
+    t: &DealsTexts,
+    e: &SentEmail,
+    tz: chrono_tz::Tz,
+    locale: shtab_core::types::Locale,
+) -> EmailRow {
     EmailRow {
         when: format_ms(e.sent_at.unwrap_or(e.created_at), tz),
         to: e.to.clone(),
@@ -328,6 +336,10 @@ fn email_row(t: &DealsTexts, e: &SentEmail, tz: chrono_tz::Tz) -> EmailRow {
             "pending" => "badge-muted",
             _ => "badge-danger",
         },
-        error: e.last_error.clone().unwrap_or_default(),
+        // Why it was not sent, in the reader's language when Shtab itself said it.
+        error: shtab_web::words::notes::in_language(
+            e.last_error.as_deref().unwrap_or_default(),
+            locale,
+        ),
     }
 }

@@ -179,7 +179,10 @@ impl TenderView {
             region: f.region.clone().unwrap_or_default(),
             price: f
                 .max_price
-                .map(|p| format!("{p} {}", f.currency.clone().unwrap_or_default()))
+                .map(|p| {
+                    let code = f.currency.as_deref().unwrap_or_default();
+                    format!("{p} {}", shtab_core::types::currency_sign(code))
+                })
                 .unwrap_or_default(),
             deadline: f
                 .deadline
