@@ -6,6 +6,7 @@ use shtab_web::i18n::{Locale, pick};
 pub struct Texts {
     pub title: &'static str,
     pub not_configured: &'static str,
+    /// HTML: a constant of ours with `<code>` around what is typed as written.
     pub how_to: &'static str,
     pub unusable: &'static str,
     pub portal: &'static str,
@@ -79,7 +80,7 @@ pub struct Texts {
 static RU: Texts = Texts {
     title: "Битрикс24",
     not_configured: "Портал Битрикс24 не подключён.",
-    how_to: "На портале создайте входящий вебхук (Разработчикам → Другое → Входящий вебхук) с правами task, user, department, im и crm и укажите его адрес в bitrix24.webhook_url (или в файле SHTAB_BITRIX24_WEBHOOK_URL_FILE), затем перезапустите Штаб. Либо создайте на портале локальное приложение и укажите bitrix24.portal_url, client_id и client_secret: тогда здесь появится кнопка «Авторизовать».",
+    how_to: "На портале создайте входящий вебхук (Разработчикам → Другое → Входящий вебхук) с правами <code>task</code>, <code>user</code>, <code>department</code>, <code>im</code> и <code>crm</code> и укажите его адрес в <code>bitrix24.webhook_url</code> (или в файле <code>SHTAB_BITRIX24_WEBHOOK_URL_FILE</code>), затем перезапустите Штаб. Либо создайте на портале локальное приложение и укажите <code>bitrix24.portal_url</code>, <code>client_id</code> и <code>client_secret</code>: тогда здесь появится кнопка «Авторизовать».",
     unusable: "Настройки портала нельзя использовать:",
     portal: "Адрес портала",
     moved_to: "Портал переехал; исправьте адрес на",
@@ -152,7 +153,7 @@ static RU: Texts = Texts {
 static EN: Texts = Texts {
     title: "Bitrix24",
     not_configured: "No Bitrix24 portal is connected.",
-    how_to: "On the portal create an incoming webhook (Developer resources → Other → Incoming webhook) with the scopes task, user, department, im and crm, put its address in bitrix24.webhook_url (or the file SHTAB_BITRIX24_WEBHOOK_URL_FILE) and restart Shtab. Or create a local application on the portal and set bitrix24.portal_url, client_id and client_secret: an “Authorise” button then appears here.",
+    how_to: "On the portal create an incoming webhook (Developer resources → Other → Incoming webhook) with the scopes <code>task</code>, <code>user</code>, <code>department</code>, <code>im</code> and <code>crm</code>, put its address in <code>bitrix24.webhook_url</code> (or the file <code>SHTAB_BITRIX24_WEBHOOK_URL_FILE</code>) and restart Shtab. Or create a local application on the portal and set <code>bitrix24.portal_url</code>, <code>client_id</code> and <code>client_secret</code>: an “Authorise” button then appears here.",
     unusable: "The portal's settings cannot be used:",
     portal: "Portal address",
     moved_to: "The portal moved; change the address to",

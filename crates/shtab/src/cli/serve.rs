@@ -91,7 +91,8 @@ async fn ensure_first_admin(db: &Db, email: &str) -> anyhow::Result<()> {
         db,
         &Actor::system("first start"),
         &email,
-        "Administrator",
+        // The interface speaks Russian by default; the admin may rename themselves.
+        "Администратор",
         &password,
     )
     .await?;

@@ -88,7 +88,11 @@ async fn a_settings_change_shows_who_made_it_and_what_was_before_and_after() {
         rows[1].contains("organisation_name: — → Рога и копыта"),
         "an empty name reads as a dash: {rows:#?}"
     );
-    assert!(page.contains("<del>Рога и копыта</del> → <ins>Копыта и рога</ins>"));
+    assert!(
+        page.contains(
+            "<del><code>Рога и копыта</code></del> → <ins><code>Копыта и рога</code></ins>"
+        )
+    );
 
     let english = admin.post_form("/lang", &[("lang", "en")]).await;
     assert_eq!(english.status(), 303);

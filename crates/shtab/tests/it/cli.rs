@@ -13,14 +13,14 @@ use crate::testkit::{ApiClient, PgDatabase, WebClient, postgres_url};
 const BIN: &str = env!("CARGO_BIN_EXE_shtab");
 
 /// A data directory, and a database of its own on PostgreSQL, for running `shtab` on.
-struct Site {
+pub(crate) struct Site {
     dir: tempfile::TempDir,
     database_url: Option<String>,
     _pg: Option<PgDatabase>,
 }
 
 impl Site {
-    async fn new() -> Site {
+    pub(crate) async fn new() -> Site {
         let pg = match postgres_url() {
             Some(server) => Some(PgDatabase::create(&server).await),
             None => None,
@@ -33,7 +33,7 @@ impl Site {
     }
 
     /// `shtab ARGS --data-dir DIR`, with none of the caller's `SHTAB_*` settings leaking in.
-    fn command(&self, args: &[&str]) -> Command {
+    pub(crate) fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(BIN);
         cmd.args(args)
             .arg("--data-dir")
@@ -84,21 +84,21 @@ fn stderr(out: &Output) -> String {
 }
 
 /// An address nobody listens on right now (bound, then let go).
-fn free_address() -> String {
+pub(crate) fn free_address() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().to_string()
 }
 
 /// A running `shtab serve`. Killed by PID when dropped, so a failing test leaves no server
 /// behind.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    base: String,
+    pub(crate) base: String,
     stderr: Arc<Mutex<String>>,
 }
 
 impl Server {
-    fn start(mut cmd: Command) -> Server {
+    pub(crate) fn start(mut cmd: Command) -> Server {
         let listen = cmd
             .get_args()
             .skip_while(|a| *a != "--listen")
@@ -129,7 +129,7 @@ impl Server {
     }
 
     /// Waits until `/healthz` answers 200.
-    async fn ready(mut self) -> Server {
+    pub(crate) async fn ready(mut self) -> Server {
         let client = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
@@ -150,7 +150,7 @@ impl Server {
         }
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }
 
@@ -182,7 +182,7 @@ impl Drop for Server {
 }
 
 /// The password `shtab` printed after `marker`.
-fn printed_after(text: &str, marker: &str) -> String {
+pub(crate) fn printed_after(text: &str, marker: &str) -> String {
     let start = text
         .find(marker)
         .unwrap_or_else(|| panic!("{marker:?} in {text}"))

@@ -375,3 +375,6 @@ mod access;
 
 /// The header's search: `/`, typing, grouped results.
 mod search;
+
+/// The demo company on every page of the navigation.
+mod tour;

@@ -88,6 +88,9 @@ pub struct Row {
     pub actor: String,
     /// How a non-person acted ("token", "robot"), shown beside the name.
     pub actor_badge: Option<&'static str>,
+    /// The actor is a process (a robot, `shtab demo`, the first start): its name is shown
+    /// as the identifier it is.
+    pub actor_is_process: bool,
     pub action: String,
     pub action_code: String,
     pub object: String,
@@ -245,6 +248,10 @@ pub(crate) fn row(
             Some(ActorKind::System) => Some(t.system_actor),
             Some(ActorKind::User) | None => None,
         },
+        actor_is_process: matches!(
+            ActorKind::parse(&e.actor_kind),
+            Some(ActorKind::Robot | ActorKind::System)
+        ),
         actor: e.actor_label,
         action: t.action(&e.action).to_string(),
         action_code: e.action,

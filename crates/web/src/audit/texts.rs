@@ -36,6 +36,8 @@ pub struct AuditTexts {
     pub kind_user: &'static str,
     pub kind_token: &'static str,
     pub kind_settings: &'static str,
+    /// The capabilities' object kinds, by the code they record.
+    pub kinds: &'static [(&'static str, &'static str)],
     /// Shown in place of an empty or missing value in "before → after".
     pub nothing: &'static str,
 }
@@ -73,6 +75,26 @@ static RU: AuditTexts = AuditTexts {
     kind_user: "Пользователь",
     kind_token: "API-токен",
     kind_settings: "Настройки",
+    kinds: &[
+        ("task", "Задача"),
+        ("repository", "Репозиторий"),
+        ("deal", "Сделка"),
+        ("pipeline", "Воронка"),
+        ("tender_search", "Поиск тендеров"),
+        ("invoice", "Счёт"),
+        ("bank_account", "Банковский счёт"),
+        ("bank_payment", "Платёж"),
+        ("bank_saved_filter", "Сохранённый фильтр"),
+        ("access_grant", "Доступ"),
+        ("access_resource", "Ресурс"),
+        ("access_server", "Сервер"),
+        ("access_device", "Устройство VPN"),
+        ("robot", "Робот"),
+        ("notify_template", "Шаблон сообщения"),
+        ("notify_delivery", "Сообщение"),
+        ("bitrix24", "Битрикс24"),
+        ("bitrix24_portal", "Портал Битрикс24"),
+    ],
     nothing: "—",
 };
 
@@ -109,6 +131,26 @@ static EN: AuditTexts = AuditTexts {
     kind_user: "User",
     kind_token: "API token",
     kind_settings: "Settings",
+    kinds: &[
+        ("task", "Task"),
+        ("repository", "Repository"),
+        ("deal", "Deal"),
+        ("pipeline", "Pipeline"),
+        ("tender_search", "Tender search"),
+        ("invoice", "Invoice"),
+        ("bank_account", "Bank account"),
+        ("bank_payment", "Payment"),
+        ("bank_saved_filter", "Saved filter"),
+        ("access_grant", "Access grant"),
+        ("access_resource", "Resource"),
+        ("access_server", "Server"),
+        ("access_device", "VPN device"),
+        ("robot", "Robot"),
+        ("notify_template", "Message template"),
+        ("notify_delivery", "Message"),
+        ("bitrix24", "Bitrix24"),
+        ("bitrix24_portal", "Bitrix24 portal"),
+    ],
     nothing: "—",
 };
 
@@ -168,14 +210,18 @@ impl AuditTexts {
             .unwrap_or(action)
     }
 
-    /// The name of an object kind; kinds of capabilities not named here show as they are.
+    /// The name of an object kind; a kind not named here shows as it is.
     pub fn object_kind<'a>(&'static self, kind: &'a str) -> &'a str {
         match kind {
             "person" => self.kind_person,
             "user" => self.kind_user,
             "token" => self.kind_token,
             "settings" => self.kind_settings,
-            other => other,
+            other => self
+                .kinds
+                .iter()
+                .find(|(code, _)| *code == other)
+                .map_or(other, |(_, name)| *name),
         }
     }
 }

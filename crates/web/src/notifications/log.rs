@@ -46,6 +46,8 @@ pub struct Row {
     status_label: &'static str,
     attempts: i64,
     last_error: String,
+    /// The outside service's own words after `last_error`, quoted as it said them.
+    answer: Option<String>,
     can_retry: bool,
 }
 
@@ -125,7 +127,14 @@ pub async fn log(
         });
     let rows = deliveries
         .into_iter()
-        .map(|d| Row {
+        .map(|d| {
+            let (last_error, answer) = crate::words::notes::with_answer(
+                d.last_error.as_deref().unwrap_or_default(),
+                lang.0,
+            );
+            (d, last_error, answer)
+        })
+        .map(|(d, last_error, answer)| Row {
             id: d.id,
             time: format_ms(d.created_at, tz),
             person_id: d.person_id,
@@ -137,10 +146,8 @@ pub async fn log(
             can_retry: d.status == "failed" || d.status == "dead",
             status: d.status,
             attempts: d.attempts,
-            last_error: crate::words::notes::in_language(
-                d.last_error.as_deref().unwrap_or_default(),
-                lang.0,
-            ),
+            last_error,
+            answer,
         })
         .collect();
     let channels = notify::channel_status(&state.config)

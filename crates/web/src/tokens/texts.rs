@@ -5,6 +5,7 @@ use crate::i18n::{Locale, pick};
 #[derive(Debug)]
 pub struct TokensTexts {
     pub title: &'static str,
+    /// HTML: a constant of ours, the header in `<code>`.
     pub intro: &'static str,
     pub user: &'static str,
     pub name: &'static str,
@@ -29,7 +30,7 @@ pub struct TokensTexts {
 
 static RU: TokensTexts = TokensTexts {
     title: "API-токены",
-    intro: "Токен позволяет программам обращаться к API от вашего имени: заголовок «Authorization: Bearer <токен>».",
+    intro: "Токен позволяет программам обращаться к API от вашего имени: заголовок <code>Authorization: Bearer &lt;токен&gt;</code>.",
     user: "Пользователь",
     name: "Название",
     prefix: "Начало",
@@ -53,7 +54,7 @@ static RU: TokensTexts = TokensTexts {
 
 static EN: TokensTexts = TokensTexts {
     title: "API tokens",
-    intro: "A token lets programs call the API in your name: send the header “Authorization: Bearer <token>”.",
+    intro: "A token lets programs call the API in your name: send the header <code>Authorization: Bearer &lt;token&gt;</code>.",
     user: "User",
     name: "Name",
     prefix: "Starts with",

@@ -65,7 +65,24 @@ const PATTERNS: &[(&str, &str)] = &[
         "канал {} не настроен (не задан параметр {})",
     ),
     ("{} is not set", "не задан параметр {}"),
+    ("the webhook answered {}", "веб-хук ответил {}"),
 ];
+
+/// Services whose answers Shtab quotes after its own words: (as stored, Russian).
+const ANSWERED: &[(&str, &str)] = &[("Telegram answered ", "Telegram ответил ")];
+
+/// An outside service's answer quoted at the end of one of Shtab's sentences
+/// (`Telegram answered 400: Bad Request: chat not found`): Shtab's part in the reader's
+/// language, and the service's own words as it said them, to be shown as a quotation.
+pub fn with_answer(text: &str, locale: Locale) -> (String, Option<String>) {
+    for (en, ru) in ANSWERED {
+        if let Some((status, said)) = text.strip_prefix(en).and_then(|r| r.split_once(": ")) {
+            let head = if locale == Locale::Ru { ru } else { en };
+            return (format!("{head}{status}"), Some(said.to_owned()));
+        }
+    }
+    (in_language(text, locale), None)
+}
 
 /// A delivery note may end with the tasks it waits for.
 const WAITING_EN: &str = "; no such task (yet) for ";
