@@ -170,6 +170,18 @@ impl Robot for Users {
             )
             .await?;
         }
+        // Everyone still on the list, not only this run's newcomers: whoever runs the robot
+        // by hand (`shtab robots run bitrix24.users`) reads who awaits a decision.
+        for d in store::departed(ctx.db()).await? {
+            ctx.log(
+                LogLevel::Warn,
+                format!(
+                    "left the portal, offboard? {} (portal user {}): /access/people/{}/offboard",
+                    d.full_name, d.portal_user_id, d.person_id.0
+                ),
+            )
+            .await?;
+        }
         if tally.conflicts > 0 {
             ctx.log(
                 LogLevel::Warn,

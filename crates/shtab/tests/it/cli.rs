@@ -50,7 +50,7 @@ impl Site {
         cmd
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         let out = self.command(args).output().expect("run shtab");
         assert!(
             out.status.success(),
@@ -75,7 +75,7 @@ impl Site {
     }
 }
 
-fn stdout(out: &Output) -> String {
+pub(crate) fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 

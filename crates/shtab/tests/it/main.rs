@@ -14,6 +14,7 @@ mod bank_matching;
 mod bank_payments;
 mod bank_tbank;
 mod bitrix24_app;
+mod bitrix24_binary;
 mod bitrix24_deals;
 mod bitrix24_events;
 mod bitrix24_invoices;

@@ -77,8 +77,13 @@ pub(crate) struct Hook<'a> {
 }
 
 pub(crate) async fn post(app: &TestApp, hook: &Hook<'_>) -> (u16, Value) {
+    post_to(&app.url(""), hook).await
+}
+
+/// [`post`] to the hub at `base` (`http://127.0.0.1:PORT`).
+pub(crate) async fn post_to(base: &str, hook: &Hook<'_>) -> (u16, Value) {
     let mut request = reqwest::Client::new()
-        .post(app.url(hook.path))
+        .post(format!("{base}{}", hook.path))
         .header("content-type", "application/json")
         .body(hook.body.clone());
     for (name, value) in &hook.headers {
