@@ -4,9 +4,9 @@ use std::time::{Duration, Instant};
 
 use tokio::task::JoinSet;
 
-use super::JobError;
 use super::registry::{JobContext, Registry};
 use super::store::{self, Claimed};
+use super::{JobError, JobState};
 use crate::db::Db;
 use crate::error::CoreResult;
 use crate::time::now_ms;
@@ -34,6 +34,9 @@ impl Default for WorkerConfig {
         }
     }
 }
+
+/// A job task's end as the `JoinSet` reports it.
+type Joined = Result<(tokio::task::Id, Result<(), JobError>), tokio::task::JoinError>;
 
 /// Runs the jobs of one process.
 pub struct Worker {
@@ -74,29 +77,37 @@ impl Worker {
                 last_upkeep = Instant::now();
                 self.upkeep(&running, lease_ms).await;
             }
-            while tasks.len() < self.config.concurrency {
-                match store::claim(&self.db, &kinds, &self.id, now_ms(), lease_ms).await {
-                    Ok(Some(job)) => {
-                        let ctx = JobContext {
-                            db: self.db.clone(),
-                            job_id: job.id,
-                            attempt: job.attempts,
-                        };
-                        let handle =
-                            tasks.spawn(self.registry.start(&job.kind, job.payload.clone(), ctx));
-                        running.insert(handle.id(), job);
+            let room = self.config.concurrency.saturating_sub(tasks.len());
+            if room > 0 {
+                match store::claim(&self.db, &kinds, &self.id, now_ms(), lease_ms, room).await {
+                    Ok(claimed) => {
+                        for job in claimed {
+                            let ctx = JobContext {
+                                db: self.db.clone(),
+                                job_id: job.id,
+                                attempt: job.attempts,
+                            };
+                            let handle = tasks.spawn(self.registry.start(
+                                &job.kind,
+                                job.payload.clone(),
+                                ctx,
+                            ));
+                            running.insert(handle.id(), job);
+                        }
                     }
-                    Ok(None) => break,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "cannot claim jobs");
-                        break;
-                    }
+                    Err(e) => tracing::warn!(error = %e, "cannot claim jobs"),
                 }
             }
             tokio::select! {
                 () = &mut shutdown => break,
                 Some(done) = tasks.join_next_with_id(), if !tasks.is_empty() => {
-                    self.finished(&mut running, done).await;
+                    // With it, every job that has ended by now: their outcomes are written
+                    // together.
+                    let mut ended = vec![done];
+                    while let Some(done) = tasks.try_join_next_with_id() {
+                        ended.push(done);
+                    }
+                    self.finished(&mut running, ended).await;
                 }
                 () = tokio::time::sleep(self.config.poll) => {}
             }
@@ -117,20 +128,36 @@ impl Worker {
         }
     }
 
-    async fn finished(
-        &self,
-        running: &mut HashMap<tokio::task::Id, Claimed>,
-        done: Result<(tokio::task::Id, Result<(), JobError>), tokio::task::JoinError>,
-    ) {
-        let (id, result) = match done {
-            Ok((id, result)) => (id, result),
-            Err(e) => (
-                e.id(),
-                Err(JobError::Retry(format!("the job panicked: {e}"))),
-            ),
-        };
-        if let Some(job) = running.remove(&id) {
-            record(&self.db, &job, &self.id, result).await;
+    /// Records what became of the jobs that ended: the successes in one statement, each
+    /// failure with its own retry time and error.
+    async fn finished(&self, running: &mut HashMap<tokio::task::Id, Claimed>, ended: Vec<Joined>) {
+        let mut succeeded = Vec::new();
+        for done in ended {
+            let (id, result) = match done {
+                Ok((id, result)) => (id, result),
+                Err(e) => (
+                    e.id(),
+                    Err(JobError::Retry(format!("the job panicked: {e}"))),
+                ),
+            };
+            let Some(job) = running.remove(&id) else {
+                continue;
+            };
+            match result {
+                Ok(()) => succeeded.push(job),
+                Err(e) => record(&self.db, &job, &self.id, Err(e)).await,
+            }
+        }
+        let ids: Vec<i64> = succeeded.iter().map(|j| j.id).collect();
+        match store::finish_done(&self.db, &ids, &self.id).await {
+            Ok(()) => {
+                for job in &succeeded {
+                    metrics::counter!("jobs_finished_total", "kind" => job.kind.clone(), "state" => JobState::Done.as_str()).increment(1);
+                }
+            }
+            Err(e) => {
+                tracing::error!(jobs = ?ids, error = %e, "cannot record the jobs' outcome; their leases will expire")
+            }
         }
     }
 
@@ -142,7 +169,7 @@ impl Worker {
         let deadline = tokio::time::Instant::now() + self.config.grace;
         while !tasks.is_empty() {
             match tokio::time::timeout_at(deadline, tasks.join_next_with_id()).await {
-                Ok(Some(done)) => self.finished(&mut running, done).await,
+                Ok(Some(done)) => self.finished(&mut running, vec![done]).await,
                 Ok(None) | Err(_) => break,
             }
         }
@@ -173,7 +200,10 @@ pub async fn run_due(db: &Db, registry: &Registry) -> CoreResult<usize> {
     let kinds = registry.kinds();
     let worker = format!("run-due-{}", std::process::id());
     let mut attempts = 0;
-    while let Some(job) = store::claim(db, &kinds, &worker, now_ms(), 3_600_000).await? {
+    while let Some(job) = store::claim(db, &kinds, &worker, now_ms(), 3_600_000, 1)
+        .await?
+        .pop()
+    {
         attempts += 1;
         let ctx = JobContext {
             db: db.clone(),

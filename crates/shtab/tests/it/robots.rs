@@ -162,6 +162,55 @@ async fn shutdown_in_the_middle_of_a_job_hands_it_back_without_using_an_attempt(
     assert_eq!((row.state.as_str(), row.attempts), ("queued", 0));
 }
 
+#[tokio::test]
+async fn a_worker_claiming_several_jobs_at_once_runs_each_once_and_keeps_each_outcome() {
+    let app = TestApp::spawn().await;
+    let mut ok = Vec::new();
+    for _ in 0..9 {
+        ok.push(jobs::enqueue(&app.db, &job("ok")).await.unwrap());
+    }
+    let retried = jobs::enqueue(&app.db, &job("fail_first")).await.unwrap();
+    let refused = jobs::enqueue(&app.db, &job("permanent")).await.unwrap();
+    let config = WorkerConfig {
+        concurrency: 4,
+        poll: Duration::from_millis(20),
+        ..WorkerConfig::default()
+    };
+    let worker = Worker::new(app.db.clone(), test_registry(), config);
+    let db = app.db.clone();
+    worker
+        .run(async move {
+            // Until every job has had its first attempt recorded.
+            while jobs::counts(&db)
+                .await
+                .unwrap()
+                .iter()
+                .any(|c| c.state == "running" || (c.state == "queued" && c.count > 1))
+                || jobs::get(&db, retried).await.unwrap().attempts == 0
+            {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await;
+    for id in ok {
+        let row = jobs::get(&app.db, id).await.unwrap();
+        assert_eq!((row.state.as_str(), row.attempts), ("done", 1), "job {id}");
+        assert!(row.finished_at.is_some());
+    }
+    let row = jobs::get(&app.db, retried).await.unwrap();
+    assert_eq!(
+        (row.state.as_str(), row.attempts, row.last_error.as_deref()),
+        ("queued", 1, Some("first attempt fails")),
+        "a failure among successes keeps its own retry"
+    );
+    assert!(row.run_at > now_ms(), "and waits for its backoff");
+    let row = jobs::get(&app.db, refused).await.unwrap();
+    assert_eq!(
+        (row.state.as_str(), row.last_error.as_deref()),
+        ("failed", Some("cannot ever work"))
+    );
+}
+
 /// Gives the test hub's robots their rows, as `shtab serve` does on start.
 async fn sync(app: &TestApp) {
     robots::sync_known(
