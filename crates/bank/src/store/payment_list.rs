@@ -176,6 +176,11 @@ impl Conditions {
     }
 
     fn of(filter: &PaymentFilter) -> Conditions {
+        Conditions::with_state(filter, filter.state.map(StateCondition::Filter))
+    }
+
+    /// The filter's conditions with `state` in place of its state filter.
+    fn with_state(filter: &PaymentFilter, state: Option<StateCondition>) -> Conditions {
         let mut c = Conditions::default();
         match &filter.payer {
             Some(PayerMatch::Inn(inn)) => {
@@ -212,12 +217,15 @@ impl Conditions {
             let p = c.param(Value::Int(a));
             c.add(format!("p.account_id = {p}"));
         }
-        match filter.state {
-            Some(StateFilter::Unmatched) => c.add("p.match_state IN ('waiting', 'attention')"),
-            Some(s) => {
+        match state {
+            Some(StateCondition::Filter(StateFilter::Unmatched)) => {
+                c.add("p.match_state IN ('waiting', 'attention')")
+            }
+            Some(StateCondition::Filter(s)) => {
                 let p = c.param(Value::Text(s.as_str().to_owned()));
                 c.add(format!("p.match_state = {p}"));
             }
+            Some(StateCondition::One(state)) => c.add(format!("p.match_state = '{state}'")),
             None => {}
         }
         c
@@ -262,17 +270,59 @@ fn order_by(sort: Sort) -> String {
     format!(" ORDER BY p.{} {dir}, p.id {dir}", sort.column())
 }
 
+/// A state condition: the filter's own, or one state of several the filter names.
+#[derive(Debug, Clone, Copy)]
+enum StateCondition {
+    Filter(StateFilter),
+    /// A fixed state name (from [`UNMATCHED`], never from input).
+    One(&'static str),
+}
+
+/// The states "unmatched" covers.
+const UNMATCHED: [&str; 2] = ["waiting", "attention"];
+
 /// The page's statement and its conditions; `limit` rows at most.
+///
+/// "Unmatched" is two states. `match_state IN (…)` makes both engines read every such row
+/// from the state index and sort them all (tens of thousands) for one page; instead each
+/// state's rows are read in the index's order up to `limit`, and only those are merged.
+/// Both branches share the parameters, so their numbers are the same in each.
 fn page_sql(filter: &PaymentFilter, after: Option<&Cursor>, limit: i64) -> (String, Conditions) {
-    let mut c = Conditions::of(filter);
-    if let Some(cursor) = after {
-        c.after(filter.sort, cursor);
+    let select = |state: Option<StateCondition>| {
+        let mut c = Conditions::with_state(filter, state);
+        if let Some(cursor) = after {
+            c.after(filter.sort, cursor);
+        }
+        let sql = format!(
+            "SELECT {COLUMNS} FROM bank_payments p LEFT JOIN bank_accounts a ON a.id = p.account_id{}{} LIMIT {limit}",
+            c.where_clause(),
+            order_by(filter.sort)
+        );
+        (sql, c)
+    };
+    if filter.state != Some(StateFilter::Unmatched) {
+        return select(filter.state.map(StateCondition::Filter));
     }
+    let branches: Vec<(String, Conditions)> = UNMATCHED
+        .iter()
+        .map(|s| select(Some(StateCondition::One(s))))
+        .collect();
+    let union = branches
+        .iter()
+        .enumerate()
+        .map(|(i, (sql, _))| format!("SELECT * FROM ({sql}) b{i}"))
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    let dir = if filter.sort.descending() {
+        "DESC"
+    } else {
+        "ASC"
+    };
     let sql = format!(
-        "SELECT {COLUMNS} FROM bank_payments p LEFT JOIN bank_accounts a ON a.id = p.account_id{}{} LIMIT {limit}",
-        c.where_clause(),
-        order_by(filter.sort)
+        "SELECT * FROM ({union}) u ORDER BY u.{} {dir}, u.id {dir} LIMIT {limit}",
+        filter.sort.column()
     );
+    let (_, c) = branches.into_iter().next().expect("two branches");
     (sql, c)
 }
 
@@ -430,13 +480,19 @@ mod tests {
         .unwrap();
         let cursor = Cursor::parse("500~9", Sort::AmountAsc).unwrap();
         let (sql, c) = page_sql(&filter, Some(&cursor), 11);
+        for state in ["waiting", "attention"] {
+            assert!(
+                sql.contains(&format!(
+                    "WHERE p.payer_inn = $1 AND p.op_date <= $2 AND p.match_state = '{state}' \
+                     AND (p.amount, p.id) > ($3, $4) ORDER BY p.amount ASC, p.id ASC LIMIT 11"
+                )),
+                "{sql}"
+            );
+        }
         assert!(
-            sql.contains(
-                "WHERE p.payer_inn = $1 AND p.op_date <= $2 AND p.match_state IN ('waiting', 'attention') \
-                 AND (p.amount, p.id) > ($3, $4) ORDER BY p.amount ASC, p.id ASC LIMIT 11"
-            ),
-            "{sql}"
+            sql.ends_with(") u ORDER BY u.amount ASC, u.id ASC LIMIT 11"),
+            "the two states' pages merged: {sql}"
         );
-        assert_eq!(c.values.len(), 4);
+        assert_eq!(c.values.len(), 4, "one set of parameters for both");
     }
 }
