@@ -847,7 +847,6 @@ async fn upload_statement(
         let (api, file) = (api.clone(), file.clone());
         tasks.spawn(async move {
             let _permit = permit;
-            let before = api.retries.load(Ordering::Relaxed);
             let (status, answer) = api
                 .send(&format!("upload of file {k}"), |c, base| {
                     c.post(format!("{base}/api/v1/bank/imports"))
@@ -857,7 +856,6 @@ async fn upload_statement(
                 })
                 .await?;
             ensure!(status == 200, "upload of file {k}: {status} {answer}");
-            let _ = before;
             Ok::<_, anyhow::Error>((
                 answer["new"].as_u64().unwrap_or(0),
                 answer["known"].as_u64().unwrap_or(0),
