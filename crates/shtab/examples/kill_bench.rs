@@ -426,6 +426,7 @@ async fn wait_healthy(hub: &Hub) -> anyhow::Result<()> {
 fn make_token(s: &Settings, hub: &Hub) -> anyhow::Result<String> {
     let out = hub
         .command(s)
+        .env("SHTAB_LOG_LEVEL", "warn")
         .args(["token", "create", "--user", ADMIN, "--name", "kill bench"])
         .stderr(Stdio::inherit())
         .output()?;
