@@ -37,7 +37,8 @@
 //! The checks are checked too: each is then broken on purpose inside a transaction that is
 //! rolled back (a payment deleted, an invoice's paid amount changed, …) and must fail.
 //! Exits non-zero, naming what is wrong, on any violation. `BENCH_SEED` repeats a run's
-//! kill moments (printed at the start); `BENCH_LOGS` keeps the hubs' logs in a directory.
+//! data and its schedule of kills (the seed is printed at the start); `BENCH_LOGS` keeps the
+//! hubs' logs in a directory.
 
 #[path = "common/github.rs"]
 mod github;
