@@ -29,6 +29,9 @@
 //!   allocated amount equal to the sum of its allocations;
 //! - every link present once: the links of the pushes' commits and of the swept commits
 //!   equal to the commits sent (each names one task), every push's delivery processed;
+//! - every tenth pushed commit logs 15 minutes (`#N @15m`): time logged once per such
+//!   commit, or still waiting for the claim on it that a kill left pending to go stale (15
+//!   minutes; counted apart);
 //! - no job lost: none dead or failed, none queued or running; none run twice with a
 //!   visible effect: no payment given the same matching decision twice (audit log), no
 //!   payment or invoice with more allocated to it than its amount;
@@ -69,6 +72,8 @@ const OVERLAP: usize = 100;
 const UPLOADS_AT_ONCE: usize = 2;
 const PUSHES_AT_ONCE: usize = 8;
 const SWEEP_EVERY: Duration = Duration::from_secs(2);
+/// Every tenth pushed commit logs time on its task (`#N @15m`), written by the admin.
+const TIME_EVERY: usize = 10;
 /// A request no hub has answered for this long is a failure of the bench, not a retry.
 const GIVE_UP_AFTER: Duration = Duration::from_secs(240);
 /// The longest wait for the queue to drain once the kills are over (leases are 60 s).
@@ -230,6 +235,7 @@ async fn bench(s: &Settings, work: &Path) -> anyhow::Result<()> {
         payments: statement.distinct_keys,
         webhook_links: (s.pushes * github::COMMITS_PER_PUSH) as i64,
         sweep_links: s.sweep_commits as i64,
+        time_commands: (s.pushes * github::COMMITS_PER_PUSH).div_ceil(TIME_EVERY) as i64,
         pushes: s.pushes as i64,
     };
     let mut conn = pool.acquire().await?;
@@ -889,7 +895,7 @@ async fn send_pushes(
         let due = started + window.mul_f64(p as f64 / pushes as f64);
         tokio::time::sleep_until(due.into()).await;
         let permit = gate.clone().acquire_owned().await?;
-        let body = github::push_body(p, TASKS);
+        let body = with_time_commands(github::push_body(p, TASKS), p)?;
         let signature = shtab_vcs::domain::signature::sign_github(secret.as_bytes(), &body);
         let api = api.clone();
         tasks.spawn(async move {
@@ -915,6 +921,25 @@ async fn send_pushes(
         r??;
     }
     Ok(())
+}
+
+/// Push `p` with every tenth commit logging 15 minutes on its task, authored by the admin
+/// (a person who may change tasks) after the repository was added, so the command runs.
+fn with_time_commands(body: Vec<u8>, p: usize) -> anyhow::Result<Vec<u8>> {
+    let mut push: Value = serde_json::from_slice(&body)?;
+    let commits = push["commits"]
+        .as_array_mut()
+        .context("the push's commits")?;
+    for (c, commit) in commits.iter_mut().enumerate() {
+        if !(p * github::COMMITS_PER_PUSH + c).is_multiple_of(TIME_EVERY) {
+            continue;
+        }
+        let message = commit["message"].as_str().context("a message")?;
+        commit["message"] = Value::String(message.replacen("\n\n", " @15m\n\n", 1));
+        commit["author"]["email"] = Value::String(ADMIN.to_owned());
+        commit["timestamp"] = Value::String("2030-01-01T10:00:00+03:00".to_owned());
+    }
+    Ok(serde_json::to_vec(&push)?)
 }
 
 /// Asks for a run of the sweep every 2 seconds until the work is sent; how many were
@@ -1041,6 +1066,7 @@ struct Expected {
     payments: i64,
     webhook_links: i64,
     sweep_links: i64,
+    time_commands: i64,
     pushes: i64,
 }
 
@@ -1164,6 +1190,28 @@ async fn check(conn: &mut PgConnection, e: &Expected) -> anyhow::Result<Vec<Chec
         format!(
             "{deliveries} deliveries, {processed} processed, {} pushes sent",
             e.pushes
+        ),
+    );
+    let logged = scalar(
+        conn,
+        "SELECT COUNT(*) FROM task_time_entries WHERE source LIKE 'commit:%'",
+    )
+    .await?;
+    // A claim a killed hub left pending is taken over once it is 15 minutes old (the
+    // change ledger cannot tell a dead process from a slow one sooner): delayed, not lost.
+    let delayed = scalar(
+        conn,
+        "SELECT COUNT(*) FROM vcs_change_actions a WHERE a.action = 'log_time' AND a.status = 'pending' \
+           AND NOT EXISTS (SELECT 1 FROM task_time_entries t \
+                           WHERE t.source = a.source AND CAST(t.task_id AS TEXT) = a.task_id)",
+    )
+    .await?;
+    add(
+        "time logged once per commit command",
+        logged + delayed == e.time_commands,
+        format!(
+            "{logged} entries logged, {delayed} waiting for a claim a kill left pending to go stale, {} commands pushed",
+            e.time_commands
         ),
     );
     let lost = scalar(
@@ -1295,6 +1343,10 @@ async fn self_test(conn: &mut PgConnection, e: &Expected) -> anyhow::Result<Stri
         (
             "swept commits linked once",
             "DELETE FROM task_commits WHERE sha = (SELECT MAX(sha) FROM task_commits)",
+        ),
+        (
+            "time logged once per commit command",
+            "DELETE FROM task_time_entries WHERE id = (SELECT MIN(id) FROM task_time_entries)",
         ),
         (
             "every push recorded and processed once",
