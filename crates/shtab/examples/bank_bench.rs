@@ -21,6 +21,8 @@
 
 #[path = "common/aim.rs"]
 mod aim;
+#[path = "common/onec.rs"]
+mod onec;
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -32,6 +34,8 @@ use shtab_bank::domain::purpose::invoice_numbers;
 use shtab_bank::store::payment_list::{self, Cursor, RawFilter, parse_day};
 use shtab_core::config::Config;
 use shtab_core::db::Db;
+
+use onec::{Rng, inn};
 
 /// The payments list's aim at a million payments, on either database.
 const LIST_P99_AIM_MS: f64 = 50.0;
@@ -66,46 +70,10 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-/// A small deterministic generator (xorshift), so every run measures the same data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
-/// A valid INN of an organisation: nine digits from `seed` and the check digit.
-fn inn(seed: u64) -> String {
-    let digits: Vec<u32> = format!("{:09}", 100_000_000 + seed % 900_000_000)
-        .bytes()
-        .map(|b| u32::from(b - b'0'))
-        .collect();
-    let weights = [2, 4, 10, 3, 5, 9, 4, 6, 8];
-    let sum: u32 = digits.iter().zip(weights).map(|(d, w)| d * w).sum();
-    let check = sum % 11 % 10;
-    digits.iter().map(|d| d.to_string()).collect::<String>() + &check.to_string()
-}
-
-const OUR_ACCOUNT: &str = "40702810900000012345";
-
 fn gen_1c(path: &str, megabytes: usize) -> anyhow::Result<()> {
     let target = megabytes * 1_000_000;
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
-    let header = format!(
-        "1CClientBankExchange\r\nВерсияФормата=1.03\r\nКодировка=Windows\r\nОтправитель=Бенчмарк\r\n\
-         Получатель=1С:Предприятие\r\nДатаСоздания=01.02.2026\r\nВремяСоздания=10:00:00\r\n\
-         ДатаНачала=01.01.2026\r\nДатаКонца=31.01.2026\r\nРасчСчет={OUR_ACCOUNT}\r\n\
-         СекцияРасчСчет\r\nДатаНачала=01.01.2026\r\nДатаКонца=31.01.2026\r\nРасчСчет={OUR_ACCOUNT}\r\n\
-         НачальныйОстаток=0.00\r\nВсегоПоступило=0.00\r\nВсегоСписано=0.00\r\nКонечныйОстаток=0.00\r\nКонецРасчСчет\r\n"
-    );
+    let header = onec::header();
     // Counted in characters: each is one byte once iconv has made the file windows-1251.
     let mut written = header.chars().count();
     out.write_all(header.as_bytes())?;
@@ -116,33 +84,17 @@ fn gen_1c(path: &str, megabytes: usize) -> anyhow::Result<()> {
         let day = 1 + rng.below(31);
         let kopecks = 100 + rng.below(10_000_000);
         let payer_inn = inn(rng.below(50_000));
-        let doc = format!(
-            "СекцияДокумент=Платежное поручение\r\nНомер={n}\r\nДата={day:02}.01.2026\r\n\
-             Сумма={}.{:02}\r\nПлательщикСчет=40702810{:012}\r\nДатаПоступило={day:02}.01.2026\r\n\
-             Плательщик=ИНН {payer_inn} ООО \"Клиент номер {}\"\r\nПлательщикИНН={payer_inn}\r\n\
-             Плательщик1=ООО \"Клиент номер {}\"\r\nПлательщикРасчСчет=40702810{:012}\r\n\
-             ПлательщикБанк1=ПАО СБЕРБАНК\r\nПлательщикБанк2=г. Москва\r\nПлательщикБИК=044525225\r\n\
-             ПлательщикКорсчет=30101810400000000225\r\nПолучательСчет={OUR_ACCOUNT}\r\n\
-             Получатель=ООО \"Агентство\"\r\nПолучательИНН=7701234567\r\nПолучатель1=ООО \"Агентство\"\r\n\
-             ПолучательРасчСчет={OUR_ACCOUNT}\r\nПолучательБанк1=АО \"ТБанк\"\r\nПолучательБанк2=г. Москва\r\n\
-             ПолучательБИК=044525974\r\nПолучательКорсчет=30101810145250000974\r\nВидОплаты=01\r\n\
-             Очередность=5\r\nНазначениеПлатежа=Оплата по счету № {} от {day:02}.01.2026 за услуги \
-             по разработке. Сумма {}-{:02} без налога (НДС)\r\nПлательщикКПП=770101001\r\nПолучательКПП=770101001\r\n\
-             КонецДокумента\r\n",
-            kopecks / 100,
-            kopecks % 100,
-            n,
-            n % 50_000,
-            n % 50_000,
-            n,
+        let purpose = format!(
+            "Оплата по счету № {} от {day:02}.01.2026 за услуги по разработке. Сумма {}-{:02} без налога (НДС)",
             rng.below(100_000),
             kopecks / 100,
             kopecks % 100,
         );
+        let doc = onec::incoming(n, day, kopecks, &payer_inn, n % 50_000, &purpose);
         written += doc.chars().count();
         out.write_all(doc.as_bytes())?;
     }
-    out.write_all("КонецФайла\r\n".as_bytes())?;
+    out.write_all(onec::FOOTER.as_bytes())?;
     out.flush()?;
     eprintln!("{path}: {n} documents, {written} characters");
     Ok(())

@@ -15,6 +15,8 @@
 
 #[path = "common/aim.rs"]
 mod aim;
+#[path = "common/github.rs"]
+mod github;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -176,7 +178,7 @@ async fn ingest() -> anyhow::Result<()> {
     let mut handles = Vec::new();
     for p in 0..pushes {
         let due = rate.map(|r| started + Duration::from_secs_f64(p as f64 / r));
-        let body = push_body(p);
+        let body = github::push_body(p, TASKS);
         let signature = shtab_vcs::domain::signature::sign_github(secret.as_bytes(), &body);
         let (client, url, sent_at, semaphore) = (
             client.clone(),
@@ -267,29 +269,4 @@ async fn ingest() -> anyhow::Result<()> {
     };
     println!("{verdict}");
     Ok(())
-}
-
-/// A GitHub push of 20 commits, each naming one of the tasks.
-fn push_body(p: usize) -> Vec<u8> {
-    let commits: Vec<serde_json::Value> = (0..20)
-        .map(|c| {
-            let n = p * 20 + c;
-            serde_json::json!({
-                "id": format!("{n:040x}"), "distinct": true,
-                "message": format!("Change {n} for #{}\n\nDetails of the change.", n as i64 % TASKS + 1),
-                "timestamp": "2026-11-20T10:00:00+03:00",
-                "url": format!("https://github.com/acme/app/commit/{n:040x}"),
-                "author": {"name": "Ann", "email": format!("dev{}@agency.test", n % 30), "username": "ann"},
-                "committer": {"name": "Ann", "email": "ann@agency.test"},
-                "added": [], "removed": [], "modified": ["src/main.rs"]
-            })
-        })
-        .collect();
-    serde_json::to_vec(&serde_json::json!({
-        "ref": "refs/heads/main", "before": "a".repeat(40), "after": "b".repeat(40),
-        "created": false, "deleted": false, "forced": false,
-        "repository": {"html_url": "https://github.com/acme/app", "full_name": "acme/app"},
-        "commits": commits
-    }))
-    .expect("a JSON body")
 }
