@@ -94,37 +94,47 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let mut pairs: Vec<(String, String)> =
-            form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
-                .into_owned()
-                .collect();
-        // Each round either reads the query or rewrites one more parameter; a parameter is
+        let raw = parts.uri.query().unwrap_or("");
+        // Nearly every query reads as sent; only one that does not is decoded and rewritten.
+        let mut error = match read_query(raw) {
+            Ok(value) => return Ok(ApiQuery(value)),
+            Err(e) => e,
+        };
+        let mut pairs: Vec<(String, String)> = form_urlencoded::parse(raw.as_bytes())
+            .into_owned()
+            .collect();
+        // Each round rewrites the parameter serde stopped at, or gives up; a parameter is
         // rewritten at most once, since the integer it becomes has no fraction.
         loop {
-            let query = serde_urlencoded::to_string(&pairs)
-                .map_err(|e| ApiError::BadRequest(format!("the query string: {e}")))?;
-            let deserializer =
-                serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-            let error = match serde_path_to_error::deserialize(deserializer) {
-                Ok(value) => return Ok(ApiQuery(value)),
-                Err(e) => e,
-            };
             let name = error.path().to_string();
             let integral = pairs
                 .iter_mut()
                 .find(|(key, _)| *key == name)
                 .and_then(|(_, value)| whole_number(value).map(|n| (value, n)));
-            match integral {
-                Some((value, n)) => *value = n.to_string(),
-                None => {
-                    return Err(ApiError::BadRequest(format!(
-                        "Failed to deserialize query string: {name}: {}",
-                        error.into_inner()
-                    )));
-                }
-            }
+            let Some((value, n)) = integral else {
+                return Err(ApiError::BadRequest(format!(
+                    "Failed to deserialize query string: {name}: {}",
+                    error.into_inner()
+                )));
+            };
+            *value = n.to_string();
+            let query = serde_urlencoded::to_string(&pairs)
+                .map_err(|e| ApiError::BadRequest(format!("the query string: {e}")))?;
+            error = match read_query(&query) {
+                Ok(value) => return Ok(ApiQuery(value)),
+                Err(e) => e,
+            };
         }
     }
+}
+
+/// `T` from a query string, or serde's error naming the parameter it stopped at.
+fn read_query<T: DeserializeOwned>(
+    query: &str,
+) -> Result<T, serde_path_to_error::Error<serde_urlencoded::de::Error>> {
+    serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(form_urlencoded::parse(
+        query.as_bytes(),
+    )))
 }
 
 /// `33.0`, `3.3e1` as 33; none for text that is already a plain integer or not a whole
@@ -178,5 +188,49 @@ impl<S: Send + Sync> FromRequestParts<S> for Saved {
                 .is_ok_and(|pairs| pairs.iter().any(|(k, _)| k == "saved"))
         });
         Ok(Saved(saved))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Params {
+        q: Option<String>,
+        limit: Option<i64>,
+        assignee_id: Option<i64>,
+    }
+
+    async fn read(query: &str) -> Result<Params, ApiError> {
+        let (mut parts, ()) = axum::http::Request::builder()
+            .uri(format!("/api/v1/tasks?{query}"))
+            .body(())
+            .unwrap()
+            .into_parts();
+        ApiQuery::<Params>::from_request_parts(&mut parts, &())
+            .await
+            .map(|ApiQuery(p)| p)
+    }
+
+    #[tokio::test]
+    async fn whole_numbers_read_as_integers_and_text_stays_as_written() {
+        let plain = read("q=%D0%B8%D0%B2%D0%B0%D0%BD&limit=2").await.unwrap();
+        assert_eq!(plain.q.as_deref(), Some("иван"));
+        let written = read("q=1.0&assignee_id=33.0&limit=2e0").await.unwrap();
+        assert_eq!(
+            written,
+            Params {
+                q: Some("1.0".into()),
+                limit: Some(2),
+                assignee_id: Some(33),
+            }
+        );
+        let Err(ApiError::BadRequest(refused)) = read("q=x&assignee_id=33.5").await else {
+            panic!("a fraction is not an integer");
+        };
+        assert!(refused.contains("assignee_id"), "{refused}");
     }
 }

@@ -37,6 +37,7 @@ pub const PLATFORM: &[Step] = &[
     step!(7, "0007_tasks"),
     step!(8, "0008_robot_runs_one_active"),
     step!(9, "0009_demo_objects"),
+    step!(10, "0010_people_search"),
 ];
 
 /// Every step of `sets` (the platform's and the capabilities'), in version order.

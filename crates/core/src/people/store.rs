@@ -478,6 +478,53 @@ pub struct ListPage {
     pub limit: i64,
 }
 
+/// A search as long as this or longer is looked up in the trigram index (migration 0010);
+/// a shorter one has no trigram to look up and scans, as every search once did.
+const INDEXED_FROM: usize = 3;
+
+/// When the matches outnumber the rows up to the page's end this many times, walking the
+/// name index and testing each person fills the page sooner than sorting every match (a
+/// search for a mail domain matches nearly everyone; a surname, a few in a hundred).
+const BROAD: i64 = 20;
+
+/// The search's condition for the plain scan: both parts are always present and switched off
+/// by a NULL parameter, so one statement (and one prepared plan) serves every combination.
+const SCAN: &str =
+    "($1 IS NULL OR p.search_text LIKE $1 ESCAPE '\\') AND ($2 IS NULL OR p.status = $2)";
+
+/// Where the people whose search text holds the search ($1, a `LIKE` pattern) are found
+/// through the trigram index: a `WITH` to put first, then the `FROM` and the `WHERE` over
+/// `p` (the status filter, $2, included). On SQLite the FTS5 index names the candidates from
+/// the parameter `phrase` (the search as an FTS5 phrase, [`fts_phrase`]) and they are read
+/// first; on PostgreSQL the `pg_trgm` index serves the `LIKE` itself, and the matches are
+/// materialised first, or PostgreSQL would walk the name index testing everyone until a
+/// page is full. Either way the `LIKE` decides, so the index only makes it faster: the same
+/// people, in the same order, as the scan finds.
+fn found(backend: Backend, phrase: &str) -> (&'static str, &'static str, String) {
+    match backend {
+        Backend::Sqlite => (
+            "",
+            "people_search s CROSS JOIN people p ON p.id = s.rowid",
+            format!(
+                "people_search MATCH {phrase} AND p.search_text LIKE $1 ESCAPE '\\' \
+                 AND ($2 IS NULL OR p.status = $2)"
+            ),
+        ),
+        Backend::Postgres => (
+            "WITH found AS MATERIALIZED \
+             (SELECT * FROM people WHERE search_text LIKE $1 ESCAPE '\\') ",
+            "found p",
+            "($2 IS NULL OR p.status = $2)".to_owned(),
+        ),
+    }
+}
+
+/// The search as an FTS5 phrase: the trigrams it is made of, in order (its quotes doubled).
+/// PostgreSQL needs none: the `LIKE` pattern is what its index reads.
+fn fts_phrase(backend: Backend, q: &str) -> Option<String> {
+    (backend == Backend::Sqlite).then(|| format!("\"{}\"", q.to_lowercase().replace('"', "\"\"")))
+}
+
 pub async fn list(db: &Db, filter: &ListFilter) -> CoreResult<ListPage> {
     let limit = if filter.limit <= 0 {
         50
@@ -485,36 +532,61 @@ pub async fn list(db: &Db, filter: &ListFilter) -> CoreResult<ListPage> {
         filter.limit.min(500)
     };
     let offset = filter.offset.max(0);
-    let q = filter
-        .q
-        .as_deref()
-        .map(str::trim)
-        .filter(|q| !q.is_empty())
-        .map(like_pattern);
+    let q = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    let pattern = q.map(like_pattern);
     let status = filter.status.map(|s| s.as_str());
-    // Both conditions are always present and switched off by a NULL parameter, so one
-    // statement (and one prepared plan) serves every combination.
-    let condition =
-        "($1 IS NULL OR p.search_text LIKE $1 ESCAPE '\\') AND ($2 IS NULL OR p.status = $2)";
-    let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
-        "SELECT COUNT(*) FROM people p WHERE {condition}"
-    )))
-    .bind(&q)
-    .bind(status)
-    .fetch_one(db.pool())
-    .await?;
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT p.id, p.full_name, p.position, p.phone, p.telegram, p.status, u.id AS user_id, \
-                (SELECT e.email FROM person_emails e WHERE e.person_id = p.id ORDER BY e.position LIMIT 1) AS email \
-         FROM people p LEFT JOIN users u ON u.person_id = p.id \
-         WHERE {condition} ORDER BY p.full_name, p.id LIMIT $3 OFFSET $4"
-    )))
-    .bind(&q)
-    .bind(status)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(db.pool())
-    .await?;
+    let indexed = q.is_some_and(|q| q.chars().count() >= INDEXED_FROM);
+    let phrase = q.and_then(|q| fts_phrase(db.backend(), q));
+
+    let total: i64 = if indexed {
+        let (with, from, condition) = found(db.backend(), "$3");
+        let mut count = sqlx::query_scalar(AssertSqlSafe(format!(
+            "{with}SELECT COUNT(*) FROM {from} WHERE {condition}"
+        )))
+        .bind(&pattern)
+        .bind(status);
+        if let Some(phrase) = &phrase {
+            count = count.bind(phrase);
+        }
+        count.fetch_one(db.pool()).await?
+    } else {
+        sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM people p WHERE {SCAN}"
+        )))
+        .bind(&pattern)
+        .bind(status)
+        .fetch_one(db.pool())
+        .await?
+    };
+
+    let page = |prefix: &str, from: &str, condition: &str| {
+        format!(
+            "{prefix}SELECT p.id, p.full_name, p.position, p.phone, p.telegram, p.status, u.id AS user_id, \
+                    (SELECT e.email FROM person_emails e WHERE e.person_id = p.id ORDER BY e.position LIMIT 1) AS email \
+             FROM {from} LEFT JOIN users u ON u.person_id = p.id \
+             WHERE {condition} ORDER BY p.full_name, p.id LIMIT $3 OFFSET $4"
+        )
+    };
+    let rows = if indexed && total <= BROAD * (offset + limit) {
+        let (with, from, condition) = found(db.backend(), "$5");
+        let mut rows = sqlx::query(AssertSqlSafe(page(with, from, &condition)))
+            .bind(&pattern)
+            .bind(status)
+            .bind(limit)
+            .bind(offset);
+        if let Some(phrase) = &phrase {
+            rows = rows.bind(phrase);
+        }
+        rows.fetch_all(db.pool()).await?
+    } else {
+        sqlx::query(AssertSqlSafe(page("", "people p", SCAN)))
+            .bind(&pattern)
+            .bind(status)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(db.pool())
+            .await?
+    };
     let items = rows
         .into_iter()
         .map(|r| {

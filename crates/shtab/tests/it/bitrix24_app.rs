@@ -106,7 +106,7 @@ async fn installed_hub(portal: &FakePortal) -> TestApp {
     app
 }
 
-async fn users_robot(app: &TestApp) {
+pub async fn users_robot(app: &TestApp) {
     let set = shtab::server::robot_set(&app.db, &app.config);
     let run = robots::run_in_foreground(&app.db, &set, "bitrix24.users", None)
         .await
@@ -401,51 +401,21 @@ async fn the_task_tab_shows_the_commits_to_a_confirmed_viewer_with_the_rights_an
     };
 
     // Pyotr is an accountant in Shtab: tasks are not his to read.
-    refused(403)(
-        read(
-            portal
-                .open_placement("TASK_VIEW_TAB", &options, 8, "ru")
-                .await,
-        )
-        .await,
-    );
+    refused(403)(opened(&portal, "TASK_VIEW_TAB", &options, 8, "ru").await);
     // Maria has no Shtab account.
-    refused(403)(
-        read(
-            portal
-                .open_placement("TASK_VIEW_TAB", &options, 9, "ru")
-                .await,
-        )
-        .await,
-    );
+    refused(403)(opened(&portal, "TASK_VIEW_TAB", &options, 9, "ru").await);
     // A task the portal hides from Ivan.
-    let (status, html) = read(
-        portal
-            .open_placement("TASK_VIEW_TAB", &json!({"taskId": "102"}), 7, "ru")
-            .await,
-    )
-    .await;
+    let (status, html) = opened(&portal, "TASK_VIEW_TAB", &json!({"taskId": "102"}), 7, "ru").await;
     assert_eq!(status, 403, "{html}");
     assert!(html.contains("не видна"), "{html}");
 
     // A forged AUTH_ID, an expired one, another portal's member_id: refused, nothing shown.
     let (url, form) = portal.placement_request("TASK_VIEW_TAB", &options, 7, "ru");
-    let with = |key: &str, value: &str| -> Vec<(String, String)> {
-        form.iter()
-            .map(|(k, v)| {
-                if k == key {
-                    (k.clone(), value.to_owned())
-                } else {
-                    (k.clone(), v.clone())
-                }
-            })
-            .collect()
-    };
     let http = reqwest::Client::new();
     refused(401)(
         read(
             http.post(&url)
-                .form(&with("AUTH_ID", "forged-token"))
+                .form(&with(&form, "AUTH_ID", "forged-token"))
                 .send()
                 .await
                 .unwrap(),
@@ -456,16 +426,7 @@ async fn the_task_tab_shows_the_commits_to_a_confirmed_viewer_with_the_rights_an
     portal.expire_viewer_token(&auth_id);
     refused(401)(read(http.post(&url).form(&form).send().await.unwrap()).await);
     let (url, form) = portal.placement_request("TASK_VIEW_TAB", &options, 7, "ru");
-    let other = form
-        .iter()
-        .map(|(k, v)| {
-            if k == "member_id" {
-                (k.clone(), "b9d1c6b3710f85df22e9377d6c4f0000".to_owned())
-            } else {
-                (k.clone(), v.clone())
-            }
-        })
-        .collect::<Vec<_>>();
+    let other = with(&form, "member_id", "b9d1c6b3710f85df22e9377d6c4f0000");
     let calls_before = portal.calls_of("user.current").len();
     refused(403)(read(http.post(&url).form(&other).send().await.unwrap()).await);
     assert_eq!(
@@ -487,6 +448,13 @@ async fn the_task_tab_shows_the_commits_to_a_confirmed_viewer_with_the_rights_an
     refused(409)(read(http.post(&url).form(&form).send().await.unwrap()).await);
 }
 
+/// `form` with `key` set to `value`.
+fn with(form: &[(String, String)], key: &str, value: &str) -> Vec<(String, String)> {
+    form.iter()
+        .map(|(k, v)| (k.clone(), if k == key { value } else { v }.to_owned()))
+        .collect()
+}
+
 /// A page's visible text, roughly: its tags dropped.
 fn text_of(html: &str) -> String {
     let mut out = String::new();
@@ -500,6 +468,18 @@ fn text_of(html: &str) -> String {
         }
     }
     out
+}
+
+/// `placement` of the card `options` as the portal opens it for `user` in `lang`: the
+/// status and the page.
+async fn opened(
+    portal: &FakePortal,
+    placement: &str,
+    options: &Value,
+    user: u64,
+    lang: &str,
+) -> (u16, String) {
+    read(portal.open_placement(placement, options, user, lang).await).await
 }
 
 async fn read(answer: reqwest::Response) -> (u16, String) {
@@ -537,25 +517,14 @@ async fn the_deal_tab_shows_the_tender_to_a_manager_and_nothing_to_others() {
         shtab_tenders::domain::time::parse_instant(&shtab_core::time::rfc3339_ms(in_50_hours))
             .unwrap();
     let mut facts = TenderFacts {
-        reg_number: RegNumber::parse(REG).unwrap(),
-        law: Law::Fz44,
-        title: "Оказание услуг по охране зданий".into(),
-        url: format!(
-            "https://zakupki.gov.ru/epz/order/notice/ea20/view/common-info.html?regNumber={REG}"
-        ),
-        customer: Some("ГБУ «Жилищник района Арбат»".into()),
-        customer_inn: Some("7704869733".into()),
         region: Some("77".into()),
-        max_price: Some(Kopecks(123_456_789)),
-        currency: Some("RUB".into()),
-        published_at: None,
         deadline: Some(deadline),
-        okpd2: vec![],
-        platform: None,
-        stage: Some(Stage::Submission),
-        notice_version: Some(1),
-        cancelled: false,
-        feed_updated: None,
+        ..tender_facts(
+            REG,
+            "Оказание услуг по охране зданий",
+            ("ГБУ «Жилищник района Арбат»", "7704869733"),
+            123_456_789,
+        )
     };
     let mut tx = app.db.begin().await.unwrap();
     tenders::store(&mut tx, &facts, "feed", Some(search.id), 1_000)
@@ -570,12 +539,7 @@ async fn the_deal_tab_shows_the_tender_to_a_manager_and_nothing_to_others() {
     let options = json!({"ID": deal.to_string()});
 
     // Anna, a manager, opens the deal's tab «Тендер».
-    let (status, html) = read(
-        portal
-            .open_placement("CRM_DEAL_DETAIL_TAB", &options, 10, "ru")
-            .await,
-    )
-    .await;
+    let (status, html) = opened(&portal, "CRM_DEAL_DETAIL_TAB", &options, 10, "ru").await;
     assert_eq!(status, 200, "{html}");
     let text = text_of(&html);
     assert!(
@@ -600,52 +564,59 @@ async fn the_deal_tab_shows_the_tender_to_a_manager_and_nothing_to_others() {
     );
 
     // In English on an English portal.
-    let (_, html) = read(
-        portal
-            .open_placement("CRM_DEAL_DETAIL_TAB", &options, 10, "en")
-            .await,
-    )
-    .await;
+    let (_, html) = opened(&portal, "CRM_DEAL_DETAIL_TAB", &options, 10, "en").await;
     assert!(text_of(&html).contains("Applications close"), "{html}");
 
     // Ivan is a developer: tenders are not his; a deal the portal does not have shows
     // nothing either.
-    let (status, html) = read(
-        portal
-            .open_placement("CRM_DEAL_DETAIL_TAB", &options, 7, "ru")
-            .await,
-    )
-    .await;
+    let (status, html) = opened(&portal, "CRM_DEAL_DETAIL_TAB", &options, 7, "ru").await;
     assert_eq!(status, 403);
     assert!(!html.contains(REG), "{html}");
-    let (status, html) = read(
-        portal
-            .open_placement("CRM_DEAL_DETAIL_TAB", &json!({"ID": "999999"}), 10, "ru")
-            .await,
+    let (status, html) = opened(
+        &portal,
+        "CRM_DEAL_DETAIL_TAB",
+        &json!({"ID": "999999"}),
+        10,
+        "ru",
     )
     .await;
     assert_eq!(status, 403, "{html}");
     assert!(html.contains("не видна"), "{html}");
 }
 
+/// What Shtab knows of a 44-FZ tender `reg` accepting applications, first version, with its
+/// (customer, INN) and maximum price in kopecks.
+fn tender_facts(reg: &str, title: &str, (customer, inn): (&str, &str), max: i64) -> TenderFacts {
+    TenderFacts {
+        reg_number: RegNumber::parse(reg).unwrap(),
+        law: Law::Fz44,
+        title: title.into(),
+        url: format!(
+            "https://zakupki.gov.ru/epz/order/notice/ea20/view/common-info.html?regNumber={reg}"
+        ),
+        customer: Some(customer.into()),
+        customer_inn: Some(inn.into()),
+        region: None,
+        max_price: Some(Kopecks(max)),
+        currency: Some("RUB".into()),
+        published_at: None,
+        deadline: None,
+        okpd2: vec![],
+        platform: None,
+        stage: Some(Stage::Submission),
+        notice_version: Some(1),
+        cancelled: false,
+        feed_updated: None,
+    }
+}
+
 /// A payment of ООО «Ромашка» (6 000,00) from an imported statement: its id.
 async fn bank_payment(app: &TestApp) -> i64 {
-    use crate::bitrix24_invoices::{doc, payment_id, statement};
-    use crate::testkit::json as expect_json;
-    let api = app.token_as("buh@agency.test", &[Role::Accountant]).await;
-    expect_json(
-        api.post("/api/v1/bank/accounts").json(&json!({
-            "number": "40702810900000000001", "bic": "044525974", "bank_name": "АО «ТБанк»",
-        })),
-        201,
-    )
-    .await;
-    let bytes = statement(&[doc("17", "6000.00", "Оплата по счёту № 17")]);
-    expect_json(
-        api.post("/api/v1/bank/imports")
-            .query(&[("file_name", "statement.txt")])
-            .body(bytes),
-        200,
+    use crate::bitrix24_invoices::{accountant, doc, import_as, payment_id, statement};
+    let api = accountant(app).await;
+    import_as(
+        &api,
+        &statement(&[doc("17", "6000.00", "Оплата по счёту № 17")]),
     )
     .await;
     payment_id(app, "17").await
@@ -670,12 +641,7 @@ async fn the_invoice_tab_shows_the_allocated_payments_and_what_is_left_to_an_acc
     .unwrap();
     let options = json!({"ID": invoice.to_string()});
 
-    let (status, html) = read(
-        portal
-            .open_placement("CRM_SMART_INVOICE_DETAIL_TAB", &options, 8, "ru")
-            .await,
-    )
-    .await;
+    let (status, html) = opened(&portal, "CRM_SMART_INVOICE_DETAIL_TAB", &options, 8, "ru").await;
     assert_eq!(status, 200, "{html}");
     let text = text_of(&html);
     assert!(text.contains("10 000,00"), "the total: {text}");
@@ -690,23 +656,15 @@ async fn the_invoice_tab_shows_the_allocated_payments_and_what_is_left_to_an_acc
     assert!(html.contains(&app.url("/bank/payments")), "{html}");
 
     // Ivan (a developer) may not read the bank; an invoice the portal does not have.
-    let (status, html) = read(
-        portal
-            .open_placement("CRM_SMART_INVOICE_DETAIL_TAB", &options, 7, "ru")
-            .await,
-    )
-    .await;
+    let (status, html) = opened(&portal, "CRM_SMART_INVOICE_DETAIL_TAB", &options, 7, "ru").await;
     assert_eq!(status, 403);
     assert!(!html.contains("Ромашка"), "{html}");
-    let (status, _) = read(
-        portal
-            .open_placement(
-                "CRM_SMART_INVOICE_DETAIL_TAB",
-                &json!({"ID": 999999}),
-                8,
-                "ru",
-            )
-            .await,
+    let (status, _) = opened(
+        &portal,
+        "CRM_SMART_INVOICE_DETAIL_TAB",
+        &json!({"ID": 999999}),
+        8,
+        "ru",
     )
     .await;
     assert_eq!(status, 403);
@@ -985,28 +943,12 @@ async fn the_tender_refresh_robot_writes_what_the_notice_changed_to_the_deal() {
     .await;
     let deal = deal_for(&app, &tender.reg).await;
     // What Shtab knew of the tender: the price before the notice changed it.
-    let facts = TenderFacts {
-        reg_number: RegNumber::parse(&tender.reg).unwrap(),
-        law: Law::Fz44,
-        title: tender.title.clone(),
-        url: format!(
-            "https://zakupki.gov.ru/epz/order/notice/ea20/view/common-info.html?regNumber={}",
-            tender.reg
-        ),
-        customer: Some(tender.customer.clone()),
-        customer_inn: Some(tender.inn.clone()),
-        region: None,
-        max_price: Some(Kopecks(44_166_667)),
-        currency: Some("RUB".into()),
-        published_at: None,
-        deadline: None,
-        okpd2: vec![],
-        platform: None,
-        stage: Some(Stage::Submission),
-        notice_version: Some(1),
-        cancelled: false,
-        feed_updated: None,
-    };
+    let facts = tender_facts(
+        &tender.reg,
+        &tender.title,
+        (&tender.customer, &tender.inn),
+        44_166_667,
+    );
     let mut tx = app.db.begin().await.unwrap();
     tenders::store(&mut tx, &facts, "feed", None, 1_000)
         .await

@@ -67,11 +67,7 @@ pub async fn hub_with(
     })
     .await;
     let maria = app.create_user(MARIA, "Мария", &[Role::Developer]).await;
-    let set = shtab::server::robot_set(&app.db, &app.config);
-    let run = robots::run_in_foreground(&app.db, &set, "bitrix24.users", None)
-        .await
-        .unwrap();
-    assert_eq!(run.status, "done", "{:?}", run.error);
+    crate::bitrix24_app::users_robot(&app).await;
     sqlx::query(
         "INSERT INTO person_channels (person_id, channel, target, enabled, updated_at) \
          VALUES ($1, 'email', $2, 1, $3)",
@@ -82,6 +78,27 @@ pub async fn hub_with(
     .execute(app.db.pool())
     .await
     .unwrap();
+    let api = accountant(&app).await;
+    portal.forget_requests();
+    Hub {
+        portal,
+        app,
+        api,
+        maria: maria.person_id,
+    }
+}
+
+impl Hub {
+    /// Smart invoice `id` (numbered alike) of ООО «Ромашка», with its requisite picked.
+    fn romashka_invoice(&self, id: u64, kopecks: i64) {
+        self.portal
+            .add_invoice(invoice(id, &id.to_string(), kopecks));
+        self.portal.link_requisite(id, 40);
+    }
+}
+
+/// An accountant's token, and our bank account that statements are of.
+pub async fn accountant(app: &TestApp) -> ApiClient {
     let api = app.token_as("buh@agency.test", &[Role::Accountant]).await;
     expect_json(
         api.post("/api/v1/bank/accounts").json(&json!({
@@ -90,13 +107,7 @@ pub async fn hub_with(
         201,
     )
     .await;
-    portal.forget_requests();
-    Hub {
-        portal,
-        app,
-        api,
-        maria: maria.person_id,
-    }
+    api
 }
 
 /// Smart invoice `id` of ООО «Ромашка» (company 5) in pipeline 2, Мария responsible.
@@ -130,14 +141,24 @@ pub fn statement(docs: &[String]) -> Vec<u8> {
 }
 
 pub async fn import(hub: &Hub, bytes: &[u8]) -> Value {
+    import_as(&hub.api, bytes).await
+}
+
+/// A statement imported with `api`'s token: the import's report.
+pub async fn import_as(api: &ApiClient, bytes: &[u8]) -> Value {
     expect_json(
-        hub.api
-            .post("/api/v1/bank/imports")
+        api.post("/api/v1/bank/imports")
             .query(&[("file_name", "statement.txt")])
             .body(bytes.to_vec()),
         200,
     )
     .await
+}
+
+/// A statement of `docs` imported, and the matching it queued done.
+async fn import_and_match(hub: &Hub, docs: &[String]) {
+    import(hub, &statement(docs)).await;
+    drain(&hub.app).await;
 }
 
 /// Runs every job that is due now: matching, the portal's event jobs, notifications.
@@ -147,6 +168,18 @@ pub async fn drain(app: &TestApp) {
     jobs::run_due(&app.db, &registry)
         .await
         .expect("run due jobs");
+}
+
+/// Matching of `payments` queued again, as a retried job would be.
+async fn match_again(hub: &Hub, payments: Vec<i64>) {
+    jobs::enqueue(
+        &hub.app.db,
+        &shtab_bank::jobs::MatchPayments {
+            payment_ids: payments,
+        },
+    )
+    .await
+    .unwrap();
 }
 
 /// Jobs waiting for their retry are due now.
@@ -182,6 +215,17 @@ pub async fn told(app: &TestApp) -> Vec<(i64, String, String)> {
         .unwrap()
 }
 
+/// What Мария is sent about a payment that needs her: a notice on the portal, an e-mail.
+fn maria_told(hub: &Hub) -> [(i64, String, String); 2] {
+    ["bitrix24", "email"].map(|channel| {
+        (
+            hub.maria.0,
+            channel.to_owned(),
+            "bank.payment_needs_attention".to_owned(),
+        )
+    })
+}
+
 pub fn writes(portal: &FakePortal) -> Vec<Recorded> {
     portal
         .calls()
@@ -201,8 +245,7 @@ fn paid_comment(app: &TestApp, payment: i64, head: &str, purpose: &str) -> Strin
 #[tokio::test]
 async fn a_statement_pays_invoice_120_in_full_and_121_in_part_and_again_changes_nothing() {
     let hub = hub().await;
-    hub.portal.add_invoice(invoice(120, "120", 1_500_050));
-    hub.portal.link_requisite(120, 40);
+    hub.romashka_invoice(120, 1_500_050);
     // 121 has no requisite picked: it is found as the company's.
     hub.portal.add_invoice(invoice(121, "121", 1_000_000));
     let bytes = statement(&[
@@ -262,21 +305,7 @@ async fn a_statement_pays_invoice_120_in_full_and_121_in_part_and_again_changes_
     );
     // The part payment reached Мария's channels, her e-mail and the portal's app on her
     // phone (the portal user the users robot matched her to); the full one told nobody.
-    assert_eq!(
-        told(&hub.app).await,
-        [
-            (
-                hub.maria.0,
-                "bitrix24".to_string(),
-                "bank.payment_needs_attention".to_string()
-            ),
-            (
-                hub.maria.0,
-                "email".to_string(),
-                "bank.payment_needs_attention".to_string()
-            )
-        ]
-    );
+    assert_eq!(told(&hub.app).await, maria_told(&hub));
 
     // What was asked: the pipelines, the payer's requisites by INN, the invoices that picked
     // them and the company's open ones, the unlinked one's link; then the invoices to write,
@@ -355,19 +384,9 @@ async fn a_statement_pays_invoice_120_in_full_and_121_in_part_and_again_changes_
         (again["new"].clone(), again["known"].clone()),
         (json!(0), json!(2))
     );
-    jobs::enqueue(
-        &hub.app.db,
-        &shtab_bank::jobs::MatchPayments {
-            payment_ids: vec![full, part],
-        },
-    )
-    .await
-    .unwrap();
+    match_again(&hub, vec![full, part]).await;
     drain(&hub.app).await;
-    let set = shtab::server::robot_set(&hub.app.db, &hub.app.config);
-    let run = robots::run_in_foreground(&hub.app.db, &set, "bitrix24.invoices", None)
-        .await
-        .unwrap();
+    let run = run_invoices_robot(&hub.app).await;
     assert_eq!(run.status, "done", "{:?}", run.error);
     assert!(writes(&hub.portal).is_empty(), "{:?}", writes(&hub.portal));
     assert_eq!(
@@ -394,8 +413,7 @@ async fn matching_jobs(app: &TestApp) -> Vec<(String, Option<String>)> {
 #[tokio::test]
 async fn a_portal_down_during_the_import_keeps_the_payments_and_matching_resumes_paying_once() {
     let hub = hub().await;
-    hub.portal.add_invoice(invoice(120, "120", 1_500_050));
-    hub.portal.link_requisite(120, 40);
+    hub.romashka_invoice(120, 1_500_050);
     hub.portal.set_down(true);
     let bytes = statement(&[doc("501", "15000.50", "Оплата по счету 120")]);
     assert_eq!(import(&hub, &bytes).await["new"], 1);
@@ -430,19 +448,9 @@ async fn a_portal_down_during_the_import_keeps_the_payments_and_matching_resumes
         ("matched".into(), 1_500_050)
     );
     assert_eq!(hub.portal.invoice(120).unwrap().stage_id, PAID);
-    jobs::enqueue(
-        &hub.app.db,
-        &shtab_bank::jobs::MatchPayments {
-            payment_ids: vec![id],
-        },
-    )
-    .await
-    .unwrap();
+    match_again(&hub, vec![id]).await;
     drain(&hub.app).await;
-    let set = shtab::server::robot_set(&hub.app.db, &hub.app.config);
-    robots::run_in_foreground(&hub.app.db, &set, "bitrix24.invoices", None)
-        .await
-        .unwrap();
+    run_invoices_robot(&hub.app).await;
     assert_eq!(hub.portal.timeline(120).len(), 1);
     assert_eq!(hub.portal.calls_of("crm.item.update").len(), 1);
     assert_eq!(hub.portal.calls_of("crm.timeline.comment.add").len(), 1);
@@ -451,14 +459,8 @@ async fn a_portal_down_during_the_import_keeps_the_payments_and_matching_resumes
 #[tokio::test]
 async fn a_hub_that_died_between_the_portal_call_and_its_record_changes_nothing_twice() {
     let hub = hub().await;
-    hub.portal.add_invoice(invoice(120, "120", 1_500_050));
-    hub.portal.link_requisite(120, 40);
-    import(
-        &hub,
-        &statement(&[doc("501", "15000.50", "Оплата по счету 120")]),
-    )
-    .await;
-    drain(&hub.app).await;
+    hub.romashka_invoice(120, 1_500_050);
+    import_and_match(&hub, &[doc("501", "15000.50", "Оплата по счету 120")]).await;
     assert_eq!(hub.portal.timeline(120).len(), 1);
 
     // As if the answers never got recorded: the portal has the stage and the comment, Shtab
@@ -473,19 +475,9 @@ async fn a_hub_that_died_between_the_portal_call_and_its_record_changes_nothing_
         .unwrap();
     hub.portal.forget_requests();
     let id = payment_id(&hub.app, "501").await;
-    jobs::enqueue(
-        &hub.app.db,
-        &shtab_bank::jobs::MatchPayments {
-            payment_ids: vec![id],
-        },
-    )
-    .await
-    .unwrap();
+    match_again(&hub, vec![id]).await;
     drain(&hub.app).await;
-    let set = shtab::server::robot_set(&hub.app.db, &hub.app.config);
-    let run = robots::run_in_foreground(&hub.app.db, &set, "bitrix24.invoices", None)
-        .await
-        .unwrap();
+    let run = run_invoices_robot(&hub.app).await;
     assert_eq!(run.status, "done", "{:?}", run.error);
 
     assert!(writes(&hub.portal).is_empty(), "{:?}", writes(&hub.portal));
@@ -501,16 +493,13 @@ async fn a_hub_that_died_between_the_portal_call_and_its_record_changes_nothing_
 async fn two_invoices_of_the_same_amount_and_no_number_are_left_for_a_person() {
     let hub = hub().await;
     for id in [130, 131] {
-        hub.portal
-            .add_invoice(invoice(id, &id.to_string(), 500_000));
-        hub.portal.link_requisite(id, 40);
+        hub.romashka_invoice(id, 500_000);
     }
-    import(
+    import_and_match(
         &hub,
-        &statement(&[doc("601", "5000.00", "Оплата услуг по договору 15/2025")]),
+        &[doc("601", "5000.00", "Оплата услуг по договору 15/2025")],
     )
     .await;
-    drain(&hub.app).await;
 
     let id = payment_id(&hub.app, "601").await;
     assert_eq!(payment_state(&hub.app, id).await, ("attention".into(), 0));
@@ -521,18 +510,7 @@ async fn two_invoices_of_the_same_amount_and_no_number_are_left_for_a_person() {
     }
     assert_eq!(
         told(&hub.app).await,
-        [
-            (
-                hub.maria.0,
-                "bitrix24".to_string(),
-                "bank.payment_needs_attention".to_string()
-            ),
-            (
-                hub.maria.0,
-                "email".to_string(),
-                "bank.payment_needs_attention".to_string()
-            )
-        ],
+        maria_told(&hub),
         "the manager of the invoices decides"
     );
 }
@@ -566,15 +544,14 @@ async fn an_invoice_created_after_its_payment_gets_it_by_the_event_or_else_by_th
     hub.portal.add_invoice(invoice(139, "139", 100_000));
     let first = run_invoices_robot(&hub.app).await;
     assert_eq!(first.status, "done", "{:?}", first.error);
-    import(
+    import_and_match(
         &hub,
-        &statement(&[
+        &[
             doc("701", "3000.00", "Оплата по счету 140"),
             doc("702", "4000.00", "Оплата по счету 141"),
-        ]),
+        ],
     )
     .await;
-    drain(&hub.app).await;
     let (p140, p141) = (
         payment_id(&hub.app, "701").await,
         payment_id(&hub.app, "702").await,
@@ -583,8 +560,7 @@ async fn an_invoice_created_after_its_payment_gets_it_by_the_event_or_else_by_th
     assert_eq!(payment_state(&hub.app, p141).await.1, 0);
 
     // Invoice 140 appears and the portal says so.
-    hub.portal.add_invoice(invoice(140, "140", 300_000));
-    hub.portal.link_requisite(140, 40);
+    hub.romashka_invoice(140, 300_000);
     let (status, answer) = item_added(&hub, "31", "140").await;
     assert_eq!((status, answer["status"].as_str()), (200, Some("queued")));
     drain(&hub.app).await;
@@ -596,8 +572,7 @@ async fn an_invoice_created_after_its_payment_gets_it_by_the_event_or_else_by_th
     assert_eq!(hub.portal.timeline(140).len(), 1);
 
     // Invoice 141 appears and the event is lost: the robot finds it.
-    hub.portal.add_invoice(invoice(141, "141", 400_000));
-    hub.portal.link_requisite(141, 40);
+    hub.romashka_invoice(141, 400_000);
     let run = run_invoices_robot(&hub.app).await;
     assert_eq!(run.status, "done", "{:?}", run.error);
     assert_eq!(
@@ -669,9 +644,9 @@ async fn every_company_and_contact_of_the_inn_is_a_candidate_but_not_an_invoice_
         contact_ids: vec![9],
         ..FakeInvoice::new(152, "152", Kopecks(270_000), 2, 0)
     });
-    import(
+    import_and_match(
         &hub,
-        &statement(&[
+        &[
             doc("801", "2500.00", "Оплата по счету 150"),
             doc("802", "2600.00", "Оплата по счету 151"),
             doc_from(
@@ -681,10 +656,9 @@ async fn every_company_and_contact_of_the_inn_is_a_candidate_but_not_an_invoice_
                 TRADER_INN,
                 "ИП Сидоров",
             ),
-        ]),
+        ],
     )
     .await;
-    drain(&hub.app).await;
 
     assert_eq!(hub.portal.invoice(150).unwrap().stage_id, PAID);
     assert_eq!(hub.portal.invoice(152).unwrap().stage_id, PAID);
@@ -808,21 +782,10 @@ async fn the_admin_picks_the_paid_and_partly_paid_stages_and_only_what_the_porta
     );
 
     // A part payment moves to the stage picked, the rest to the paid stage.
-    hub.portal.add_invoice(invoice(121, "121", 1_000_000));
-    hub.portal.link_requisite(121, 40);
-    import(
-        &hub,
-        &statement(&[doc("901", "4000.00", "Оплата по счету 121")]),
-    )
-    .await;
-    drain(&hub.app).await;
+    hub.romashka_invoice(121, 1_000_000);
+    import_and_match(&hub, &[doc("901", "4000.00", "Оплата по счету 121")]).await;
     assert_eq!(hub.portal.invoice(121).unwrap().stage_id, "DT31_2:UC_PART");
-    import(
-        &hub,
-        &statement(&[doc("902", "6000.00", "Оплата по счету 121")]),
-    )
-    .await;
-    drain(&hub.app).await;
+    import_and_match(&hub, &[doc("902", "6000.00", "Оплата по счету 121")]).await;
     assert_eq!(hub.portal.invoice(121).unwrap().stage_id, PAID);
     let last = hub.portal.timeline(121).pop().unwrap().comment;
     assert!(
@@ -851,15 +814,9 @@ async fn the_admin_picks_the_paid_and_partly_paid_stages_and_only_what_the_porta
             && page.contains("«DT31_2:UC_PART»"),
         "{page}"
     );
-    hub.portal.add_invoice(invoice(122, "122", 1_000_000));
-    hub.portal.link_requisite(122, 40);
+    hub.romashka_invoice(122, 1_000_000);
     hub.portal.forget_requests();
-    import(
-        &hub,
-        &statement(&[doc("903", "1000.00", "Оплата по счету 122")]),
-    )
-    .await;
-    drain(&hub.app).await;
+    import_and_match(&hub, &[doc("903", "1000.00", "Оплата по счету 122")]).await;
     assert!(writes(&hub.portal).is_empty(), "{:?}", writes(&hub.portal));
     let waiting = matching_jobs(&hub.app).await;
     assert!(
@@ -875,16 +832,10 @@ async fn the_admin_picks_the_paid_and_partly_paid_stages_and_only_what_the_porta
 #[tokio::test]
 async fn taking_a_payment_back_comments_restores_the_stage_and_unpays_its_document() {
     let hub = hub().await;
-    hub.portal.add_invoice(invoice(120, "120", 1_500_050));
-    hub.portal.link_requisite(120, 40);
+    hub.romashka_invoice(120, 1_500_050);
     hub.portal.move_invoice(120, "DT31_2:S");
     let document = hub.portal.add_payment_document(120, Kopecks(1_500_050));
-    import(
-        &hub,
-        &statement(&[doc("501", "15000.50", "Оплата по счету 120")]),
-    )
-    .await;
-    drain(&hub.app).await;
+    import_and_match(&hub, &[doc("501", "15000.50", "Оплата по счету 120")]).await;
     assert_eq!(hub.portal.invoice(120).unwrap().stage_id, PAID);
     assert!(
         hub.portal.payment_documents(120)[0].paid,
@@ -953,14 +904,8 @@ async fn taking_a_payment_back_comments_restores_the_stage_and_unpays_its_docume
 async fn a_portal_that_refuses_updates_in_a_batch_gets_them_one_by_one() {
     let hub = hub().await;
     hub.portal.refuse_in_batch("crm.item.update");
-    hub.portal.add_invoice(invoice(120, "120", 1_500_050));
-    hub.portal.link_requisite(120, 40);
-    import(
-        &hub,
-        &statement(&[doc("501", "15000.50", "Оплата по счету 120")]),
-    )
-    .await;
-    drain(&hub.app).await;
+    hub.romashka_invoice(120, 1_500_050);
+    import_and_match(&hub, &[doc("501", "15000.50", "Оплата по счету 120")]).await;
     assert_eq!(hub.portal.invoice(120).unwrap().stage_id, PAID);
     let updates = hub.portal.calls_of("crm.item.update");
     let alone: Vec<bool> = updates.iter().map(|u| u.in_batch.is_none()).collect();

@@ -574,6 +574,74 @@ async fn the_api_creates_reads_patches_and_lists_people() {
 }
 
 #[tokio::test]
+async fn a_search_finds_people_by_what_they_are_called_now_in_name_order_from_two_letters() {
+    let app = TestApp::spawn().await;
+    let api = app.token_as("robot@agency.test", &[Role::Admin]).await;
+    // Thirty namesakes, added in reverse, and one who is not.
+    for i in (0..30).rev() {
+        app.add_person(
+            &format!("Кузнецова Анна {i:02}"),
+            &format!("anna{i}@agency.test"),
+        )
+        .await;
+    }
+    let petr = app.add_person("Пётр Сидоров", "petr@agency.test").await;
+    let names = |list: &Value| -> Vec<String> {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["full_name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let search = |q: &str| {
+        let api = &api;
+        let q = q.to_owned();
+        async move { json(api.get("/api/v1/people").query(&[("q", q.as_str())]), 200).await }
+    };
+
+    // All of them on one page, and the same people one a page: the same order.
+    let expected: Vec<String> = (0..30).map(|i| format!("Кузнецова Анна {i:02}")).collect();
+    let page = search("КУЗНЕЦОВА").await;
+    assert_eq!(page["total"], 30);
+    assert_eq!(names(&page), expected);
+    let mut one_by_one = Vec::new();
+    for offset in 0..30 {
+        let one = json(
+            api.get("/api/v1/people").query(&[
+                ("q", "кузнецова"),
+                ("limit", "1"),
+                ("offset", &offset.to_string()),
+            ]),
+            200,
+        )
+        .await;
+        assert_eq!(one["total"], 30);
+        one_by_one.extend(names(&one));
+    }
+    assert_eq!(one_by_one, expected);
+
+    // Any part of the text, spaces included; two letters are enough; a quote is a letter.
+    assert_eq!(search("анна 0").await["total"], 10);
+    assert_eq!(names(&search("ид").await), ["Пётр Сидоров"]);
+    assert_eq!(names(&search("PE").await), ["Пётр Сидоров"]);
+    assert_eq!(search("зн").await["total"], 30);
+    assert_eq!(search("\"анна").await["total"], 0);
+    assert_eq!(search("а 1%").await["total"], 0);
+
+    // Renamed: found by the new name, no longer by the old one.
+    json(
+        api.patch(&format!("/api/v1/people/{petr}"))
+            .json(&body!({"full_name": "Пётр Смирнов"})),
+        200,
+    )
+    .await;
+    assert_eq!(search("сидоров").await["total"], 0);
+    assert_eq!(search("ид").await["total"], 0);
+    assert_eq!(names(&search("смирнов").await), ["Пётр Смирнов"]);
+}
+
+#[tokio::test]
 async fn the_api_refuses_bad_input_with_json_errors() {
     let app = TestApp::spawn().await;
     let api = app.token_as("robot@agency.test", &[Role::Admin]).await;

@@ -49,6 +49,11 @@ struct Table {
 /// Tables by name. sqlx's own bookkeeping table is not ours and is left out.
 type Schema = BTreeMap<String, Table>;
 
+/// The people search's trigram index is each backend's own and is compared by name only:
+/// on SQLite an FTS5 virtual table (with the tables FTS5 keeps behind it), on PostgreSQL a
+/// `pg_trgm` GIN index on `people.search_text`.
+const SEARCH_INDEX: (&str, &str) = ("people_search", "people_search_text");
+
 fn normalise_type(ty: &str) -> String {
     match ty.trim().to_lowercase().as_str() {
         "integer" | "bigint" | "int" | "smallint" => "integer".into(),
@@ -142,6 +147,24 @@ async fn sqlite_and_postgresql_migrate_to_the_same_schema() {
     config.database.url = Secret::new(database.url.clone());
     let postgres = migrated(&config).await;
     let postgres_schema = postgres_schema(&postgres).await;
+
+    let fts: Option<String> =
+        sqlx::query_scalar("SELECT type FROM pragma_table_list WHERE name = $1")
+            .bind(SEARCH_INDEX.0)
+            .fetch_optional(sqlite.pool())
+            .await
+            .unwrap();
+    assert_eq!(fts.as_deref(), Some("virtual"), "SQLite's search index");
+    let gin: Option<String> = sqlx::query_scalar("SELECT CAST(to_regclass($1) AS TEXT)")
+        .bind(SEARCH_INDEX.1)
+        .fetch_one(postgres.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        gin.as_deref(),
+        Some(SEARCH_INDEX.1),
+        "PostgreSQL's search index"
+    );
     postgres.close().await;
 
     let differences = differences(&sqlite_schema, &postgres_schema);
@@ -207,8 +230,10 @@ fn differences(sqlite: &Schema, postgres: &Schema) -> Vec<String> {
 
 async fn sqlite_schema(db: &Db) -> Schema {
     let pool = db.pool();
+    // Ordinary tables only: a virtual table and the tables behind it are SQLite's own way
+    // of indexing (see SEARCH_INDEX).
     let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM sqlite_master WHERE type = 'table' \
+        "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' \
          AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'",
     )
     .fetch_all(pool)
@@ -359,12 +384,13 @@ async fn postgres_schema(db: &Db) -> Schema {
         // Column lists in key order, one string each ("a,b"), `<expression>` for an
         // indexed expression.
         let indexes = sqlx::query(
-            "SELECT i.indisprimary AS is_primary, i.indisunique AS is_unique, \
+            "SELECT ic.relname::text AS name, i.indisprimary AS is_primary, i.indisunique AS is_unique, \
                     (i.indpred IS NOT NULL) AS partial, \
                     (SELECT string_agg(COALESCE(a.attname::text, '<expression>'), ',' ORDER BY k.ord) \
                      FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) \
                      LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum) AS columns \
              FROM pg_index i \
+             JOIN pg_class ic ON ic.oid = i.indexrelid \
              JOIN pg_class c ON c.oid = i.indrelid \
              JOIN pg_namespace n ON n.oid = c.relnamespace \
              WHERE n.nspname = current_schema() AND c.relname = $1",
@@ -374,6 +400,9 @@ async fn postgres_schema(db: &Db) -> Schema {
         .await
         .unwrap();
         for index in indexes {
+            if index.get::<String, _>("name") == SEARCH_INDEX.1 {
+                continue;
+            }
             let columns: Vec<String> = index
                 .get::<String, _>("columns")
                 .split(',')

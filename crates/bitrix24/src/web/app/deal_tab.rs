@@ -53,13 +53,14 @@ pub async fn show(
     uri: Uri,
     body: Bytes,
 ) -> Response {
-    let (placement, viewer) =
-        match viewer::open(&state, &portal, uri.query(), &body, Permission::TendersRead).await {
-            Ok(opened) => opened,
-            Err(refused) => return refused,
-        };
-    let page = render(&state, &cards, &placement, &viewer).await;
-    viewer::answer(&viewer, placement.locale, page)
+    viewer::serve(
+        &state,
+        &portal,
+        (uri.query(), &body),
+        Permission::TendersRead,
+        async |placement, viewer| render(&state, &cards, placement, viewer).await,
+    )
+    .await
 }
 
 /// «осталось 3 дн. 4 ч», or that the deadline passed.

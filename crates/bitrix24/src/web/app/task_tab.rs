@@ -74,13 +74,14 @@ pub async fn show(
     uri: Uri,
     body: Bytes,
 ) -> Response {
-    let (placement, viewer) =
-        match viewer::open(&state, &portal, uri.query(), &body, Permission::TasksRead).await {
-            Ok(opened) => opened,
-            Err(refused) => return refused,
-        };
-    let page = render(&state, &cards, &placement, &viewer).await;
-    viewer::answer(&viewer, placement.locale, page)
+    viewer::serve(
+        &state,
+        &portal,
+        (uri.query(), &body),
+        Permission::TasksRead,
+        async |placement, viewer| render(&state, &cards, placement, viewer).await,
+    )
+    .await
 }
 
 async fn render(

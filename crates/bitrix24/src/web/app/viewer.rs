@@ -191,7 +191,7 @@ const MAX_FORM: usize = 64 * 1024;
 
 /// The placement posted (`query`, `body`) and its viewer with `permission`, or the page
 /// saying why not.
-pub async fn open(
+async fn open(
     state: &AppState,
     portal: &Configured,
     query: Option<&str>,
@@ -211,11 +211,23 @@ pub async fn open(
     }
 }
 
-/// The tab's page, or the refusal's.
-pub fn answer(viewer: &Viewer, locale: Locale, page: Result<String, Refusal>) -> Response {
-    match page {
+/// A tab's whole answer to the portal's POST (`query`, `body`): the viewer confirmed with
+/// `permission`, then the page `render` makes for them, framed for the portal; or the page
+/// saying why not.
+pub async fn serve(
+    state: &AppState,
+    portal: &Configured,
+    (query, body): (Option<&str>, &[u8]),
+    permission: Permission,
+    render: impl AsyncFnOnce(&Placement, &Viewer) -> Result<String, Refusal>,
+) -> Response {
+    let (placement, viewer) = match open(state, portal, query, body, permission).await {
+        Ok(opened) => opened,
+        Err(refused) => return refused,
+    };
+    match render(&placement, &viewer).await {
         Ok(html) => framed(Some(&viewer.portal), StatusCode::OK, html),
-        Err(refusal) => refusal.page(Some(&viewer.portal), locale),
+        Err(refusal) => refusal.page(Some(&viewer.portal), placement.locale),
     }
 }
 

@@ -145,21 +145,34 @@ pub async fn check(
     page_with(&state, &user, lang, &portal, &setup, shown, status).await
 }
 
-/// Where a form's change leads: back to the page saying it was `done`, or the page again
-/// with what went wrong.
-async fn answer(
+/// A form's change: with `settings.manage` and deals on a portal, does `action`, then goes
+/// back to the page saying it was `done`, or shows the page again with what went wrong (and
+/// the mapping the form held, when the action names it).
+async fn change(
     (state, user, lang): (&AppState, &CurrentUser, Lang),
     (portal, setup): (&Configured, &DealsSetup),
-    outcome: Result<(), (CoreError, Option<DealsMap>)>,
     done: &str,
+    action: impl AsyncFnOnce(&PortalDeals) -> Result<(), (CoreError, Option<DealsMap>)>,
 ) -> Result<Response, PageError> {
-    match outcome {
+    user.require(Permission::SettingsManage)?;
+    let deals = deals_of(setup)?;
+    match action(deals).await {
         Ok(()) => Ok(Redirect::to(&format!("/settings/bitrix24?deals={done}")).into_response()),
         Err((e, map)) => {
             let (shown, status) = shown_error(e, map);
             page_with(state, user, lang, portal, setup, shown, status).await
         }
     }
+}
+
+/// `act` on the mapping the form holds; what went wrong comes back with the mapping, to show
+/// it again.
+async fn mapped(
+    form: &[(String, String)],
+    act: impl AsyncFnOnce(&DealsMap) -> CoreResult<()>,
+) -> Result<(), (CoreError, Option<DealsMap>)> {
+    let map = map_of(form).map_err(|e| (e, None))?;
+    act(&map).await.map_err(|e| (e, Some(map)))
 }
 
 /// `POST /settings/bitrix24/deals`: saves the mapping the form holds, if the portal has it all.
@@ -171,16 +184,14 @@ pub async fn save(
     lang: Lang,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    user.require(Permission::SettingsManage)?;
-    let deals = deals_of(&setup)?;
-    let outcome = match map_of(&form) {
-        Ok(map) => deals
-            .save_map(&map, &user.actor())
-            .await
-            .map_err(|e| (e, Some(map))),
-        Err(e) => Err((e, None)),
-    };
-    answer((&state, &user, lang), (&portal, &setup), outcome, "saved").await
+    let actor = user.actor();
+    change(
+        (&state, &user, lang),
+        (&portal, &setup),
+        "saved",
+        async |deals| mapped(&form, async |map| deals.save_map(map, &actor).await).await,
+    )
+    .await
 }
 
 /// `POST /settings/bitrix24/deals/create`: a new category with the pipeline's stages, and the
@@ -192,14 +203,20 @@ pub async fn create(
     user: CurrentUser,
     lang: Lang,
 ) -> Result<Response, PageError> {
-    user.require(Permission::SettingsManage)?;
-    let deals = deals_of(&setup)?;
-    let outcome = deals
-        .create_category(&user.actor())
-        .await
-        .map(|_| ())
-        .map_err(|e| (e, None));
-    answer((&state, &user, lang), (&portal, &setup), outcome, "created").await
+    let actor = user.actor();
+    change(
+        (&state, &user, lang),
+        (&portal, &setup),
+        "created",
+        async |deals| {
+            deals
+                .create_category(&actor)
+                .await
+                .map(|_| ())
+                .map_err(|e| (e, None))
+        },
+    )
+    .await
 }
 
 /// `POST /settings/bitrix24/deals/fields`: creates the fields the form's mapping lacks, with
@@ -212,15 +229,20 @@ pub async fn create_fields(
     lang: Lang,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    user.require(Permission::SettingsManage)?;
-    let deals = deals_of(&setup)?;
-    let outcome = match map_of(&form) {
-        Ok(map) => deals
-            .create_missing_fields(map.clone(), &user.actor())
+    let actor = user.actor();
+    change(
+        (&state, &user, lang),
+        (&portal, &setup),
+        "created",
+        async |deals| {
+            mapped(&form, async |map| {
+                deals
+                    .create_missing_fields(map.clone(), &actor)
+                    .await
+                    .map(|_| ())
+            })
             .await
-            .map(|_| ())
-            .map_err(|e| (e, Some(map))),
-        Err(e) => Err((e, None)),
-    };
-    answer((&state, &user, lang), (&portal, &setup), outcome, "created").await
+        },
+    )
+    .await
 }
