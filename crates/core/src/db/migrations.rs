@@ -38,6 +38,7 @@ pub const PLATFORM: &[Step] = &[
     step!(8, "0008_robot_runs_one_active"),
     step!(9, "0009_demo_objects"),
     step!(10, "0010_people_search"),
+    step!(11, "0011_jobs_claim_order"),
 ];
 
 /// Every step of `sets` (the platform's and the capabilities'), in version order.

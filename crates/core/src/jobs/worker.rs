@@ -77,6 +77,16 @@ impl Worker {
                 last_upkeep = Instant::now();
                 self.upkeep(&running, lease_ms).await;
             }
+            // Jobs that ended while the last outcome was being written are written now,
+            // together, before their places are filled: a claim per freed place would
+            // cost a commit each.
+            let mut ended = Vec::new();
+            while let Some(done) = tasks.try_join_next_with_id() {
+                ended.push(done);
+            }
+            if !ended.is_empty() {
+                self.finished(&mut running, ended).await;
+            }
             let room = self.config.concurrency.saturating_sub(tasks.len());
             if room > 0 {
                 match store::claim(&self.db, &kinds, &self.id, now_ms(), lease_ms, room).await {
