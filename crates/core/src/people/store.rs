@@ -533,6 +533,16 @@ pub async fn list(db: &Db, filter: &ListFilter) -> CoreResult<ListPage> {
     };
     let offset = filter.offset.max(0);
     let q = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    if q.is_some_and(|q| q.contains('\0')) {
+        // No one's text holds a NUL: PostgreSQL refuses the character in text, and SQLite
+        // would read the FTS5 query only up to it. Found: nobody, on both.
+        return Ok(ListPage {
+            items: Vec::new(),
+            total: 0,
+            offset,
+            limit,
+        });
+    }
     let pattern = q.map(like_pattern);
     let status = filter.status.map(|s| s.as_str());
     let indexed = q.is_some_and(|q| q.chars().count() >= INDEXED_FROM);

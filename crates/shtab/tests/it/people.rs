@@ -555,6 +555,9 @@ async fn the_api_creates_reads_patches_and_lists_people() {
     assert_eq!(patched["ssh_keys"], created["ssh_keys"]);
 
     let list = json(api.get("/api/v1/people?q=ПЕТРОВ"), 200).await;
+    // A NUL character is searched for, not an error.
+    let none = json(api.get("/api/v1/people?q=%D0%BF%D0%B5%00%D1%82%D1%80"), 200).await;
+    assert_eq!(none["total"], 0, "{none}");
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["id"], id);
     assert_eq!(list["items"][0]["email"], "ivan.petrov@agency.test");
