@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use shtab_core::audit::{self, Actor, Changes, Event};
-use shtab_core::db::{AnyRow, Db, Row, Tx, like_pattern};
+use shtab_core::db::{AnyRow, Db, Row, Tx, can_match, like_pattern};
 use shtab_core::error::{CoreError, CoreResult, unique_violation_as};
 use shtab_core::ids::PersonId;
 use shtab_core::jobs;
@@ -433,6 +433,16 @@ pub async fn list(db: &Db, filter: &ListFilter) -> CoreResult<ListPage> {
     };
     let offset = filter.offset.max(0);
     let q = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    if q.is_some_and(|q| !can_match(q)) {
+        return Ok(ListPage {
+            items: Vec::new(),
+            total: 0,
+            sum_amount: Kopecks(0),
+            sum_remaining: Kopecks(0),
+            offset,
+            limit,
+        });
+    }
     let key = q.map(normalize_number);
     let q = q.map(like_pattern);
     let (state, unpaid) = match filter.state {

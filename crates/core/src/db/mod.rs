@@ -80,6 +80,13 @@ impl Db {
     }
 }
 
+/// Whether a search for `text` can find anything. No stored text holds a NUL character
+/// (PostgreSQL refuses one in text, so asking it would fail; SQLite would read a pattern only
+/// up to it), so a search holding one finds nothing, on both backends, without asking.
+pub fn can_match(text: &str) -> bool {
+    !text.contains('\0')
+}
+
 /// `%text%` for `LIKE $n ESCAPE '\'`, lower-cased, with the input's own `%`, `_` and `\`
 /// taken literally. Compare it with a column that was lower-cased in Rust (which folds
 /// Cyrillic too; SQLite's `LOWER` does not).

@@ -6,7 +6,7 @@ use super::domain::{
 };
 use crate::FieldError;
 use crate::audit::{self, Actor, Changes, Event};
-use crate::db::{Backend, Db, Row, Tx, like_pattern};
+use crate::db::{Backend, Db, Row, Tx, can_match, like_pattern};
 use crate::error::{CoreError, CoreResult, unique_violation_as};
 use crate::ids::{PersonId, SshKeyId, UserId};
 use crate::time::now_ms;
@@ -533,9 +533,7 @@ pub async fn list(db: &Db, filter: &ListFilter) -> CoreResult<ListPage> {
     };
     let offset = filter.offset.max(0);
     let q = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    if q.is_some_and(|q| q.contains('\0')) {
-        // No one's text holds a NUL: PostgreSQL refuses the character in text, and SQLite
-        // would read the FTS5 query only up to it. Found: nobody, on both.
+    if q.is_some_and(|q| !can_match(q)) {
         return Ok(ListPage {
             items: Vec::new(),
             total: 0,

@@ -5,7 +5,7 @@ use sqlx::AssertSqlSafe;
 use super::domain::{Task, TaskChange, TaskInput, TaskKey, TaskStatus, TaskSummary, search_text};
 use super::job::TaskCreated;
 use crate::audit::{self, Actor, Changes, Event};
-use crate::db::{Db, Row, Tx, like_pattern};
+use crate::db::{Db, Row, Tx, can_match, like_pattern};
 use crate::error::{CoreError, CoreResult, unique_violation_as};
 use crate::ids::{PersonId, TaskId};
 use crate::jobs;
@@ -203,6 +203,14 @@ pub async fn list(db: &Db, filter: &ListFilter) -> CoreResult<ListPage> {
     };
     let offset = filter.offset.max(0);
     let q = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    if q.is_some_and(|q| !can_match(q)) {
+        return Ok(ListPage {
+            items: Vec::new(),
+            total: 0,
+            offset,
+            limit,
+        });
+    }
     let number: Option<i64> = q.and_then(|q| q.strip_prefix('#').unwrap_or(q).parse().ok());
     let q = q.map(like_pattern);
     let status = filter.status.map(TaskStatus::as_str);

@@ -432,6 +432,7 @@ async fn bad_filter_values_are_422_naming_the_field() {
         ("after=yesterday", "after"),
         ("limit=0", "limit"),
         ("limit=501", "limit"),
+        ("payer=%D0%A0%00", "payer"),
     ] {
         let answer = json(api.get(&format!("/api/v1/bank/payments?{query}")), 422).await;
         assert_eq!(bad_fields(&answer), [field], "{query}");

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use serde::Deserialize;
 use shtab_core::FieldError;
-use shtab_core::db::like_pattern;
+use shtab_core::db::{can_match, like_pattern};
 use shtab_core::error::{CoreError, CoreResult};
 
 use crate::domain::Kopecks;
@@ -277,6 +277,12 @@ impl RawFilter {
                     "payer",
                     "too_long",
                     format!("at most {PAYER_MAX_CHARS} characters"),
+                ));
+            } else if !can_match(p) {
+                errors.push(FieldError::new(
+                    "payer",
+                    "nul_character",
+                    "holds a NUL character, which no payer's name or INN has",
                 ));
             } else if matches!(p.len(), 10 | 12) && p.bytes().all(|b| b.is_ascii_digit()) {
                 f.payer = Some(PayerMatch::Inn(p.to_owned()));
