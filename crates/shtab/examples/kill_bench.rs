@@ -1087,6 +1087,55 @@ async fn scalar(conn: &mut PgConnection, sql: &'static str) -> anyhow::Result<i6
         .with_context(|| sql)
 }
 
+/// The invariants that hold when a count is zero: the check's name, the count, and what
+/// the counted rows are.
+const MUST_BE_NONE: [(&str, &str, &str); 8] = [
+    (
+        "invoice paid = its allocations",
+        "SELECT COUNT(*) FROM invoices i WHERE i.paid <> COALESCE( \
+           (SELECT SUM(a.amount) FROM bank_allocations a WHERE a.invoice_id = CAST(i.id AS TEXT)), 0)",
+        "invoices differ",
+    ),
+    (
+        "payment allocated = its allocations",
+        "SELECT COUNT(*) FROM bank_payments p WHERE p.allocated <> COALESCE( \
+           (SELECT SUM(a.amount) FROM bank_allocations a WHERE a.payment_id = p.id), 0)",
+        "payments differ",
+    ),
+    (
+        "no payment given the same decision twice",
+        "SELECT COUNT(*) FROM (SELECT object_id FROM audit_log WHERE action = 'bank.payment.match' \
+           GROUP BY object_id, changes HAVING COUNT(*) > 1) t",
+        "payments with one matching entry twice in the audit log",
+    ),
+    (
+        "no money allocated twice",
+        "SELECT (SELECT COUNT(*) FROM bank_payments WHERE allocated > amount) \
+              + (SELECT COUNT(*) FROM invoices WHERE paid > amount)",
+        "payments or invoices with more allocated than their amount",
+    ),
+    (
+        "no job dead or failed",
+        "SELECT COUNT(*) FROM jobs WHERE state IN ('dead', 'failed')",
+        "dead or failed",
+    ),
+    (
+        "no job left queued or running",
+        "SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')",
+        "queued or running",
+    ),
+    (
+        "no robot run stuck running",
+        "SELECT COUNT(*) FROM robot_runs WHERE status IN ('running', 'queued')",
+        "running or queued",
+    ),
+    (
+        "no robot run failed",
+        "SELECT COUNT(*) FROM robot_runs WHERE status = 'failed'",
+        "failed",
+    ),
+];
+
 async fn check(conn: &mut PgConnection, e: &Expected) -> anyhow::Result<Vec<Check>> {
     let mut out = Vec::new();
     let mut add = |name, ok, shown: String| out.push(Check { name, shown, ok });
@@ -1106,50 +1155,6 @@ async fn check(conn: &mut PgConnection, e: &Expected) -> anyhow::Result<Vec<Chec
         "imports' new counts add up",
         said_new == stored,
         format!("{said_new} new over all imports, {stored} payments stored"),
-    );
-    let invoices_off = scalar(
-        conn,
-        "SELECT COUNT(*) FROM invoices i WHERE i.paid <> COALESCE( \
-           (SELECT SUM(a.amount) FROM bank_allocations a WHERE a.invoice_id = CAST(i.id AS TEXT)), 0)",
-    )
-    .await?;
-    add(
-        "invoice paid = its allocations",
-        invoices_off == 0,
-        format!("{invoices_off} invoices differ"),
-    );
-    let payments_off = scalar(
-        conn,
-        "SELECT COUNT(*) FROM bank_payments p WHERE p.allocated <> COALESCE( \
-           (SELECT SUM(a.amount) FROM bank_allocations a WHERE a.payment_id = p.id), 0)",
-    )
-    .await?;
-    add(
-        "payment allocated = its allocations",
-        payments_off == 0,
-        format!("{payments_off} payments differ"),
-    );
-    let same_twice = scalar(
-        conn,
-        "SELECT COUNT(*) FROM (SELECT object_id FROM audit_log WHERE action = 'bank.payment.match' \
-           GROUP BY object_id, changes HAVING COUNT(*) > 1) t",
-    )
-    .await?;
-    add(
-        "no payment given the same decision twice",
-        same_twice == 0,
-        format!("{same_twice} payments with one matching entry twice in the audit log"),
-    );
-    let overpaid = scalar(
-        conn,
-        "SELECT (SELECT COUNT(*) FROM bank_payments WHERE allocated > amount) \
-              + (SELECT COUNT(*) FROM invoices WHERE paid > amount)",
-    )
-    .await?;
-    add(
-        "no money allocated twice",
-        overpaid == 0,
-        format!("{overpaid} payments or invoices with more allocated than their amount"),
     );
     let webhook_links =
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM task_commits WHERE sha LIKE $1")
@@ -1214,46 +1219,10 @@ async fn check(conn: &mut PgConnection, e: &Expected) -> anyhow::Result<Vec<Chec
             e.time_commands
         ),
     );
-    let lost = scalar(
-        conn,
-        "SELECT COUNT(*) FROM jobs WHERE state IN ('dead', 'failed')",
-    )
-    .await?;
-    add(
-        "no job dead or failed",
-        lost == 0,
-        format!("{lost} dead or failed"),
-    );
-    let left = scalar(
-        conn,
-        "SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')",
-    )
-    .await?;
-    add(
-        "no job left queued or running",
-        left == 0,
-        format!("{left} queued or running"),
-    );
-    let stuck = scalar(
-        conn,
-        "SELECT COUNT(*) FROM robot_runs WHERE status IN ('running', 'queued')",
-    )
-    .await?;
-    add(
-        "no robot run stuck running",
-        stuck == 0,
-        format!("{stuck} running or queued"),
-    );
-    let failed = scalar(
-        conn,
-        "SELECT COUNT(*) FROM robot_runs WHERE status = 'failed'",
-    )
-    .await?;
-    add(
-        "no robot run failed",
-        failed == 0,
-        format!("{failed} failed"),
-    );
+    for (name, sql, what) in MUST_BE_NONE {
+        let n = scalar(conn, sql).await?;
+        add(name, n == 0, format!("{n} {what}"));
+    }
     Ok(out)
 }
 

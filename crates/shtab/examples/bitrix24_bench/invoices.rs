@@ -9,6 +9,7 @@
 
 use std::time::Instant;
 
+use crate::onec::inn;
 use anyhow::ensure;
 use shtab_bank::service::matching::Matcher;
 use shtab_bitrix24::fake::{FakeInvoice, FakePortal, FakeRequisite};
@@ -18,17 +19,6 @@ use shtab_core::time::now_ms;
 use shtab_core::types::Kopecks;
 
 const REQUESTS_PER_PAYMENT_AIM: f64 = 0.1;
-
-/// A valid INN of an organisation: nine digits from `seed` and the check digit.
-fn inn(seed: u64) -> String {
-    let digits: Vec<u32> = format!("{:09}", 100_000_000 + seed % 900_000_000)
-        .bytes()
-        .map(|b| u32::from(b - b'0'))
-        .collect();
-    let weights = [2, 4, 10, 3, 5, 9, 4, 6, 8];
-    let sum: u32 = digits.iter().zip(weights).map(|(d, w)| d * w).sum();
-    digits.iter().map(|d| d.to_string()).collect::<String>() + &(sum % 11 % 10).to_string()
-}
 
 pub async fn run(payments: usize, payers: usize) -> anyhow::Result<()> {
     ensure!(

@@ -7,6 +7,8 @@
 mod aim;
 mod backfill;
 mod invoices;
+#[path = "../common/onec.rs"]
+mod onec;
 
 use anyhow::Context;
 
