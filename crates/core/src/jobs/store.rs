@@ -3,7 +3,7 @@
 //! has one writer at a time, which makes the same statement safe there).
 
 use serde::Serialize;
-use sqlx::AssertSqlSafe;
+use sqlx::{AnyConnection, AssertSqlSafe};
 
 use super::{Job, JobError, JobState, backoff};
 use crate::db::{Backend, Db, FromRow, Tx};
@@ -77,26 +77,65 @@ pub(super) struct Claimed {
     pub max_attempts: i64,
 }
 
+/// What a worker asks for: up to `limit` of the oldest due jobs of `kinds`, under a lease.
+pub(super) struct ClaimRequest<'a> {
+    pub kinds: &'a [&'a str],
+    pub worker: &'a str,
+    pub now: i64,
+    pub lease_ms: i64,
+    pub limit: usize,
+}
+
 /// Takes up to `limit` of the oldest due jobs of `kinds`, marks them running under a lease,
 /// and counts the attempt; oldest first, empty when nothing is due. One statement for the
 /// lot: on PostgreSQL a claim is a commit (an fsync), so a worker with room for several jobs
 /// pays for one, not one each.
-pub(super) async fn claim(
-    db: &Db,
-    kinds: &[&str],
-    worker: &str,
-    now: i64,
-    lease_ms: i64,
-    limit: usize,
-) -> CoreResult<Vec<Claimed>> {
-    if kinds.is_empty() || limit == 0 {
+pub(super) async fn claim(db: &Db, request: &ClaimRequest<'_>) -> CoreResult<Vec<Claimed>> {
+    if request.kinds.is_empty() || request.limit == 0 {
         return Ok(Vec::new());
     }
+    let mut conn = db.pool().acquire().await?;
+    claim_on(&mut conn, db.backend(), request).await
+}
+
+/// Marks the jobs of `done` done and claims the next ones in one transaction: on PostgreSQL
+/// a worker's turn then costs one commit, not two.
+pub(super) async fn finish_and_claim(
+    db: &Db,
+    done: &[i64],
+    request: &ClaimRequest<'_>,
+) -> CoreResult<Vec<Claimed>> {
+    if done.is_empty() {
+        return claim(db, request).await;
+    }
+    if request.limit == 0 || request.kinds.is_empty() {
+        finish_done(db, done, request.worker).await?;
+        return Ok(Vec::new());
+    }
+    let mut tx = db.begin().await?;
+    finish_done_on(&mut tx, done, request.worker).await?;
+    let claimed = claim_on(&mut tx, db.backend(), request).await?;
+    tx.commit().await?;
+    Ok(claimed)
+}
+
+async fn claim_on(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    request: &ClaimRequest<'_>,
+) -> CoreResult<Vec<Claimed>> {
+    let ClaimRequest {
+        kinds,
+        worker,
+        now,
+        lease_ms,
+        limit,
+    } = *request;
     let first_kind = 6;
     let placeholders: Vec<String> = (0..kinds.len())
         .map(|i| format!("${}", first_kind + i))
         .collect();
-    let skip_locked = if db.backend() == Backend::Postgres {
+    let skip_locked = if backend == Backend::Postgres {
         " FOR UPDATE SKIP LOCKED"
     } else {
         ""
@@ -117,7 +156,7 @@ pub(super) async fn claim(
     for k in kinds {
         query = query.bind(*k);
     }
-    let mut rows = query.fetch_all(db.pool()).await?;
+    let mut rows = query.fetch_all(&mut *conn).await?;
     // RETURNING promises no order; the queue's is by due time, then age.
     rows.sort_by_key(|r| (r.run_at, r.id));
     Ok(rows.into_iter().map(Claimed::from).collect())
@@ -166,6 +205,11 @@ pub(super) async fn finish_done(db: &Db, ids: &[i64], worker: &str) -> CoreResul
     if ids.is_empty() {
         return Ok(());
     }
+    let mut conn = db.pool().acquire().await?;
+    finish_done_on(&mut conn, ids, worker).await
+}
+
+async fn finish_done_on(conn: &mut AnyConnection, ids: &[i64], worker: &str) -> CoreResult<()> {
     let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
     let sql = format!(
         "UPDATE jobs SET state = 'done', finished_at = $1, lease_until = NULL, locked_by = NULL \
@@ -176,7 +220,7 @@ pub(super) async fn finish_done(db: &Db, ids: &[i64], worker: &str) -> CoreResul
     for id in ids {
         query = query.bind(*id);
     }
-    query.execute(db.pool()).await?;
+    query.execute(&mut *conn).await?;
     Ok(())
 }
 

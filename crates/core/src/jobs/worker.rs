@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
 
 use super::registry::{JobContext, Registry};
-use super::store::{self, Claimed};
+use super::store::{self, ClaimRequest, Claimed};
 use super::{JobError, JobState};
 use crate::db::Db;
 use crate::error::CoreResult;
@@ -71,57 +71,56 @@ impl Worker {
         let mut tasks: JoinSet<Result<(), JobError>> = JoinSet::new();
         let mut running: HashMap<tokio::task::Id, Claimed> = HashMap::new();
         let mut last_upkeep = Instant::now() - self.config.lease;
+        // Jobs that ended and whose outcome is not written yet.
+        let mut ended: Vec<Joined> = Vec::new();
         loop {
             // Housekeeping at a third of the lease: renew ours, recover others' dead ones.
             if last_upkeep.elapsed() >= self.config.lease / 3 {
                 last_upkeep = Instant::now();
                 self.upkeep(&running, lease_ms).await;
             }
-            // Jobs that ended while the last outcome was being written are written now,
-            // together, before their places are filled: a claim per freed place would
-            // cost a commit each.
-            let mut ended = Vec::new();
+            // Every job that has ended by now is written in this turn, the successes together
+            // with the claim that fills their places: one commit a turn, however many ended.
             while let Some(done) = tasks.try_join_next_with_id() {
                 ended.push(done);
             }
-            if !ended.is_empty() {
-                self.finished(&mut running, ended).await;
-            }
-            let room = self.config.concurrency.saturating_sub(tasks.len());
-            if room > 0 {
-                match store::claim(&self.db, &kinds, &self.id, now_ms(), lease_ms, room).await {
-                    Ok(claimed) => {
-                        for job in claimed {
-                            let ctx = JobContext {
-                                db: self.db.clone(),
-                                job_id: job.id,
-                                attempt: job.attempts,
-                            };
-                            let handle = tasks.spawn(self.registry.start(
-                                &job.kind,
-                                job.payload.clone(),
-                                ctx,
-                            ));
-                            running.insert(handle.id(), job);
-                        }
+            let succeeded = self.record_failures(&mut running, &mut ended).await;
+            let request = ClaimRequest {
+                kinds: &kinds,
+                worker: &self.id,
+                now: now_ms(),
+                lease_ms,
+                limit: self.config.concurrency.saturating_sub(tasks.len()),
+            };
+            let ids: Vec<i64> = succeeded.iter().map(|j| j.id).collect();
+            match store::finish_and_claim(&self.db, &ids, &request).await {
+                Ok(claimed) => {
+                    count_done(&succeeded);
+                    for job in claimed {
+                        let ctx = JobContext {
+                            db: self.db.clone(),
+                            job_id: job.id,
+                            attempt: job.attempts,
+                        };
+                        let handle =
+                            tasks.spawn(self.registry.start(&job.kind, job.payload.clone(), ctx));
+                        running.insert(handle.id(), job);
                     }
-                    Err(e) => tracing::warn!(error = %e, "cannot claim jobs"),
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot claim jobs");
+                    // The successes were rolled back with the claim; written alone, they
+                    // need not run again.
+                    self.write_done(&succeeded).await;
                 }
             }
             tokio::select! {
                 () = &mut shutdown => break,
-                Some(done) = tasks.join_next_with_id(), if !tasks.is_empty() => {
-                    // With it, every job that has ended by now: their outcomes are written
-                    // together.
-                    let mut ended = vec![done];
-                    while let Some(done) = tasks.try_join_next_with_id() {
-                        ended.push(done);
-                    }
-                    self.finished(&mut running, ended).await;
-                }
+                Some(done) = tasks.join_next_with_id(), if !tasks.is_empty() => ended.push(done),
                 () = tokio::time::sleep(self.config.poll) => {}
             }
         }
+        self.finished(&mut running, ended).await;
         self.drain(tasks, running).await;
     }
 
@@ -140,9 +139,34 @@ impl Worker {
 
     /// Records what became of the jobs that ended: the successes in one statement, each
     /// failure with its own retry time and error.
-    async fn finished(&self, running: &mut HashMap<tokio::task::Id, Claimed>, ended: Vec<Joined>) {
+    async fn finished(
+        &self,
+        running: &mut HashMap<tokio::task::Id, Claimed>,
+        mut ended: Vec<Joined>,
+    ) {
+        let succeeded = self.record_failures(running, &mut ended).await;
+        self.write_done(&succeeded).await;
+    }
+
+    async fn write_done(&self, succeeded: &[Claimed]) {
+        let ids: Vec<i64> = succeeded.iter().map(|j| j.id).collect();
+        match store::finish_done(&self.db, &ids, &self.id).await {
+            Ok(()) => count_done(succeeded),
+            Err(e) => {
+                tracing::error!(jobs = ?ids, error = %e, "cannot record the jobs' outcome; their leases will expire")
+            }
+        }
+    }
+
+    /// Takes the jobs out of `ended` (and `running`), records each failure with its own
+    /// retry time and error, and returns the successes, to be written together.
+    async fn record_failures(
+        &self,
+        running: &mut HashMap<tokio::task::Id, Claimed>,
+        ended: &mut Vec<Joined>,
+    ) -> Vec<Claimed> {
         let mut succeeded = Vec::new();
-        for done in ended {
+        for done in ended.drain(..) {
             let (id, result) = match done {
                 Ok((id, result)) => (id, result),
                 Err(e) => (
@@ -158,17 +182,7 @@ impl Worker {
                 Err(e) => record(&self.db, &job, &self.id, Err(e)).await,
             }
         }
-        let ids: Vec<i64> = succeeded.iter().map(|j| j.id).collect();
-        match store::finish_done(&self.db, &ids, &self.id).await {
-            Ok(()) => {
-                for job in &succeeded {
-                    metrics::counter!("jobs_finished_total", "kind" => job.kind.clone(), "state" => JobState::Done.as_str()).increment(1);
-                }
-            }
-            Err(e) => {
-                tracing::error!(jobs = ?ids, error = %e, "cannot record the jobs' outcome; their leases will expire")
-            }
-        }
+        succeeded
     }
 
     async fn drain(
@@ -193,6 +207,12 @@ impl Worker {
     }
 }
 
+fn count_done(jobs: &[Claimed]) {
+    for job in jobs {
+        metrics::counter!("jobs_finished_total", "kind" => job.kind.clone(), "state" => JobState::Done.as_str()).increment(1);
+    }
+}
+
 async fn record(db: &Db, job: &Claimed, worker: &str, result: Result<(), JobError>) {
     if let Err(e) = &result {
         tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job attempt failed");
@@ -210,10 +230,14 @@ pub async fn run_due(db: &Db, registry: &Registry) -> CoreResult<usize> {
     let kinds = registry.kinds();
     let worker = format!("run-due-{}", std::process::id());
     let mut attempts = 0;
-    while let Some(job) = store::claim(db, &kinds, &worker, now_ms(), 3_600_000, 1)
-        .await?
-        .pop()
-    {
+    let request = |now| ClaimRequest {
+        kinds: &kinds,
+        worker: &worker,
+        now,
+        lease_ms: 3_600_000,
+        limit: 1,
+    };
+    while let Some(job) = store::claim(db, &request(now_ms())).await?.pop() {
         attempts += 1;
         let ctx = JobContext {
             db: db.clone(),
