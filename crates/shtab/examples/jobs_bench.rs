@@ -49,6 +49,12 @@ async fn main() -> anyhow::Result<()> {
     }
     let enqueue = started.elapsed();
 
+    if db.backend() == shtab_core::db::Backend::Postgres {
+        // As autovacuum would within a minute of the backlog. Without statistics the planner
+        // takes the fresh table for nearly empty and sorts every queued job for each claim
+        // (profiled with log_min_duration_statement: 1.1 ms a claim at 5 000 queued).
+        sqlx::query("ANALYZE jobs").execute(db.pool()).await?;
+    }
     let syncs_before = wal_syncs(&db).await?;
     let registry = Registry::new().register::<Empty, _, _>(nothing);
     let worker = Worker::new(
