@@ -47,6 +47,23 @@ fn kinds(found: &[(String, Vec<(String, String)>)]) -> Vec<&str> {
     found.iter().map(|(k, _)| k.as_str()).collect()
 }
 
+/// Invoice НБ-17 of ООО «Набережная»; its id.
+async fn invoice_nb17(admin: &ApiClient) -> i64 {
+    json_of(
+        admin.post("/api/v1/invoices").json(&json!({
+            "number": "НБ-17",
+            "issued_on": "2026-01-01",
+            "payer_name": "ООО «Набережная»",
+            "payer_inn": "7707083893",
+            "amount_kopecks": 1_234_550,
+        })),
+        201,
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap()
+}
+
 async fn seeded() -> (TestApp, FakePortal) {
     let fake = FakePortal::default();
     fake.set(vec![FakeTender::new(31, "Уборка помещений набережной")]);
@@ -79,19 +96,7 @@ async fn each_kind_is_found_with_its_link_and_hidden_from_roles_that_may_not_ope
     )
     .await;
     payment(&app, "p2", "ООО «Лютик»", "7736050003", 77_700, "matched").await;
-    let invoice = json_of(
-        admin.post("/api/v1/invoices").json(&json!({
-            "number": "НБ-17",
-            "issued_on": "2026-01-01",
-            "payer_name": "ООО «Набережная»",
-            "payer_inn": "7707083893",
-            "amount_kopecks": 1_234_550,
-        })),
-        201,
-    )
-    .await["id"]
-        .as_i64()
-        .unwrap();
+    let invoice = invoice_nb17(&admin).await;
     // A tender as the robot stores it, and a deal.
     json_of(
         admin
@@ -248,17 +253,7 @@ async fn a_search_holding_a_nul_character_finds_nothing_on_every_list() {
     let app = TestApp::spawn().await;
     let admin = app.token_as("root@agency.test", &[Role::Admin]).await;
     crate::vcs::new_task(&admin, "Набережная: поправить меню").await;
-    json_of(
-        admin.post("/api/v1/invoices").json(&json!({
-            "number": "НБ-17",
-            "issued_on": "2026-01-01",
-            "payer_name": "ООО «Набережная»",
-            "payer_inn": "7707083893",
-            "amount_kopecks": 1_234_550,
-        })),
-        201,
-    )
-    .await;
+    invoice_nb17(&admin).await;
     let found = |path: &str| admin.get(path).query(&[("q", "набережн\0ая")]);
     assert_eq!(
         json_of(found("/api/v1/search"), 200).await["groups"],
