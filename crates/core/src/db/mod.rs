@@ -7,10 +7,12 @@
 
 mod connect;
 pub mod migrations;
+mod page;
 
 use std::time::Duration;
 
 pub use connect::connect;
+pub use page::ListPage;
 pub use sqlx::any::AnyRow;
 pub use sqlx::{Any, FromRow, Row, Transaction};
 

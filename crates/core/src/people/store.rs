@@ -470,13 +470,7 @@ pub struct ListFilter {
     pub limit: i64,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ListPage {
-    pub items: Vec<PersonSummary>,
-    pub total: i64,
-    pub offset: i64,
-    pub limit: i64,
-}
+pub type ListPage = crate::db::ListPage<PersonSummary>;
 
 /// A search as long as this or longer is looked up in the trigram index (migration 0010);
 /// a shorter one has no trigram to look up and scans, as every search once did.
@@ -534,12 +528,7 @@ pub async fn list(db: &Db, filter: &ListFilter) -> CoreResult<ListPage> {
     let offset = filter.offset.max(0);
     let q = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
     if q.is_some_and(|q| !can_match(q)) {
-        return Ok(ListPage {
-            items: Vec::new(),
-            total: 0,
-            offset,
-            limit,
-        });
+        return Ok(ListPage::empty(offset, limit));
     }
     let pattern = q.map(like_pattern);
     let status = filter.status.map(|s| s.as_str());

@@ -186,13 +186,7 @@ pub struct ListFilter {
     pub limit: i64,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ListPage {
-    pub items: Vec<TaskSummary>,
-    pub total: i64,
-    pub offset: i64,
-    pub limit: i64,
-}
+pub type ListPage = crate::db::ListPage<TaskSummary>;
 
 /// Newest first.
 pub async fn list(db: &Db, filter: &ListFilter) -> CoreResult<ListPage> {
@@ -204,12 +198,7 @@ pub async fn list(db: &Db, filter: &ListFilter) -> CoreResult<ListPage> {
     let offset = filter.offset.max(0);
     let q = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
     if q.is_some_and(|q| !can_match(q)) {
-        return Ok(ListPage {
-            items: Vec::new(),
-            total: 0,
-            offset,
-            limit,
-        });
+        return Ok(ListPage::empty(offset, limit));
     }
     let number: Option<i64> = q.and_then(|q| q.strip_prefix('#').unwrap_or(q).parse().ok());
     let q = q.map(like_pattern);
