@@ -238,6 +238,14 @@ async fn each_filter_narrows_the_list() {
         [i(6), i(2)],
         "a part of an INN"
     );
+    // The text is looked for as typed: `%` and `_` are not wildcards.
+    for wildcard in ["%25", "_", "%D1%80%D0%BE%D0%BC_%D1%88"] {
+        assert_eq!(
+            ids(&json(list(&format!("payer={wildcard}")), 200).await),
+            Vec::<i64>::new(),
+            "{wildcard}"
+        );
+    }
     // Dates in both spellings, inclusive.
     assert_eq!(
         ids(&json(list("from=15.01.2026&to=2026-01-25"), 200).await),
