@@ -377,6 +377,20 @@ pub trait Invoices: Send + Sync {
 #[async_trait]
 pub trait Directory: Send + Sync {
     async fn person_by_email(&self, email: &Email) -> CoreResult<Option<PersonId>>;
+    /// [`Directory::person_by_email`] for many e-mails: the people found. A push carries a
+    /// score of authors; a directory that can answer them in one question should.
+    async fn people_by_emails(
+        &self,
+        emails: &[Email],
+    ) -> CoreResult<std::collections::HashMap<Email, PersonId>> {
+        let mut found = std::collections::HashMap::new();
+        for email in emails {
+            if let Some(person) = self.person_by_email(email).await? {
+                found.insert(email.clone(), person);
+            }
+        }
+        Ok(found)
+    }
     async fn person_by_forge_login(
         &self,
         forge: Forge,
@@ -502,6 +516,13 @@ impl BuiltinDirectory {
 impl Directory for BuiltinDirectory {
     async fn person_by_email(&self, email: &Email) -> CoreResult<Option<PersonId>> {
         crate::people::find_by_email(&self.db, email).await
+    }
+
+    async fn people_by_emails(
+        &self,
+        emails: &[Email],
+    ) -> CoreResult<std::collections::HashMap<Email, PersonId>> {
+        crate::people::find_by_emails(&self.db, emails).await
     }
 
     async fn person_by_forge_login(

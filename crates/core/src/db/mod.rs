@@ -8,6 +8,7 @@
 mod connect;
 pub mod migrations;
 mod page;
+pub mod values;
 
 use std::time::Duration;
 

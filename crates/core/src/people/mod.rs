@@ -14,6 +14,6 @@ pub use domain::{
 pub use ssh_keys::{KEY_ADDED_TEMPLATE, KeyChange, tell_access_managers};
 pub(crate) use store::insert;
 pub use store::{
-    ListFilter, ListPage, choices, count, create, deactivate, find_by_email, find_by_forge_login,
-    get, list, update,
+    ListFilter, ListPage, choices, count, create, deactivate, find_by_email, find_by_emails,
+    find_by_forge_login, get, list, update,
 };

@@ -6,7 +6,7 @@ use super::domain::{
 };
 use crate::FieldError;
 use crate::audit::{self, Actor, Changes, Event};
-use crate::db::{Backend, Db, Row, Tx, can_match, like_pattern};
+use crate::db::{Backend, Db, Row, Tx, can_match, like_pattern, values};
 use crate::error::{CoreError, CoreResult, unique_violation_as};
 use crate::ids::{PersonId, SshKeyId, UserId};
 use crate::time::now_ms;
@@ -637,6 +637,32 @@ pub async fn find_by_email(db: &Db, email: &Email) -> CoreResult<Option<PersonId
             .fetch_optional(db.pool())
             .await?;
     Ok(id.map(PersonId))
+}
+
+/// [`find_by_email`] for many e-mails in one statement per few hundred: the people found.
+pub async fn find_by_emails(
+    db: &Db,
+    emails: &[Email],
+) -> CoreResult<std::collections::HashMap<Email, PersonId>> {
+    let mut found = std::collections::HashMap::new();
+    for chunk in emails.chunks(values::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT email, person_id FROM person_emails WHERE email IN {}",
+            values::placeholders(1, chunk.len(), 1)
+        );
+        let mut q = sqlx::query_as::<_, (String, i64)>(AssertSqlSafe(sql));
+        for email in chunk {
+            q = q.bind(email.as_str());
+        }
+        let rows: std::collections::HashMap<String, i64> =
+            q.fetch_all(db.pool()).await?.into_iter().collect();
+        for email in chunk {
+            if let Some(id) = rows.get(email.as_str()) {
+                found.insert(email.clone(), PersonId(*id));
+            }
+        }
+    }
+    Ok(found)
 }
 
 pub async fn find_by_forge_login(

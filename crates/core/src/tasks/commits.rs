@@ -1,7 +1,9 @@
 //! The `task_commits` table: commits attached to tasks, one row per (task, repository, sha).
 
 use super::domain::{TaskCommit, join_branches, split_branches};
-use crate::db::{Backend, Db, Row, Tx};
+use std::collections::HashSet;
+
+use crate::db::{Backend, Db, Row, Tx, values};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{PersonId, TaskId};
 use crate::ports::CommitLink;
@@ -38,6 +40,61 @@ fn check(link: &CommitLink) -> CoreResult<()> {
         ));
     }
     Ok(())
+}
+
+/// [`attach`] for many links, in order: the new ones in one multi-row statement per few
+/// hundred, then the known ones (a later call about a commit, which is rarer) one by one.
+pub(super) async fn attach_many(
+    tx: &mut Tx,
+    backend: Backend,
+    links: &[(TaskId, &CommitLink)],
+) -> CoreResult<Vec<Attached>> {
+    for (_, link) in links {
+        check(link)?;
+    }
+    let now = now_ms();
+    let mut inserted: HashSet<(i64, String, String)> = HashSet::new();
+    for chunk in links.chunks(values::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO task_commits (task_id, repository, sha, change_key, message, author_id, author_name, \
+                                       author_email, authored_at, committed_at, url, branches, linked_at) \
+             VALUES {} ON CONFLICT (task_id, repository, sha) DO NOTHING RETURNING task_id, repository, sha",
+            values::placeholders(chunk.len(), 13, 1)
+        );
+        let mut q = sqlx::query_as::<_, (i64, String, String)>(sqlx::AssertSqlSafe(sql));
+        for (task, link) in chunk {
+            q = q
+                .bind(task.0)
+                .bind(&link.repository)
+                .bind(link.sha.to_ascii_lowercase())
+                .bind(&link.change_key)
+                .bind(&link.message)
+                .bind(link.author.map(|a| a.0))
+                .bind(&link.author_name)
+                .bind(&link.author_email)
+                .bind(link.authored_at)
+                .bind(link.committed_at)
+                .bind(web_url(link.url.as_deref()))
+                .bind(join_branches(link.branches.iter().map(String::as_str)))
+                .bind(now);
+        }
+        inserted.extend(q.fetch_all(&mut **tx).await?);
+    }
+    let mut outcomes = Vec::with_capacity(links.len());
+    for (task, link) in links {
+        // The first of the batch's links to a commit made its row; any later one updates it.
+        let key = (
+            task.0,
+            link.repository.clone(),
+            link.sha.to_ascii_lowercase(),
+        );
+        outcomes.push(if inserted.remove(&key) {
+            Attached::New
+        } else {
+            attach(tx, backend, *task, link).await?
+        });
+    }
+    Ok(outcomes)
 }
 
 /// Attaches `link` to `task` (which must exist), or brings the row up to date: a later

@@ -5,7 +5,7 @@ use sqlx::AssertSqlSafe;
 use super::domain::{Task, TaskChange, TaskInput, TaskKey, TaskStatus, TaskSummary, search_text};
 use super::job::TaskCreated;
 use crate::audit::{self, Actor, Changes, Event};
-use crate::db::{Db, Row, Tx, can_match, like_pattern};
+use crate::db::{Db, Row, Tx, can_match, like_pattern, values};
 use crate::error::{CoreError, CoreResult, unique_violation_as};
 use crate::ids::{PersonId, TaskId};
 use crate::jobs;
@@ -162,6 +162,39 @@ pub(super) async fn get_in(tx: &mut Tx, id: TaskId) -> CoreResult<Task> {
         .await?
         .ok_or(CoreError::NotFound("task"))?;
     Ok(task_from_row(&row)?)
+}
+
+/// The tasks with these ids and those with these keys, in one statement per few hundred;
+/// ids and keys that name no task are left out.
+pub async fn get_many(db: &Db, ids: &[TaskId], keys: &[TaskKey]) -> CoreResult<Vec<Task>> {
+    let mut tasks = Vec::new();
+    for chunk in ids.chunks(values::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "{SELECT_TASK} WHERE t.id IN {}",
+            values::placeholders(1, chunk.len(), 1)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(id.0);
+        }
+        for row in q.fetch_all(db.pool()).await? {
+            tasks.push(task_from_row(&row)?);
+        }
+    }
+    for chunk in keys.chunks(values::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "{SELECT_TASK} WHERE t.key IN {}",
+            values::placeholders(1, chunk.len(), 1)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for key in chunk {
+            q = q.bind(key.as_str());
+        }
+        for row in q.fetch_all(db.pool()).await? {
+            tasks.push(task_from_row(&row)?);
+        }
+    }
+    Ok(tasks)
 }
 
 /// The task carried over from an old tracker under `key`.

@@ -8,7 +8,7 @@ use super::commits::{self, Attached};
 use super::domain::{Task, TaskKey, TaskStatus};
 use super::{comments, store, time};
 use crate::audit::{self, Actor, Changes, Event};
-use crate::db::{Db, Tx};
+use crate::db::{Db, Tx, values};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{PersonId, TaskId};
 use crate::ports::{self, CommitLink, TimeEntry, Tracker};
@@ -67,6 +67,34 @@ async fn label(tx: &mut Tx, id: TaskId) -> CoreResult<String> {
         .ok_or(CoreError::NotFound("task"))
 }
 
+/// [`label`] for many tasks at once; fails if any of them does not exist.
+async fn labels(tx: &mut Tx, ids: &[TaskId]) -> CoreResult<BTreeMap<TaskId, String>> {
+    let mut unique = ids.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    let mut found = BTreeMap::new();
+    for chunk in unique.chunks(values::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT id, title FROM tasks WHERE id IN {}",
+            values::placeholders(1, chunk.len(), 1)
+        );
+        let mut q = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(id.0);
+        }
+        found.extend(
+            q.fetch_all(&mut **tx)
+                .await?
+                .into_iter()
+                .map(|(id, title)| (TaskId(id), title)),
+        );
+    }
+    if found.len() < unique.len() {
+        return Err(CoreError::NotFound("task"));
+    }
+    Ok(found)
+}
+
 fn short(link: &CommitLink) -> String {
     let sha: String = link.sha.chars().take(12).collect();
     format!("{}@{sha}", link.repository)
@@ -101,101 +129,72 @@ async fn audit(
     .await
 }
 
-/// Of `references`, those that may name an existing task: one query for the numbers and
-/// one for the keys, so the many references naming nothing cost nothing more.
-async fn existing(db: &Db, references: &[String]) -> CoreResult<Vec<String>> {
-    let mut numbers: Vec<(i64, &String)> = Vec::new();
-    let mut keys: Vec<(String, &String)> = Vec::new();
-    for r in references {
-        let text = r.trim();
-        let number = text.strip_prefix('#').unwrap_or(text);
-        if !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()) {
-            if let Ok(n) = number.parse::<i64>() {
-                numbers.push((n, r));
-            }
-        } else {
-            keys.push((text.to_uppercase(), r));
-        }
+/// What a reference names: `123` (or `#123`) is task 123; `WEB-12`, in any case, is the
+/// task with that key; anything else names none of ours.
+enum Named {
+    Id(TaskId),
+    Key(TaskKey),
+}
+
+fn named(reference: &str) -> Option<Named> {
+    let reference = reference.trim();
+    let number = reference.strip_prefix('#').unwrap_or(reference);
+    if !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()) {
+        // More digits than any id has names nothing.
+        number.parse::<i64>().ok().map(|id| Named::Id(TaskId(id)))
+    } else {
+        TaskKey::parse("reference", reference).ok().map(Named::Key)
     }
-    let mut hits = std::collections::HashSet::new();
-    for chunk in numbers.chunks(500) {
-        let sql = format!(
-            "SELECT id FROM tasks WHERE id IN ({})",
-            (1..=chunk.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
-        for (n, _) in chunk {
-            q = q.bind(*n);
-        }
-        hits.extend(
-            q.fetch_all(db.pool())
-                .await?
-                .into_iter()
-                .map(|id| id.to_string()),
-        );
-    }
-    for chunk in keys.chunks(500) {
-        let sql = format!(
-            "SELECT key FROM tasks WHERE key IN ({})",
-            (1..=chunk.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
-        for (k, _) in chunk {
-            q = q.bind(k.clone());
-        }
-        hits.extend(q.fetch_all(db.pool()).await?);
-    }
-    let numbered = numbers
-        .into_iter()
-        .filter(|(n, _)| hits.contains(&n.to_string()))
-        .map(|(_, r)| r.clone());
-    let keyed = keys
-        .into_iter()
-        .filter(|(k, _)| hits.contains(k))
-        .map(|(_, r)| r.clone());
-    Ok(numbered.chain(keyed).collect())
 }
 
 #[async_trait]
 impl Tracker for BuiltinTracker {
+    /// Every reference in two statements (one for ids, one for keys) however many there
+    /// are: a push names a task in each of its commits.
     async fn find_tasks(
         &self,
         references: &[String],
     ) -> CoreResult<std::collections::HashMap<String, ports::Task>> {
-        let mut found = std::collections::HashMap::new();
-        for reference in existing(&self.db, references).await? {
-            if let Some(task) = self.find_task(&reference).await? {
-                found.insert(reference, task);
+        let names: Vec<(&String, Named)> = references
+            .iter()
+            .filter_map(|r| named(r).map(|n| (r, n)))
+            .collect();
+        let mut ids = Vec::new();
+        let mut keys = Vec::new();
+        for (_, name) in &names {
+            match name {
+                Named::Id(id) => ids.push(*id),
+                Named::Key(key) => keys.push(key.clone()),
             }
         }
-        Ok(found)
+        let tasks = store::get_many(&self.db, &ids, &keys).await?;
+        let by_id: std::collections::HashMap<TaskId, &Task> =
+            tasks.iter().map(|t| (t.id, t)).collect();
+        let by_key: std::collections::HashMap<&str, &Task> = tasks
+            .iter()
+            .filter_map(|t| t.key.as_ref().map(|k| (k.as_str(), t)))
+            .collect();
+        Ok(names
+            .into_iter()
+            .filter_map(|(reference, name)| {
+                let task = match &name {
+                    Named::Id(id) => by_id.get(id),
+                    Named::Key(key) => by_key.get(key.as_str()),
+                };
+                task.map(|t| (reference.clone(), as_port_task(t)))
+            })
+            .collect())
     }
 
-    /// `123` (or `#123`) is task 123; `WEB-12`, in any case, is the task with that key.
     async fn find_task(&self, reference: &str) -> CoreResult<Option<ports::Task>> {
-        let reference = reference.trim();
-        let number = reference.strip_prefix('#').unwrap_or(reference);
-        let task = if !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()) {
-            match number.parse::<i64>() {
-                Ok(id) => match store::get(&self.db, TaskId(id)).await {
-                    Ok(t) => Some(t),
-                    Err(CoreError::NotFound(_)) => None,
-                    Err(e) => return Err(e),
-                },
-                // More digits than any id has.
-                Err(_) => None,
-            }
-        } else {
-            match TaskKey::parse("reference", reference) {
-                Ok(key) => store::find_by_key(&self.db, &key).await?,
-                Err(_) => None,
-            }
+        let task = match named(reference) {
+            Some(Named::Id(id)) => match store::get(&self.db, id).await {
+                Ok(t) => Some(t),
+                Err(CoreError::NotFound(_)) => None,
+                Err(e) => return Err(e),
+            },
+            Some(Named::Key(key)) => store::find_by_key(&self.db, &key).await?,
+            None => None,
         };
         Ok(task.as_ref().map(as_port_task))
     }
@@ -211,18 +210,24 @@ impl Tracker for BuiltinTracker {
         if links.is_empty() {
             return Ok(());
         }
+        let mut ids = Vec::with_capacity(links.len());
+        for (task, _) in links {
+            ids.push(task_id(task)?);
+        }
         let mut tx = self.db.begin().await?;
+        let mut labels = labels(&mut tx, &ids).await?;
+        let pairs: Vec<(TaskId, &CommitLink)> = ids
+            .iter()
+            .copied()
+            .zip(links.iter().map(|(_, l)| l))
+            .collect();
+        let outcomes = commits::attach_many(&mut tx, self.db.backend(), &pairs).await?;
         let mut done: BTreeMap<TaskId, Attachments> = BTreeMap::new();
-        for (task, link) in links {
-            let id = task_id(task)?;
-            if let std::collections::btree_map::Entry::Vacant(slot) = done.entry(id) {
-                slot.insert(Attachments {
-                    label: label(&mut tx, id).await?,
-                    ..Attachments::default()
-                });
-            }
-            let what = commits::attach(&mut tx, self.db.backend(), id, link).await?;
-            let entry = done.get_mut(&id).expect("inserted above");
+        for ((id, link), what) in pairs.into_iter().zip(outcomes) {
+            let entry = done.entry(id).or_insert_with(|| Attachments {
+                label: labels.remove(&id).unwrap_or_default(),
+                ..Attachments::default()
+            });
             match what {
                 Attached::New => entry.new.push(short(link)),
                 Attached::Updated => entry.updated.push(short(link)),

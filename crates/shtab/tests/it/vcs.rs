@@ -452,14 +452,36 @@ async fn a_push_of_thousands_of_commits_is_answered_at_once_and_linked() {
     let api = app.token_as("lead@agency.test", &[Role::Manager]).await;
     let repo = add_repository(&app, "github", "https://github.com/acme/app", "").await;
     let task = new_task(&api, "Big refactoring").await;
+    let other = new_task(&api, "Small fixes").await;
+    let lead = shtab_core::people::find_by_email(
+        &app.db,
+        &shtab_core::types::Email::parse("email", "lead@agency.test").unwrap(),
+    )
+    .await
+    .unwrap()
+    .expect("the lead is a person");
+    // Even commits are the lead's; odd ones come from forty strangers. A third name `task`,
+    // a third `other`: more than one statement's worth of rows of each kind.
+    let author = |i: usize| {
+        if i % 2 == 0 {
+            "lead@agency.test".to_string()
+        } else {
+            format!("dev{}@example.test", i % 40)
+        }
+    };
     let commits: Vec<Value> = (0..3000)
         .map(|i| {
+            let message = match i % 3 {
+                0 => format!("step {i} for #{task}"),
+                1 => format!("step {i} for #{other}"),
+                _ => format!("step {i}"),
+            };
             json!({
                 "id": format!("{i:040x}"), "distinct": true,
-                "message": if i % 3 == 0 { format!("step {i} for #{task}") } else { format!("step {i}") },
+                "message": message,
                 "timestamp": "2026-11-20T10:00:00+03:00",
                 "url": format!("https://github.com/acme/app/commit/{i:040x}"),
-                "author": {"name": "Ann", "email": "ann@agency.test", "username": "ann"},
+                "author": {"name": "Ann", "email": author(i), "username": "ann"},
                 "committer": {"name": "Ann", "email": "ann@agency.test"},
                 "added": [], "removed": [], "modified": []
             })
@@ -485,7 +507,21 @@ async fn a_push_of_thousands_of_commits_is_answered_at_once_and_linked() {
     // Not a timing assertion on the product: a generous bound so a hang shows as a failure.
     assert!(started.elapsed().as_secs() < 30);
     drain(&app).await;
-    assert_eq!(task_commits(&api, task).await.len(), 1000);
+    for (task, first) in [(task, 0), (other, 1)] {
+        let mut commits = task_commits(&api, task).await;
+        assert_eq!(commits.len(), 1000, "task {task}");
+        commits.sort_by_key(|c| c["sha"].as_str().unwrap().to_string());
+        for (k, commit) in commits.iter().enumerate() {
+            let i = first + 3 * k;
+            assert_eq!(commit["sha"], format!("{i:040x}"));
+            let person = &commit["author"]["person"]["id"];
+            if i % 2 == 0 {
+                assert_eq!(person, &json!(lead.0), "commit {i}");
+            } else {
+                assert!(person.is_null(), "commit {i} by a stranger: {commit}");
+            }
+        }
+    }
 }
 
 #[tokio::test]

@@ -47,6 +47,44 @@ impl AuthorResolver {
         Ok(person)
     }
 
+    /// Looks up at once every e-mail of `emails` not known yet: a few statements for all of
+    /// them instead of two or three each. [`AuthorResolver::resolve`] then answers from
+    /// memory. Same order as one at a time: a hand-made mapping, a person's e-mail, a forge
+    /// login.
+    pub async fn prefetch(&mut self, emails: &[&str]) -> CoreResult<()> {
+        let mut unknown: Vec<&str> = emails
+            .iter()
+            .copied()
+            .filter(|e| !e.is_empty() && !self.known.contains_key(*e))
+            .collect();
+        unknown.sort_unstable();
+        unknown.dedup();
+        if unknown.is_empty() {
+            return Ok(());
+        }
+        let aliases = author_store::aliases(&self.db, &unknown).await?;
+        let addresses: Vec<Email> = unknown
+            .iter()
+            .filter(|e| !aliases.contains_key(**e))
+            .filter_map(|e| Email::parse("email", e).ok())
+            .collect();
+        let people = self.directory.people_by_emails(&addresses).await?;
+        for email in unknown {
+            let person = match aliases.get(email) {
+                Some(p) => Some(*p),
+                None => match Email::parse("email", email)
+                    .ok()
+                    .and_then(|a| people.get(&a).copied())
+                {
+                    Some(p) => Some(p),
+                    None => self.by_forge_login(email).await?,
+                },
+            };
+            self.known.insert(email.to_string(), person);
+        }
+        Ok(())
+    }
+
     async fn lookup(&self, email: &str) -> CoreResult<Option<PersonId>> {
         if let Some(p) = author_store::alias(&self.db, email).await? {
             return Ok(Some(p));
@@ -56,9 +94,14 @@ impl AuthorResolver {
         {
             return Ok(Some(p));
         }
-        if let Some((forge, login)) = noreply_login(email, &self.gitea_noreply_domains) {
-            return self.directory.person_by_forge_login(forge, &login).await;
+        self.by_forge_login(email).await
+    }
+
+    /// A forge's no-reply address names the person by their login there.
+    async fn by_forge_login(&self, email: &str) -> CoreResult<Option<PersonId>> {
+        match noreply_login(email, &self.gitea_noreply_domains) {
+            Some((forge, login)) => self.directory.person_by_forge_login(forge, &login).await,
+            None => Ok(None),
         }
-        Ok(None)
     }
 }

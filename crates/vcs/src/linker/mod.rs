@@ -123,17 +123,25 @@ impl Linker {
             scanned: batch.len() as u64,
             ..Counts::default()
         };
+        let naming: Vec<(&IncomingCommit, Scan, String)> = batch
+            .iter()
+            .filter_map(|commit| {
+                let scan = rules.scan(&commit.message);
+                if scan.refs.is_empty() {
+                    return None;
+                }
+                let email = commit
+                    .author_email
+                    .as_deref()
+                    .and_then(crate::domain::author::normalize_email)
+                    .unwrap_or_default();
+                Some((commit, scan, email))
+            })
+            .collect();
+        let emails: Vec<&str> = naming.iter().map(|(_, _, e)| e.as_str()).collect();
+        authors.prefetch(&emails).await?;
         let mut records = Vec::new();
-        for commit in batch {
-            let scan = rules.scan(&commit.message);
-            if scan.refs.is_empty() {
-                continue;
-            }
-            let email = commit
-                .author_email
-                .as_deref()
-                .and_then(crate::domain::author::normalize_email)
-                .unwrap_or_default();
+        for (commit, scan, email) in naming {
             let person = authors.resolve(&email).await?;
             records.push(CommitRecord {
                 sha: commit.sha.clone(),

@@ -3,7 +3,9 @@
 
 use serde::Serialize;
 use shtab_core::audit::{self, Actor, Changes, Event};
-use shtab_core::db::{Db, FromRow};
+use std::collections::HashMap;
+
+use shtab_core::db::{Db, FromRow, values};
 use shtab_core::error::CoreResult;
 use shtab_core::ids::PersonId;
 use shtab_core::time::now_ms;
@@ -15,6 +17,28 @@ pub async fn alias(db: &Db, email: &str) -> CoreResult<Option<PersonId>> {
             .fetch_optional(db.pool())
             .await?;
     Ok(person.map(PersonId))
+}
+
+/// [`alias`] for many e-mails in one statement per few hundred: those mapped, to whom.
+pub async fn aliases(db: &Db, emails: &[&str]) -> CoreResult<HashMap<String, PersonId>> {
+    let mut found = HashMap::new();
+    for chunk in emails.chunks(values::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT email, person_id FROM vcs_author_aliases WHERE email IN {}",
+            values::placeholders(1, chunk.len(), 1)
+        );
+        let mut q = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(sql));
+        for email in chunk {
+            q = q.bind(*email);
+        }
+        found.extend(
+            q.fetch_all(db.pool())
+                .await?
+                .into_iter()
+                .map(|(email, person)| (email, PersonId(person))),
+        );
+    }
+    Ok(found)
 }
 
 /// An author nobody is matched to, with how many of their commits wait.

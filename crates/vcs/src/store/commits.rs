@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use shtab_core::db::{Db, FromRow, Tx};
+use shtab_core::db::{Db, FromRow, Tx, values};
 use shtab_core::error::CoreResult;
 use shtab_core::ids::PersonId;
 use shtab_core::time::now_ms;
@@ -36,7 +36,7 @@ pub struct CommitRecord {
 
 /// Stores a batch: new commits are inserted, known ones get their branches brought up to
 /// date (see [`Reach::apply`]); references are added once. Returns the known commits whose
-/// branches changed.
+/// branches changed. New commits and references go in multi-row statements.
 pub async fn store_batch(
     tx: &mut Tx,
     repository: RepositoryId,
@@ -47,29 +47,10 @@ pub async fn store_batch(
         return Ok(moved);
     }
     let known = known_branches(tx, repository, batch).await?;
-    let now = now_ms();
+    let mut new = Vec::new();
     for c in batch {
         match known.get(&c.sha) {
-            None => {
-                sqlx::query(
-                    "INSERT INTO vcs_commits (repository_id, sha, change_key, author_name, author_email, person_id, \
-                     authored_at, committed_at, message, branches, first_seen_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (repository_id, sha) DO NOTHING",
-                )
-                .bind(repository.0)
-                .bind(&c.sha)
-                .bind(&c.change_key)
-                .bind(&c.author_name)
-                .bind(&c.author_email)
-                .bind(c.person.map(|p| p.0))
-                .bind(c.authored_at)
-                .bind(c.committed_at)
-                .bind(&c.message)
-                .bind(c.reach.apply(""))
-                .bind(now)
-                .execute(&mut **tx)
-                .await?;
-            }
+            None => new.push(c),
             Some(branches) => {
                 let now_reaching = c.reach.apply(branches);
                 if now_reaching != *branches {
@@ -83,21 +64,74 @@ pub async fn store_batch(
                 }
             }
         }
-        for r in &c.refs {
-            sqlx::query(
-                "INSERT INTO vcs_refs (repository_id, sha, reference, close_requested, minutes) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (repository_id, sha, reference) DO NOTHING",
-            )
-            .bind(repository.0)
-            .bind(&c.sha)
-            .bind(&r.reference)
-            .bind(i64::from(r.close))
-            .bind(r.minutes)
-            .execute(&mut **tx)
-            .await?;
-        }
     }
+    insert_commits(tx, repository, &new).await?;
+    let refs: Vec<(&str, &RefRecord)> = batch
+        .iter()
+        .flat_map(|c| c.refs.iter().map(move |r| (c.sha.as_str(), r)))
+        .collect();
+    insert_refs(tx, repository, &refs).await?;
     Ok(moved)
+}
+
+/// Inserts new commits; one already there (a sweep and a webhook at once) is left as it is.
+async fn insert_commits(
+    tx: &mut Tx,
+    repository: RepositoryId,
+    commits: &[&CommitRecord],
+) -> CoreResult<()> {
+    let now = now_ms();
+    for chunk in commits.chunks(values::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO vcs_commits (repository_id, sha, change_key, author_name, author_email, person_id, \
+             authored_at, committed_at, message, branches, first_seen_at) \
+             VALUES {} ON CONFLICT (repository_id, sha) DO NOTHING",
+            values::placeholders(chunk.len(), 11, 1)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for c in chunk {
+            q = q
+                .bind(repository.0)
+                .bind(&c.sha)
+                .bind(&c.change_key)
+                .bind(&c.author_name)
+                .bind(&c.author_email)
+                .bind(c.person.map(|p| p.0))
+                .bind(c.authored_at)
+                .bind(c.committed_at)
+                .bind(&c.message)
+                .bind(c.reach.apply(""))
+                .bind(now);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Adds references (sha, reference) that are not there yet.
+async fn insert_refs(
+    tx: &mut Tx,
+    repository: RepositoryId,
+    refs: &[(&str, &RefRecord)],
+) -> CoreResult<()> {
+    for chunk in refs.chunks(values::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO vcs_refs (repository_id, sha, reference, close_requested, minutes) VALUES {} \
+             ON CONFLICT (repository_id, sha, reference) DO NOTHING",
+            values::placeholders(chunk.len(), 5, 1)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (sha, r) in chunk {
+            q = q
+                .bind(repository.0)
+                .bind(*sha)
+                .bind(&r.reference)
+                .bind(i64::from(r.close))
+                .bind(r.minutes);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 async fn known_branches(
@@ -276,27 +310,10 @@ pub async fn unlinked_references(db: &Db) -> CoreResult<Vec<String>> {
     .await?)
 }
 
-/// Records that references now point at their tasks.
+/// Records that references now point at their tasks: (repository, sha, reference, task).
 pub async fn mark_linked(db: &Db, linked: &[(i64, String, String, String)]) -> CoreResult<()> {
-    if linked.is_empty() {
-        return Ok(());
-    }
     let now = now_ms();
-    let mut tx = db.begin().await?;
-    for (repository, sha, reference, task) in linked {
-        sqlx::query(
-            "UPDATE vcs_refs SET task_id = $1, linked_at = $2 WHERE repository_id = $3 AND sha = $4 AND reference = $5",
-        )
-        .bind(task)
-        .bind(now)
-        .bind(repository)
-        .bind(sha)
-        .bind(reference)
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(())
+    update_refs(db, "task_id = v.column4, linked_at = $1", Some(now), linked).await
 }
 
 /// Records how the commands of references went: (repository, sha, reference, status).
@@ -304,20 +321,38 @@ pub async fn set_commands_statuses(
     db: &Db,
     statuses: &[(i64, String, String, String)],
 ) -> CoreResult<()> {
-    if statuses.is_empty() {
+    update_refs(db, "commands_status = v.column4", None, statuses).await
+}
+
+/// Sets `assignments` on each reference (repository, sha, reference) of `rows`, with the
+/// row's fourth value as `v.column4` and `extra` as `$1`: one statement per
+/// [`values::ROWS_PER_STATEMENT`] rows, all in one transaction.
+async fn update_refs(
+    db: &Db,
+    assignments: &str,
+    extra: Option<i64>,
+    rows: &[(i64, String, String, String)],
+) -> CoreResult<()> {
+    if rows.is_empty() {
         return Ok(());
     }
+    let first = if extra.is_some() { 2 } else { 1 };
     let mut tx = db.begin().await?;
-    for (repository, sha, reference, status) in statuses {
-        sqlx::query(
-            "UPDATE vcs_refs SET commands_status = $1 WHERE repository_id = $2 AND sha = $3 AND reference = $4",
-        )
-        .bind(status)
-        .bind(repository)
-        .bind(sha)
-        .bind(reference)
-        .execute(&mut *tx)
-        .await?;
+    for chunk in rows.chunks(values::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "UPDATE vcs_refs SET {assignments} FROM (VALUES {}) AS v \
+             WHERE vcs_refs.repository_id = v.column1 AND vcs_refs.sha = v.column2 \
+             AND vcs_refs.reference = v.column3",
+            values::placeholders(chunk.len(), 4, first)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        if let Some(extra) = extra {
+            q = q.bind(extra);
+        }
+        for (repository, sha, reference, value) in chunk {
+            q = q.bind(repository).bind(sha).bind(reference).bind(value);
+        }
+        q.execute(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(())
