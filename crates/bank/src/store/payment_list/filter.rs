@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use serde::Deserialize;
 use shtab_core::FieldError;
-use shtab_core::db::can_match;
+use shtab_core::db::{can_match, like_pattern};
 use shtab_core::error::{CoreError, CoreResult};
 
 use crate::domain::Kopecks;
@@ -55,10 +55,9 @@ impl PayerMatch {
         }
     }
 
-    /// What [`PayerMatch::Text`] looks for in `search_text`: the text as typed, trimmed
-    /// and lower-cased as the column was (in Rust, which folds Cyrillic too).
-    pub fn needle(&self) -> String {
-        self.as_typed().trim().to_lowercase()
+    /// The `LIKE` pattern for [`PayerMatch::Text`].
+    pub fn like_pattern(&self) -> String {
+        like_pattern(self.as_typed())
     }
 }
 
