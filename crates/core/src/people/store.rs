@@ -645,7 +645,7 @@ pub async fn find_by_emails(
     emails: &[Email],
 ) -> CoreResult<std::collections::HashMap<Email, PersonId>> {
     let mut found = std::collections::HashMap::new();
-    for chunk in emails.chunks(values::ROWS_PER_STATEMENT) {
+    for chunk in emails.chunks(values::rows_per_statement(1)) {
         let sql = format!(
             "SELECT email, person_id FROM person_emails WHERE email IN {}",
             values::placeholders(1, chunk.len(), 1)

@@ -54,7 +54,7 @@ pub(super) async fn attach_many(
     }
     let now = now_ms();
     let mut inserted: HashSet<(i64, String, String)> = HashSet::new();
-    for chunk in links.chunks(values::ROWS_PER_STATEMENT) {
+    for chunk in links.chunks(values::rows_per_statement(13)) {
         let sql = format!(
             "INSERT INTO task_commits (task_id, repository, sha, change_key, message, author_id, author_name, \
                                        author_email, authored_at, committed_at, url, branches, linked_at) \

@@ -168,7 +168,7 @@ pub(super) async fn get_in(tx: &mut Tx, id: TaskId) -> CoreResult<Task> {
 /// ids and keys that name no task are left out.
 pub async fn get_many(db: &Db, ids: &[TaskId], keys: &[TaskKey]) -> CoreResult<Vec<Task>> {
     let mut tasks = Vec::new();
-    for chunk in ids.chunks(values::ROWS_PER_STATEMENT) {
+    for chunk in ids.chunks(values::rows_per_statement(1)) {
         let sql = format!(
             "{SELECT_TASK} WHERE t.id IN {}",
             values::placeholders(1, chunk.len(), 1)
@@ -181,7 +181,7 @@ pub async fn get_many(db: &Db, ids: &[TaskId], keys: &[TaskKey]) -> CoreResult<V
             tasks.push(task_from_row(&row)?);
         }
     }
-    for chunk in keys.chunks(values::ROWS_PER_STATEMENT) {
+    for chunk in keys.chunks(values::rows_per_statement(1)) {
         let sql = format!(
             "{SELECT_TASK} WHERE t.key IN {}",
             values::placeholders(1, chunk.len(), 1)

@@ -73,7 +73,7 @@ async fn labels(tx: &mut Tx, ids: &[TaskId]) -> CoreResult<BTreeMap<TaskId, Stri
     unique.sort_unstable();
     unique.dedup();
     let mut found = BTreeMap::new();
-    for chunk in unique.chunks(values::ROWS_PER_STATEMENT) {
+    for chunk in unique.chunks(values::rows_per_statement(1)) {
         let sql = format!(
             "SELECT id, title FROM tasks WHERE id IN {}",
             values::placeholders(1, chunk.len(), 1)

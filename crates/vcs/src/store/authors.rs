@@ -22,7 +22,7 @@ pub async fn alias(db: &Db, email: &str) -> CoreResult<Option<PersonId>> {
 /// [`alias`] for many e-mails in one statement per few hundred: those mapped, to whom.
 pub async fn aliases(db: &Db, emails: &[&str]) -> CoreResult<HashMap<String, PersonId>> {
     let mut found = HashMap::new();
-    for chunk in emails.chunks(values::ROWS_PER_STATEMENT) {
+    for chunk in emails.chunks(values::rows_per_statement(1)) {
         let sql = format!(
             "SELECT email, person_id FROM vcs_author_aliases WHERE email IN {}",
             values::placeholders(1, chunk.len(), 1)

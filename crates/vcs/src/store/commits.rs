@@ -81,7 +81,7 @@ async fn insert_commits(
     commits: &[&CommitRecord],
 ) -> CoreResult<()> {
     let now = now_ms();
-    for chunk in commits.chunks(values::ROWS_PER_STATEMENT) {
+    for chunk in commits.chunks(values::rows_per_statement(11)) {
         let sql = format!(
             "INSERT INTO vcs_commits (repository_id, sha, change_key, author_name, author_email, person_id, \
              authored_at, committed_at, message, branches, first_seen_at) \
@@ -114,7 +114,7 @@ async fn insert_refs(
     repository: RepositoryId,
     refs: &[(&str, &RefRecord)],
 ) -> CoreResult<()> {
-    for chunk in refs.chunks(values::ROWS_PER_STATEMENT) {
+    for chunk in refs.chunks(values::rows_per_statement(5)) {
         let sql = format!(
             "INSERT INTO vcs_refs (repository_id, sha, reference, close_requested, minutes) VALUES {} \
              ON CONFLICT (repository_id, sha, reference) DO NOTHING",
@@ -140,8 +140,7 @@ async fn known_branches(
     batch: &[CommitRecord],
 ) -> CoreResult<HashMap<String, String>> {
     let mut known = HashMap::new();
-    // Bounded IN lists: SQLite allows 32 766 parameters, PostgreSQL 65 535.
-    for chunk in batch.chunks(500) {
+    for chunk in batch.chunks(values::rows_per_statement(1)) {
         let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
             "SELECT sha, branches FROM vcs_commits WHERE repository_id = $1 AND sha IN ({})",
@@ -262,7 +261,7 @@ pub async fn load_refs(db: &Db, filter: RefFilter<'_>) -> CoreResult<Vec<RefRow>
                 "IS NULL"
             };
             let mut rows = Vec::new();
-            for chunk in shas.chunks(500) {
+            for chunk in shas.chunks(values::rows_per_statement(1)) {
                 let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
                 let sql = format!(
                     "SELECT {REF_COLUMNS} {REF_FROM} WHERE r.task_id {linked} AND r.repository_id = $1 AND r.sha IN ({}) {order}",
@@ -326,7 +325,7 @@ pub async fn set_commands_statuses(
 
 /// Sets `assignments` on each reference (repository, sha, reference) of `rows`, with the
 /// row's fourth value as `v.column4` and `extra` as `$1`: one statement per
-/// [`values::ROWS_PER_STATEMENT`] rows, all in one transaction.
+/// [`values::rows_per_statement`] rows, all in one transaction.
 async fn update_refs(
     db: &Db,
     assignments: &str,
@@ -338,7 +337,7 @@ async fn update_refs(
     }
     let first = if extra.is_some() { 2 } else { 1 };
     let mut tx = db.begin().await?;
-    for chunk in rows.chunks(values::ROWS_PER_STATEMENT) {
+    for chunk in rows.chunks(values::rows_per_statement(4)) {
         let sql = format!(
             "UPDATE vcs_refs SET {assignments} FROM (VALUES {}) AS v \
              WHERE vcs_refs.repository_id = v.column1 AND vcs_refs.sha = v.column2 \
