@@ -42,8 +42,9 @@ fn check(link: &CommitLink) -> CoreResult<()> {
     Ok(())
 }
 
-/// [`attach`] for many links, in order: the new ones in one multi-row statement per few
-/// hundred, then the known ones (a later call about a commit, which is rarer) one by one.
+/// Attaches each link to its task (which must exist), in order, or brings a known one up to
+/// date: the new ones in one multi-row statement per few hundred, then the known ones (a
+/// later call about a commit, which is rarer) one by one, see [`update_known`].
 pub(super) async fn attach_many(
     tx: &mut Tx,
     backend: Backend,
@@ -91,52 +92,25 @@ pub(super) async fn attach_many(
         outcomes.push(if inserted.remove(&key) {
             Attached::New
         } else {
-            attach(tx, backend, *task, link).await?
+            update_known(tx, backend, *task, link).await?
         });
     }
     Ok(outcomes)
 }
 
-/// Attaches `link` to `task` (which must exist), or brings the row up to date: a later
-/// call may know the author's person, their e-mail, the forge address, and which branches
-/// reach the commit now. What a later call does not know (no person, no URL) never erases
-/// what an earlier one did; branches are always the latest word.
-pub(super) async fn attach(
+/// Brings the row of `link` on `task`, which exists, up to date: a later call may know the
+/// author's person, their e-mail, the forge address, and which branches reach the commit
+/// now. What a later call does not know (no person, no URL) never erases what an earlier
+/// one did; branches are always the latest word.
+async fn update_known(
     tx: &mut Tx,
     backend: Backend,
     task: TaskId,
     link: &CommitLink,
 ) -> CoreResult<Attached> {
-    check(link)?;
     let sha = link.sha.to_ascii_lowercase();
     let url = web_url(link.url.as_deref());
     let branches = join_branches(link.branches.iter().map(String::as_str));
-    let inserted = sqlx::query(
-        "INSERT INTO task_commits (task_id, repository, sha, change_key, message, author_id, author_name, \
-                                   author_email, authored_at, committed_at, url, branches, linked_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-         ON CONFLICT (task_id, repository, sha) DO NOTHING",
-    )
-    .bind(task.0)
-    .bind(&link.repository)
-    .bind(&sha)
-    .bind(&link.change_key)
-    .bind(&link.message)
-    .bind(link.author.map(|a| a.0))
-    .bind(&link.author_name)
-    .bind(&link.author_email)
-    .bind(link.authored_at)
-    .bind(link.committed_at)
-    .bind(&url)
-    .bind(&branches)
-    .bind(now_ms())
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    if inserted == 1 {
-        return Ok(Attached::New);
-    }
-
     // Two links of the same commit at once (a webhook and the sweep) must not each
     // undo the other's update: on PostgreSQL the second waits for the first.
     let lock = if backend == Backend::Postgres {
