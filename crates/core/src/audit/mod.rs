@@ -5,7 +5,7 @@ mod store;
 
 use serde::Serialize;
 
-pub use store::{AuditEntry, AuditFilter, AuditPage, list, object_kinds, record};
+pub use store::{AuditEntry, AuditFilter, AuditPage, list, object_kinds, record, record_many};
 
 use crate::ids::UserId;
 

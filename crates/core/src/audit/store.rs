@@ -2,27 +2,44 @@ use serde::Serialize;
 use sqlx::AssertSqlSafe;
 
 use super::{Actor, ActorKind, Event};
-use crate::db::{Db, FromRow};
+use crate::db::{Db, FromRow, values};
 use crate::error::CoreResult;
 use crate::time::now_ms;
 
 /// Writes `event` as done by `actor`, inside the caller's transaction.
 pub async fn record(tx: &mut crate::db::Tx, actor: &Actor, event: Event<'_>) -> CoreResult<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (at, actor_kind, actor_id, actor_label, action, object_kind, object_id, object_label, changes) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(now_ms())
-    .bind(actor.kind.as_str())
-    .bind(actor.user_id.map(|u| u.0))
-    .bind(&actor.label)
-    .bind(event.action)
-    .bind(event.object_kind)
-    .bind(&event.object_id)
-    .bind(&event.object_label)
-    .bind(event.changes.to_json())
-    .execute(&mut **tx)
-    .await?;
+    record_many(tx, actor, vec![event]).await
+}
+
+/// Writes `events`, in order, as done by `actor`, inside the caller's transaction: one
+/// statement per few dozen (a push's links are an entry per task).
+pub async fn record_many(
+    tx: &mut crate::db::Tx,
+    actor: &Actor,
+    events: Vec<Event<'_>>,
+) -> CoreResult<()> {
+    let at = now_ms();
+    for chunk in events.chunks(values::rows_per_statement(9)) {
+        let sql = format!(
+            "INSERT INTO audit_log (at, actor_kind, actor_id, actor_label, action, object_kind, object_id, object_label, changes) \
+             VALUES {}",
+            values::placeholders(chunk.len(), 9, 1)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for event in chunk {
+            q = q
+                .bind(at)
+                .bind(actor.kind.as_str())
+                .bind(actor.user_id.map(|u| u.0))
+                .bind(&actor.label)
+                .bind(event.action)
+                .bind(event.object_kind)
+                .bind(&event.object_id)
+                .bind(&event.object_label)
+                .bind(event.changes.to_json());
+        }
+        q.execute(&mut **tx).await?;
+    }
     Ok(())
 }
 

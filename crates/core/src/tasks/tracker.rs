@@ -108,6 +108,16 @@ struct Attachments {
     updated: Vec<String>,
 }
 
+fn task_event(action: &str, id: TaskId, label: String, changes: Changes) -> Event<'_> {
+    Event {
+        action,
+        object_kind: "task",
+        object_id: id.to_string(),
+        object_label: label,
+        changes,
+    }
+}
+
 async fn audit(
     tx: &mut Tx,
     action: &str,
@@ -118,13 +128,7 @@ async fn audit(
     audit::record(
         tx,
         &BuiltinTracker::actor(),
-        Event {
-            action,
-            object_kind: "task",
-            object_id: id.to_string(),
-            object_label: label,
-            changes,
-        },
+        task_event(action, id, label, changes),
     )
     .await
 }
@@ -234,6 +238,7 @@ impl Tracker for BuiltinTracker {
                 Attached::Unchanged => {}
             }
         }
+        let mut events = Vec::new();
         for (id, a) in done {
             if a.new.is_empty() && a.updated.is_empty() {
                 continue;
@@ -245,8 +250,9 @@ impl Tracker for BuiltinTracker {
                     changes.set(&format!("{field}_count"), &list.len());
                 }
             }
-            audit(&mut tx, "task.link_commits", id, a.label, changes).await?;
+            events.push(task_event("task.link_commits", id, a.label, changes));
         }
+        audit::record_many(&mut tx, &BuiltinTracker::actor(), events).await?;
         tx.commit().await?;
         Ok(())
     }
