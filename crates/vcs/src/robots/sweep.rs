@@ -20,7 +20,7 @@ use shtab_core::types::Locale;
 
 use crate::domain::reach::{BranchReach, Reach};
 use crate::linker::{Counts, IncomingCommit, Linker, TaskCache};
-use crate::sources::git::{Credential, GitCommit, Mirror};
+use crate::sources::git::{Credential, GitCommit, Mirror, Walk};
 use crate::store::{Repository, commits, deliveries, heads, repositories};
 
 /// Commits handed to the linker at once: one transaction each.
@@ -199,38 +199,31 @@ impl Sweep {
         let mut counts = Counts::default();
         let mut authors = self.linker.author_resolver();
         let mut tasks = TaskCache::default();
-        // One walk over every moved head, children first: a new commit can only be on
-        // branches that moved, and each arrives knowing all of them.
-        let mut reach = BranchReach::new(&current);
-        let mut walk = mirror
+        let walk = mirror
             .walk(&include, &exclude)
             .await
             .map_err(|e| e.to_string())?;
-        let mut batch = Vec::with_capacity(BATCH);
-        loop {
-            let next = walk.next().await.map_err(|e| e.to_string())?;
-            let done = next.is_none();
-            if let Some(commit) = next {
-                let set = reach.visit(&commit.sha, &commit.parents);
-                batch.push(incoming(commit, Reach::Exactly(reach.names(set))));
-            }
-            if batch.len() == BATCH || (done && !batch.is_empty()) {
-                counts += self
-                    .linker
-                    .ingest(repository, &rules, &batch, &mut authors, &mut tasks)
+        // One walk over every moved head, children first: a new commit can only be on
+        // branches that moved, and each arrives knowing all of them.
+        let (mut batches, reader) = read_batches(walk, BranchReach::new(&current));
+        while let Some(batch) = batches.recv().await {
+            let batch = batch?;
+            counts += self
+                .linker
+                .ingest(repository, &rules, &batch, &mut authors, &mut tasks)
+                .await
+                .map_err(|e| e.to_string())?;
+            if let Some(ctx) = ctx {
+                ctx.progress(counts.scanned as i64, total as i64)
                     .await
                     .map_err(|e| e.to_string())?;
-                batch.clear();
-                if let Some(ctx) = ctx {
-                    ctx.progress(counts.scanned as i64, total as i64)
-                        .await
-                        .map_err(|e| e.to_string())?;
-                }
-            }
-            if done {
-                break;
             }
         }
+        // The reader ends by closing the channel; a panic there must not pass for the end of
+        // the history.
+        reader
+            .await
+            .map_err(|e| format!("reading the history failed: {e}"))?;
         // Commits stored before this walk may have gained branches (a merge, a new branch)
         // or lost them (a deleted branch, a force-push). The first sweep's walk saw the whole
         // graph, so then only commits a webhook brought earlier need it.
@@ -298,6 +291,46 @@ impl Sweep {
         self.linker.relink(repository.id, &shas).await?;
         Ok(shas.len())
     }
+}
+
+/// Batches of the walk's commits, each knowing every branch that reaches it, read on a task
+/// of their own: git's stream is read and parsed while the batch before is stored, instead
+/// of git waiting on a full pipe meanwhile. One batch waits in the channel at most. A read
+/// error is the last item; dropping the receiver stops the reader (and git, its pipe closed).
+fn read_batches(
+    mut walk: Walk,
+    mut reach: BranchReach,
+) -> (
+    tokio::sync::mpsc::Receiver<Result<Vec<IncomingCommit>, String>>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (sender, receiver) = tokio::sync::mpsc::channel(1);
+    let reader = tokio::spawn(async move {
+        let mut batch = Vec::with_capacity(BATCH);
+        loop {
+            let commit = match walk.next().await {
+                Ok(Some(commit)) => commit,
+                Ok(None) => break,
+                Err(e) => {
+                    let _ = sender.send(Err(e.to_string())).await;
+                    return;
+                }
+            };
+            // Children come first: a commit's branches are known once it is reached.
+            let set = reach.visit(&commit.sha, &commit.parents);
+            batch.push(incoming(commit, Reach::Exactly(reach.names(set))));
+            if batch.len() == BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                if sender.send(Ok(full)).await.is_err() {
+                    return;
+                }
+            }
+        }
+        if !batch.is_empty() {
+            let _ = sender.send(Ok(batch)).await;
+        }
+    });
+    (receiver, reader)
 }
 
 fn incoming(c: GitCommit, reach: Reach) -> IncomingCommit {
