@@ -463,7 +463,7 @@ async fn a_push_of_thousands_of_commits_is_answered_at_once_and_linked() {
     // Even commits are the lead's; odd ones come from forty strangers. A third name `task`,
     // a third `other`: more than one statement's worth of rows of each kind.
     let author = |i: usize| {
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             "lead@agency.test".to_string()
         } else {
             format!("dev{}@example.test", i % 40)
@@ -515,7 +515,7 @@ async fn a_push_of_thousands_of_commits_is_answered_at_once_and_linked() {
             let i = first + 3 * k;
             assert_eq!(commit["sha"], format!("{i:040x}"));
             let person = &commit["author"]["person"]["id"];
-            if i % 2 == 0 {
+            if i.is_multiple_of(2) {
                 assert_eq!(person, &json!(lead.0), "commit {i}");
             } else {
                 assert!(person.is_null(), "commit {i} by a stranger: {commit}");
