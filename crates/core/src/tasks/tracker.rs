@@ -191,16 +191,10 @@ impl Tracker for BuiltinTracker {
     }
 
     async fn find_task(&self, reference: &str) -> CoreResult<Option<ports::Task>> {
-        let task = match named(reference) {
-            Some(Named::Id(id)) => match store::get(&self.db, id).await {
-                Ok(t) => Some(t),
-                Err(CoreError::NotFound(_)) => None,
-                Err(e) => return Err(e),
-            },
-            Some(Named::Key(key)) => store::find_by_key(&self.db, &key).await?,
-            None => None,
-        };
-        Ok(task.as_ref().map(as_port_task))
+        Ok(self
+            .find_tasks(&[reference.to_string()])
+            .await?
+            .remove(reference))
     }
 
     async fn link_commit(&self, task_id: &str, commit: &CommitLink) -> CoreResult<()> {

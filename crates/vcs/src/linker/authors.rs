@@ -39,18 +39,16 @@ impl AuthorResolver {
         if email.is_empty() {
             return Ok(None);
         }
-        if let Some(known) = self.known.get(email) {
-            return Ok(*known);
+        if !self.known.contains_key(email) {
+            self.prefetch(&[email]).await?;
         }
-        let person = self.lookup(email).await?;
-        self.known.insert(email.to_string(), person);
-        Ok(person)
+        Ok(self.known.get(email).copied().flatten())
     }
 
     /// Looks up at once every e-mail of `emails` not known yet: a few statements for all of
     /// them instead of two or three each. [`AuthorResolver::resolve`] then answers from
-    /// memory. Same order as one at a time: a hand-made mapping, a person's e-mail, a forge
-    /// login.
+    /// memory. Each e-mail is looked for in this order: a hand-made mapping, a person's
+    /// e-mail, a forge login.
     pub async fn prefetch(&mut self, emails: &[&str]) -> CoreResult<()> {
         let mut unknown: Vec<&str> = emails
             .iter()
@@ -83,18 +81,6 @@ impl AuthorResolver {
             self.known.insert(email.to_string(), person);
         }
         Ok(())
-    }
-
-    async fn lookup(&self, email: &str) -> CoreResult<Option<PersonId>> {
-        if let Some(p) = author_store::alias(&self.db, email).await? {
-            return Ok(Some(p));
-        }
-        if let Ok(address) = Email::parse("email", email)
-            && let Some(p) = self.directory.person_by_email(&address).await?
-        {
-            return Ok(Some(p));
-        }
-        self.by_forge_login(email).await
     }
 
     /// A forge's no-reply address names the person by their login there.
