@@ -564,7 +564,8 @@ pub async fn list(db: &Db, filter: &ListFilter) -> CoreResult<ListPage> {
              WHERE {condition} ORDER BY p.full_name, p.id LIMIT $3 OFFSET $4"
         )
     };
-    let rows = if indexed && total <= BROAD * (offset + limit) {
+    // Saturating: an offset may be anything up to i64::MAX.
+    let rows = if indexed && total <= BROAD.saturating_mul(offset.saturating_add(limit)) {
         let (with, from, condition) = found(db.backend(), "$5");
         let mut rows = sqlx::query(AssertSqlSafe(page(with, from, &condition)))
             .bind(&pattern)

@@ -623,6 +623,14 @@ async fn a_search_finds_people_by_what_they_are_called_now_in_name_order_from_tw
         one_by_one.extend(names(&one));
     }
     assert_eq!(one_by_one, expected);
+    // Past the end, as far as an offset goes: nothing, the same total, no error.
+    let far = json(
+        api.get("/api/v1/people")
+            .query(&[("q", "кузнецова"), ("offset", &i64::MAX.to_string())]),
+        200,
+    )
+    .await;
+    assert_eq!((far["total"].as_i64(), names(&far).len()), (Some(30), 0));
 
     // Any part of the text, spaces included; two letters are enough; a quote is a letter.
     assert_eq!(search("анна 0").await["total"], 10);
