@@ -326,6 +326,7 @@ async fn list_bench(n: usize) -> anyhow::Result<()> {
         let plan = payment_list::query_plan(&db, &filter, after.as_ref())
             .await?
             .join("; ");
+        let count_plan = payment_list::count_plan(&db, &filter).await?.join("; ");
         times.sort();
         let p99 = ms(times[times.len() * 99 / 100]);
         let verdict = if p99 <= LIST_P99_AIM_MS {
@@ -334,7 +335,7 @@ async fn list_bench(n: usize) -> anyhow::Result<()> {
             "short"
         };
         println!(
-            "  {name:<26} p50 {:>7.2} ms  p99 {p99:>7.2} ms (aim ≤ {LIST_P99_AIM_MS} ms: {verdict})  ({shown} shown, {total} match)  plan: {plan}",
+            "  {name:<26} p50 {:>7.2} ms  p99 {p99:>7.2} ms (aim ≤ {LIST_P99_AIM_MS} ms: {verdict})  ({shown} shown, {total} match)  plan: {plan}  count: {count_plan}",
             ms(times[times.len() / 2]),
         );
         all.extend(times);

@@ -355,13 +355,8 @@ pub async fn page(
 
 /// The count (capped) and, when exact, the sums in and out.
 pub async fn totals(db: &Db, filter: &PaymentFilter) -> CoreResult<Totals> {
-    let c = Conditions::of(filter);
+    let (sql, c) = count_sql(filter);
     let count: i64 = {
-        let sql = format!(
-            "SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM bank_payments p{} LIMIT {}) t",
-            c.where_clause(),
-            COUNT_CAP + 1
-        );
         let row = c
             .bind(sqlx::query(AssertSqlSafe(sql)))
             .fetch_one(db.pool())
@@ -402,6 +397,17 @@ pub async fn totals(db: &Db, filter: &PaymentFilter) -> CoreResult<Totals> {
     })
 }
 
+/// The statement counting `filter`'s payments up to one more than [`COUNT_CAP`].
+fn count_sql(filter: &PaymentFilter) -> (String, Conditions) {
+    let c = Conditions::of(filter);
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM bank_payments p{} LIMIT {}) t",
+        c.where_clause(),
+        COUNT_CAP + 1
+    );
+    (sql, c)
+}
+
 /// How the database would run the first page of `filter` (and the page after `after`):
 /// one line per step. For the benchmark and the tests that guard the indexes.
 pub async fn query_plan(
@@ -410,6 +416,16 @@ pub async fn query_plan(
     after: Option<&Cursor>,
 ) -> CoreResult<Vec<String>> {
     let (sql, c) = page_sql(filter, after, 51);
+    explain(db, &sql, &c).await
+}
+
+/// How the database would count `filter`'s payments for the totals, as [`query_plan`].
+pub async fn count_plan(db: &Db, filter: &PaymentFilter) -> CoreResult<Vec<String>> {
+    let (sql, c) = count_sql(filter);
+    explain(db, &sql, &c).await
+}
+
+async fn explain(db: &Db, sql: &str, c: &Conditions) -> CoreResult<Vec<String>> {
     let explain = match db.backend() {
         Backend::Sqlite => format!("EXPLAIN QUERY PLAN {sql}"),
         Backend::Postgres => format!("EXPLAIN {sql}"),

@@ -236,6 +236,32 @@ async fn an_overlapping_statement_adds_only_what_is_new() {
     );
 }
 
+#[tokio::test]
+async fn a_payer_name_of_thousands_of_characters_is_stored_whole_and_found() {
+    let app = TestApp::spawn().await;
+    let api = accountant(&app).await;
+    add_account(&api, OURS).await;
+    // 12 000 bytes, in the payer's name and in the text the payer filter searches.
+    let name = format!("ООО «Длинное{}»", " название".repeat(666));
+    let file = statement(OURS, &[doc("104", "10.00").replace("ООО «Ромашка»", &name)]);
+    let r = import(&api, "long.txt", &file, 200).await;
+    assert_eq!(r["new"].as_u64(), Some(1), "{r}");
+
+    let stored: String = sqlx::query_scalar("SELECT payer_name FROM bank_payments")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(stored, name);
+    let found = json(
+        api.get("/api/v1/bank/payments")
+            .query(&[("payer", "длинное название")]),
+        200,
+    )
+    .await;
+    assert_eq!(found["items"].as_array().map(Vec::len), Some(1), "{found}");
+    assert_eq!(found["items"][0]["payer_name"], name.as_str());
+}
+
 /// The bank's fee for a transfer: a bank order from [`OURS`] to the bank's income account.
 /// Two of them on one day are identical documents, and two payments.
 fn bank_fee() -> String {
