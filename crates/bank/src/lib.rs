@@ -16,9 +16,17 @@ pub mod store;
 pub mod web;
 
 /// The capability's schema, applied after the platform's.
-pub const MIGRATIONS: &[shtab_core::db::migrations::Step] = &[(
-    2001,
-    "2001_bank",
-    include_str!("../migrations/sqlite/2001_bank.sql"),
-    include_str!("../migrations/postgres/2001_bank.sql"),
-)];
+pub const MIGRATIONS: &[shtab_core::db::migrations::Step] = &[
+    (
+        2001,
+        "2001_bank",
+        include_str!("../migrations/sqlite/2001_bank.sql"),
+        include_str!("../migrations/postgres/2001_bank.sql"),
+    ),
+    (
+        2002,
+        "2002_bank_counterparties",
+        include_str!("../migrations/sqlite/2002_bank_counterparties.sql"),
+        include_str!("../migrations/postgres/2002_bank_counterparties.sql"),
+    ),
+];

@@ -412,6 +412,110 @@ async fn keyset_paging_walks_every_row_once() {
     }
 }
 
+#[tokio::test]
+async fn a_part_of_a_name_finds_the_same_payments_whether_few_or_thousands_match() {
+    let app = TestApp::spawn().await;
+    let account = add_account(&app, "40702810900000000001", None).await;
+    // 2 100 payments from one payer: more than a page reads by counterparty, so the page
+    // tests payments in its order instead. One statement, as an import of a long statement.
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2100) \
+         INSERT INTO bank_payments (account_id, op_key, source, direction, amount, op_date, payer_name, \
+           payer_inn, search_text, match_state, created_at) \
+         SELECT $1, 'bulk:' || i, '1c', 'incoming', 1000 + i % 700, \
+           '2026-01-' || CASE WHEN i % 28 < 9 THEN '0' ELSE '' END || (1 + i % 28), \
+           'ООО «Ромашка»', '7707083893', 'ооо «ромашка» 7707083893', 'waiting', 1 FROM n",
+    )
+    .bind(account)
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    // Two paid to a payee whose name holds the same part, three from a rare payer.
+    for day in ["2026-01-03", "2026-01-20"] {
+        let mut p = pay(day, 5_000, "ООО «Ромашка плюс»", "7712345678");
+        p.direction = "outgoing";
+        add_payment(&app, account, &p).await;
+    }
+    for (day, amount) in [
+        ("2026-01-05", 300),
+        ("2026-01-07", 100),
+        ("2026-01-07", 200),
+    ] {
+        add_payment(&app, account, &pay(day, amount, "ИП Рогов", "500100732259")).await;
+    }
+    let api = app.token_as("buh@agency.test", &[Role::Accountant]).await;
+    for (part, found, incoming, outgoing) in [
+        (
+            "ромаш",
+            2_102,
+            (1..=2100).map(|i| 1000 + i % 700).sum::<i64>(),
+            10_000,
+        ),
+        ("рогов", 3, 600, 0),
+    ] {
+        // What the payer's text holds, by a plain scan: what every page must add up to.
+        for sort in ["date", "amount_asc", "payer"] {
+            let order = match sort {
+                "date" => "op_date DESC, id DESC",
+                "amount_asc" => "amount ASC, id ASC",
+                _ => "payer_name ASC, id ASC",
+            };
+            let expected: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT id FROM bank_payments WHERE search_text LIKE $1 ORDER BY {order}"
+            )))
+            .bind(format!("%{part}%"))
+            .fetch_all(app.db.pool())
+            .await
+            .unwrap();
+            assert_eq!(expected.len(), found, "{part}");
+            let query = format!("payer={}&sort={sort}", urlencode(part));
+            let mut walked = Vec::new();
+            let mut after: Option<String> = None;
+            loop {
+                let mut url = format!("/api/v1/bank/payments?{query}&limit=500");
+                if let Some(a) = &after {
+                    url.push_str(&format!("&after={}", urlencode(a)));
+                }
+                let page = json(api.get(&url), 200).await;
+                if walked.is_empty() {
+                    assert_eq!(
+                        page["totals"],
+                        body!({"count": found, "capped": false, "incoming": incoming, "outgoing": outgoing}),
+                        "{query}"
+                    );
+                }
+                walked.extend(ids(&page));
+                match page["next"].as_str() {
+                    Some(next) => after = Some(next.to_owned()),
+                    None => break,
+                }
+            }
+            assert_eq!(walked, expected, "{query}: every payment once, in order");
+        }
+    }
+    if app.db.backend() == shtab_core::db::Backend::Sqlite {
+        // The rare payer's page reads its payments by counterparty; the common one's reads
+        // the date index in order. Both counts read payments by counterparty.
+        let plan = |part: &str| {
+            let filter = RawFilter::from_query(&format!("payer={}", urlencode(part)))
+                .parse()
+                .unwrap();
+            let db = app.db.clone();
+            async move {
+                let page = payment_list::query_plan(&db, &filter, None).await.unwrap();
+                let count = payment_list::count_plan(&db, &filter).await.unwrap();
+                (page.join(" | "), count.join(" | "))
+            }
+        };
+        let (page, count) = plan("рогов").await;
+        assert!(page.contains("bank_payments_search"), "{page}");
+        assert!(count.contains("bank_payments_search"), "{count}");
+        let (page, count) = plan("ромаш").await;
+        assert!(page.contains("bank_payments_date"), "{page}");
+        assert!(count.contains("bank_payments_search"), "{count}");
+    }
+}
+
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
@@ -875,6 +979,9 @@ async fn typical_filters_use_an_index_and_no_sort_on_sqlite() {
                     assert!(steps[i - 1].starts_with("SCAN b"), "{plan}");
                 }
             }
+        } else if query == "payer=%D1%80%D0%BE%D0%BC" {
+            // Few payments hold the part: they are read by counterparty and only they sorted.
+            assert!(plan.contains("bank_payments_search"), "{plan}");
         } else if !query.starts_with("payer=77") {
             assert!(
                 !plan.contains("TEMP B-TREE"),
